@@ -1,0 +1,137 @@
+"""Configuration classes; every setting comes from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+WEAK_SECRET_KEYS = {"", "dev", "change-me", "secret", "development-only-secret-key"}
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    SITE_NAME = os.environ.get("SITE_NAME", "Souk Drâa-Tafilalet")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-secret-key")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = _bool("SQLALCHEMY_RECORD_QUERIES")
+
+    LANGUAGES = ("ar", "fr", "en")
+    DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "fr")
+    BABEL_DEFAULT_LOCALE = DEFAULT_LOCALE
+    BABEL_DEFAULT_TIMEZONE = "Africa/Casablanca"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+    # Uploads live outside static/ and are served only through views that check access.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MEDIA_DIR = os.environ.get("MEDIA_DIR", str(INSTANCE_DIR / "media"))
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 40 * 1024 * 1024)
+    MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    REDIS_URL = os.environ.get("REDIS_URL")
+
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Souk Drâa-Tafilalet <no-reply@souk-draa-tafilalet.ma>"
+    )
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    # When set, e-mails are written there as .eml files instead of being sent.
+    MAIL_OUTBOX_DIR: str | None = os.environ.get("MAIL_OUTBOX_DIR")
+
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # tests point the SDK at a local fake
+
+    PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
+
+    PAGE_SIZE = _int("PAGE_SIZE", 24)
+    COD_MAX_TOTAL_CENTS = _int("COD_MAX_TOTAL_CENTS", 500_000)
+    PLATFORM_COMMISSION_BP = _int("PLATFORM_COMMISSION_BP", 1000)  # basis points (10 %)
+
+    # Bench/debug: count SQL queries per request (X-Query-Count header).
+    QUERY_COUNT_HEADER = _bool("QUERY_COUNT_HEADER")
+
+    @staticmethod
+    def init_app(app) -> None:
+        pass
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+
+
+class TestingConfig(Config):
+    TESTING = True
+    # Cheap hashes keep the suite fast; production uses the argon2-cffi defaults.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    RATELIMIT_ENABLED = False
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox-test"))
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_NAME = "__Host-remember"
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+    RATELIMIT_STORAGE_URI = os.environ.get(
+        "RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "memory://")
+    )
+
+    @staticmethod
+    def init_app(app) -> None:
+        key = app.config.get("SECRET_KEY") or ""
+        if key in WEAK_SECRET_KEYS or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None) -> type[Config]:
+    return CONFIGS[name or os.environ.get("APP_ENV", "development")]

@@ -1,0 +1,82 @@
+"""Souk Drâa-Tafilalet: the application factory."""
+
+from __future__ import annotations
+
+import os
+from importlib import import_module
+from pathlib import Path
+
+from flask import Flask
+
+import config as config_module
+from marketplace.models import DOMAINS
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(config_module.INSTANCE_DIR),
+        instance_relative_config=False,
+    )
+    config_class = config_module.config_for(config_name)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    config_class.init_app(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    from marketplace import web
+
+    web.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from marketplace import i18n, mail  # noqa: F401  (mail: after-commit delivery hooks)
+    from marketplace.database import init_database
+    from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from marketplace.extensions import mail as mail_ext
+
+    db.init_app(app)
+    init_database(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=None)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    mail_ext.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Each domain's ``bp`` is served under /<lang>/; an optional ``root_bp`` is unprefixed
+    (webhooks, sitemap, health checks, uploads)."""
+    for domain in DOMAINS:
+        package = import_module(f"marketplace.{domain}")
+        app.register_blueprint(package.bp, url_prefix="/<lang:lang>")
+        root_bp = getattr(package, "root_bp", None)
+        if root_bp is not None:
+            app.register_blueprint(root_bp)
+
+
+def register_commands(app: Flask) -> None:
+    """Every ``marketplace.<domain>.commands`` module may list click commands in COMMANDS."""
+    from marketplace import cli
+
+    for command in cli.COMMANDS:
+        app.cli.add_command(command)
+    for domain in DOMAINS:
+        try:
+            module = import_module(f"marketplace.{domain}.commands")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"marketplace.{domain}.commands":
+                raise
+            continue
+        for command in getattr(module, "COMMANDS", ()):
+            app.cli.add_command(command)

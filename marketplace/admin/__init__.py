@@ -1,0 +1,7 @@
+"""The `admin` domain: blueprint `bp` (pages under /<lang>/)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from marketplace.admin import views  # noqa: E402,F401

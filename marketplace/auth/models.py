@@ -1,0 +1,58 @@
+"""Accounts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+from marketplace.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from marketplace.cooperatives.models import Cooperative
+
+
+class Role(enum.StrEnum):
+    SHOPPER = "shopper"
+    MEMBER = "member"  # member of a cooperative (see User.cooperative_id)
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    role: Mapped[str] = mapped_column(String(20), default=Role.SHOPPER.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped on logout, password change or deactivation: every older session stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    cooperative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="SET NULL"), index=True
+    )
+    is_cooperative_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    cooperative: Mapped[Cooperative | None] = relationship(
+        back_populates="members", foreign_keys=[cooperative_id]
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN.value
+
+    def get_id(self) -> str:  # Flask-Login stores "<id>:<session_version>" in the session
+        return f"{self.id}:{self.session_version}"

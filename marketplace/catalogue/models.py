@@ -1,0 +1,138 @@
+"""Categories and products with their per-language texts and images."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+from marketplace.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from marketplace.cooperatives.models import Cooperative
+
+
+class ProductStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    HIDDEN = "hidden"
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Platform commission for this category in basis points; None = the global rate.
+    commission_bp: Mapped[int | None] = mapped_column(Integer)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(back_populates="parent")
+    translations: Mapped[list[CategoryTranslation]] = relationship(
+        back_populates="category", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class CategoryTranslation(db.Model):
+    __tablename__ = "category_translations"
+    __table_args__ = (UniqueConstraint("category_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), index=True
+    )
+    locale: Mapped[str] = mapped_column(String(5))
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    category: Mapped[Category] = relationship(back_populates="translations")
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("price_cents >= 0", name="price_non_negative"),
+        CheckConstraint("stock >= 0", name="stock_non_negative"),
+        Index("ix_products_status_created", "status", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+    price_cents: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    unit: Mapped[str] = mapped_column(String(40), default="")  # e.g. "500 g", "1 L"
+    weight_grams: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default=ProductStatus.DRAFT.value)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Normalised text of every translation, the category and the cooperative (text.normalize);
+    # indexed by FTS5 on SQLite and a GIN tsvector index on PostgreSQL.
+    search_document: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    cooperative: Mapped[Cooperative] = relationship(back_populates="products")
+    category: Mapped[Category | None] = relationship()
+    translations: Mapped[list[ProductTranslation]] = relationship(
+        back_populates="product", cascade="all, delete-orphan"
+    )
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductImage.position"
+    )
+
+
+class ProductTranslation(db.Model):
+    __tablename__ = "product_translations"
+    __table_args__ = (UniqueConstraint("product_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    locale: Mapped[str] = mapped_column(String(5))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML (nh3)
+
+    product: Mapped[Product] = relationship(back_populates="translations")
+
+
+class ProductImage(db.Model):
+    """An uploaded product photo; display sizes are derived files next to the original."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)  # random base name
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+
+    product: Mapped[Product] = relationship(back_populates="images")

@@ -1,0 +1,3 @@
+"""Commands that belong to no single domain. Domains list theirs in <domain>/commands.py."""
+
+COMMANDS: list = []

@@ -1,0 +1,7 @@
+"""The `cooperatives` domain: blueprint `bp` (pages under /<lang>/)."""
+
+from flask import Blueprint
+
+bp = Blueprint("cooperatives", __name__)
+
+from marketplace.cooperatives import views  # noqa: E402,F401

@@ -1,0 +1,43 @@
+"""Engine set-up per database, and per-request SQL query counting."""
+
+from __future__ import annotations
+
+from flask import Flask, g, has_request_context
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from marketplace.extensions import db
+
+
+def is_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    # Python's sqlite3 must not issue BEGIN itself: we emit BEGIN IMMEDIATE so that a
+    # transaction that will write takes the write lock up front (no lock upgrade deadlocks).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def _begin_sqlite(conn) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _count_query(conn, cursor, statement, parameters, context, executemany) -> None:
+    if has_request_context():
+        g.query_count = getattr(g, "query_count", 0) + 1
+
+
+def init_database(app: Flask) -> None:
+    with app.app_context():
+        engine: Engine = db.engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _configure_sqlite)
+            event.listen(engine, "begin", _begin_sqlite)
+        event.listen(engine, "before_cursor_execute", _count_query)

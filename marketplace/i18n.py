@@ -1,0 +1,166 @@
+"""Languages: URL prefixes, locale negotiation, right-to-left, translated-content fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from babel import Locale
+from flask import Flask, current_app, g, redirect, request, url_for
+from flask_babel import get_locale
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import BaseConverter, RequestRedirect
+
+LANGUAGES = ("ar", "fr", "en")
+LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
+LANG_COOKIE = "lang"
+# Order in which a missing translation falls back to another language.
+FALLBACK_ORDER = ("fr", "ar", "en")
+
+
+class LangConverter(BaseConverter):
+    """Matches only the supported language codes, so ``/de/...`` is a 404."""
+
+    regex = "ar|fr|en"
+
+
+def current_lang() -> str:
+    return getattr(g, "lang", None) or str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+
+
+def text_direction(lang: str) -> str:
+    return Locale.parse(lang).text_direction  # "rtl" for Arabic
+
+
+def negotiate_language() -> str:
+    """Cookie first, then Accept-Language, then DEFAULT_LOCALE."""
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or current_app.config["DEFAULT_LOCALE"]
+
+
+def select_locale() -> str:
+    return getattr(g, "lang", None) or negotiate_language()
+
+
+def switch_language_url(lang: str) -> str:
+    """The current page in another language, keeping its query string."""
+    if request.url_rule is None or "lang" not in request.url_rule.arguments:
+        return url_for("catalogue.home", lang=lang)
+    args = dict(request.view_args or {})
+    args["lang"] = lang
+    url = url_for(request.endpoint, **args)
+    if request.query_string:
+        url = f"{url}?{request.query_string.decode('latin-1')}"
+    return url
+
+
+def alternate_urls() -> dict[str, str]:
+    """hreflang alternates of the current page (empty for unprefixed routes)."""
+    if request.url_rule is None or "lang" not in request.url_rule.arguments:
+        return {}
+    return {code: switch_language_url(code) for code in LANGUAGES}
+
+
+def _redirect_unprefixed(error: Exception):
+    """A path without a language prefix goes to the same path in the best language."""
+    path = request.path
+    first = path.strip("/").split("/", 1)[0]
+    if first in LANGUAGES or request.method not in ("GET", "HEAD"):
+        return None
+    target = f"/{negotiate_language()}{path if path != '/' else '/'}"
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        adapter.match(target, method="GET")
+    except (NotFound, MethodNotAllowed):
+        return None
+    except RequestRedirect:  # e.g. a missing trailing slash: the page exists
+        pass
+    if request.query_string:
+        target = f"{target}?{urlencode(request.args, doseq=True)}"
+    return redirect(target, code=302)
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["lang"] = LangConverter
+
+    @app.url_value_preprocessor
+    def pull_lang(endpoint, values):
+        if values and "lang" in values:
+            g.lang = values.pop("lang")
+
+    @app.url_defaults
+    def add_lang(endpoint, values):
+        if "lang" in values or not endpoint:
+            return
+        if app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values["lang"] = current_lang()
+
+    @app.after_request
+    def remember_lang(response):
+        lang = getattr(g, "lang", None)
+        if lang and request.cookies.get(LANG_COOKIE) != lang:
+            response.set_cookie(
+                LANG_COOKIE,
+                lang,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=app.config.get("SESSION_COOKIE_SECURE", False),
+            )
+        return response
+
+    @app.context_processor
+    def i18n_context() -> dict[str, Any]:
+        lang = current_lang()
+        return {
+            "LANGUAGES": LANGUAGES,
+            "LANGUAGE_NAMES": LANGUAGE_NAMES,
+            "current_lang": lang,
+            "text_dir": text_direction(lang),
+            "switch_language_url": switch_language_url,
+            "alternate_urls": alternate_urls,
+        }
+
+    app.extensions["i18n_redirect_unprefixed"] = _redirect_unprefixed
+
+
+# --- translated content -------------------------------------------------------------
+
+
+class Translation(Protocol):
+    locale: str
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The translation to show, and whether it is in another language than asked."""
+
+    translation: Any
+    fallback: bool
+
+    @property
+    def locale(self) -> str | None:
+        return self.translation.locale if self.translation is not None else None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.translation, name) if self.translation is not None else ""
+
+    def __bool__(self) -> bool:
+        return self.translation is not None
+
+
+def pick(translations: Iterable[Translation], locale: str | None = None) -> Picked:
+    """Best translation for ``locale``: that language, else the first of FALLBACK_ORDER."""
+    locale = locale or current_lang()
+    by_locale = {t.locale: t for t in translations}
+    if locale in by_locale:
+        return Picked(by_locale[locale], False)
+    for code in FALLBACK_ORDER:
+        if code in by_locale:
+            return Picked(by_locale[code], True)
+    return Picked(None, False)

@@ -1,0 +1,12 @@
+"""Imports every domain's models so that Alembic and the mappers see all of them."""
+
+from importlib import import_module
+
+DOMAINS = ("auth", "cooperatives", "catalogue", "orders", "payments", "admin")
+
+for _domain in DOMAINS:
+    try:
+        import_module(f"marketplace.{_domain}.models")
+    except ModuleNotFoundError as exc:  # a domain without models of its own
+        if exc.name != f"marketplace.{_domain}.models":
+            raise

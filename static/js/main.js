@@ -1,0 +1,4 @@
+// Progressive enhancement only: every feature works without JavaScript.
+document.addEventListener("DOMContentLoaded", () => {
+  document.documentElement.classList.add("js");
+});

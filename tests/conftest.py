@@ -1,0 +1,120 @@
+"""Shared fixtures: one database per test worker built through the migrations, emptied
+after every test; an app context per test; a test client whose requests run in their own
+app context, as in production."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from marketplace import create_app
+from marketplace.extensions import db, limiter
+from tests.helpers import pg_admin_url, postgres_reachable
+
+TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (TEST_DATABASE=postgres)")
+    for item in items:
+        if "postgres" in item.keywords and TEST_DATABASE != "postgres":
+            item.add_marker(skip_pg)
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (and so its own g, session and current_user),
+    even when the test itself has one pushed; afterwards the test's session is expired so it
+    reads what the request committed."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        with contextlib.suppress(RuntimeError):  # RuntimeError: no app context in the test
+            db.session.expire_all()
+        return response
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, worker_id):
+    if TEST_DATABASE == "sqlite":
+        path = tmp_path_factory.mktemp("db") / f"test-{worker_id}.sqlite3"
+        yield f"sqlite:///{path}"
+        return
+    if not postgres_reachable():
+        pytest.fail("TEST_DATABASE=postgres but PostgreSQL is unreachable")
+    import psycopg
+
+    name = f"souk_test_{worker_id}_{os.getpid()}"
+    with psycopg.connect(pg_admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = pg_admin_url().rsplit("/", 1)[0]
+    yield f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+    with psycopg.connect(pg_admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    work = tmp_path_factory.mktemp("instance")
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MAIL_OUTBOX_DIR=str(work / "outbox"),
+        UPLOAD_DIR=str(work / "uploads"),
+        MEDIA_DIR=str(work / "media"),
+    )
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_database() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        for table in tables:
+            conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":
+            # Restart sequences so ids do not depend on test order.
+            for table in tables:
+                if "id" in table.c:
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"
+                        )
+                    )
+
+
+@pytest.fixture(autouse=True)
+def app_ctx(app):
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_database()
+        if app.config["RATELIMIT_ENABLED"]:
+            limiter.reset()
+        for key in ("MAIL_OUTBOX_DIR", "UPLOAD_DIR", "MEDIA_DIR"):
+            shutil.rmtree(app.config[key], ignore_errors=True)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    """Messages written to the test outbox so far (parsed e-mail messages)."""
+    from marketplace.mail import read_outbox
+
+    return lambda: read_outbox(Path(app.config["MAIL_OUTBOX_DIR"]))

@@ -1,0 +1,132 @@
+"""factory_boy factories: valid objects in one call, committed to the test database."""
+
+from __future__ import annotations
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from marketplace.auth.models import Role, User
+from marketplace.auth.passwords import hash_password
+from marketplace.catalogue.models import (
+    Category,
+    CategoryTranslation,
+    Product,
+    ProductStatus,
+    ProductTranslation,
+)
+from marketplace.cooperatives.models import (
+    Cooperative,
+    CooperativeStatus,
+    CooperativeTranslation,
+    Province,
+)
+from marketplace.extensions import db
+from marketplace.timeutil import utcnow
+
+PASSWORD = "correct horse battery staple"
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.ma")
+    name = factory.Sequence(lambda n: f"User {n}")
+    password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
+    locale = "fr"
+    role = Role.SHOPPER.value
+    active = True
+    email_verified_at = factory.LazyFunction(utcnow)
+
+
+class AdminFactory(UserFactory):
+    role = Role.ADMIN.value
+
+
+class CooperativeFactory(BaseFactory):
+    class Meta:
+        model = Cooperative
+
+    slug = factory.Sequence(lambda n: f"cooperative-{n}")
+    registration_number = factory.Sequence(lambda n: f"RC-{10000 + n}")
+    province = Province.ERRACHIDIA.value
+    commune = "Erfoud"
+    phone = "+212600000000"
+    rib = "011780000012345678901235"
+    status = CooperativeStatus.VERIFIED.value
+    shipping_fee_cents = 3000
+    accepts_cash_on_delivery = True
+
+    @factory.post_generation
+    def names(self, create, extracted, **kwargs):
+        """``names={"fr": "…", "ar": "…"}``; by default a French and an Arabic name."""
+        names = extracted or {"fr": f"Coopérative {self.id}", "ar": f"تعاونية {self.id}"}
+        for locale, name in names.items():
+            self.translations.append(
+                CooperativeTranslation(locale=locale, name=name, story=f"Story {locale}")
+            )
+        if create:
+            db.session.commit()
+
+
+class MemberFactory(UserFactory):
+    """A user who belongs to a cooperative (its owner by default)."""
+
+    role = Role.MEMBER.value
+    cooperative = factory.SubFactory(CooperativeFactory)
+    is_cooperative_owner = True
+
+
+class CategoryFactory(BaseFactory):
+    class Meta:
+        model = Category
+
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+    @factory.post_generation
+    def names(self, create, extracted, **kwargs):
+        names = extracted or {
+            "fr": f"Catégorie {self.id}",
+            "ar": f"فئة {self.id}",
+            "en": f"Category {self.id}",
+        }
+        for locale, name in names.items():
+            self.translations.append(CategoryTranslation(locale=locale, name=name))
+        if create:
+            db.session.commit()
+
+
+class ProductFactory(BaseFactory):
+    class Meta:
+        model = Product
+
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    cooperative = factory.SubFactory(CooperativeFactory)
+    category = factory.SubFactory(CategoryFactory)
+    price_cents = 12000
+    stock = 10
+    unit = "500 g"
+    status = ProductStatus.ACTIVE.value
+
+    @factory.post_generation
+    def names(self, create, extracted, **kwargs):
+        """``names={"fr": "…"}`` or ``names={"fr": ("name", "description")}``."""
+        names = extracted or {
+            "fr": f"Produit {self.id}",
+            "ar": f"منتج {self.id}",
+            "en": f"Product {self.id}",
+        }
+        for locale, value in names.items():
+            name, description = value if isinstance(value, tuple) else (value, "")
+            self.translations.append(
+                ProductTranslation(locale=locale, name=name, description=description)
+            )
+        if create:
+            db.session.commit()

@@ -1,0 +1,46 @@
+"""Helpers for tests: CSRF tokens, logging in, PostgreSQL availability."""
+
+from __future__ import annotations
+
+import os
+import re
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def pg_admin_url() -> str:
+    """URL of the maintenance database on the test PostgreSQL server."""
+    url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG)
+    return url if not url.endswith("/") else f"{url}postgres"
+
+
+def postgres_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(pg_admin_url(), connect_timeout=3):
+            return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on ``url`` (the real one, as a browser would post it)."""
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no csrf_token on {url}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, form_url: str | None = None, **kwargs):
+    """Post ``data`` to ``url`` with the CSRF token taken from ``form_url`` (default ``url``)."""
+    payload = {"csrf_token": csrf_token(client, form_url or url), **data}
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client, user_or_email, password: str = "correct horse battery staple") -> None:
+    """Log in through the real login form."""
+    email = getattr(user_or_email, "email", user_or_email)
+    response = post_form(client, "/en/login", {"email": email, "password": password})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
