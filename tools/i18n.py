@@ -1,7 +1,8 @@
 """Translation catalogs: extract, update, apply translations, check completeness.
 
     python tools/i18n.py update            extract messages.pot and merge it into ar/fr/en
-    python tools/i18n.py missing [LOCALE]  list untranslated or fuzzy msgids (JSON)
+    python tools/i18n.py missing [PATH…]   untranslated or fuzzy ar/fr msgids (JSON), only those
+                                           used under the given paths when any are given
     python tools/i18n.py apply FILE.json   fill translations: {"msgid": {"ar": "…", "fr": "…"}}
                                            (plural entries take a list of forms per locale)
     python tools/i18n.py check             fail if messages.pot is stale or a catalog incomplete
@@ -104,10 +105,13 @@ def _incomplete(entry: polib.POEntry) -> bool:
     return not entry.msgstr
 
 
-def missing(locales: tuple[str, ...]) -> dict:
+def missing(paths: tuple[str, ...] = ()) -> dict:
     result: dict = {}
-    for locale in locales:
+    for locale in ("ar", "fr"):
         for entry in polib.pofile(str(po_path(locale))):
+            used_in = {file for file, _line in entry.occurrences}
+            if paths and not any(f.startswith(paths) for f in used_in):
+                continue
             if _incomplete(entry):
                 item = result.setdefault(entry.msgid, {"missing": []})
                 item["missing"].append(locale)
@@ -115,6 +119,7 @@ def missing(locales: tuple[str, ...]) -> dict:
                     item["plural"] = entry.msgid_plural
                 if entry.comment:
                     item["comment"] = entry.comment
+                item["where"] = sorted(used_in)[:3]
     return result
 
 
@@ -172,8 +177,7 @@ def main(argv: list[str]) -> int:
     if command == "update":
         update()
     elif command == "missing":
-        locales = tuple(argv[1:]) or ("ar", "fr")
-        print(json.dumps(missing(locales), ensure_ascii=False, indent=1))
+        print(json.dumps(missing(tuple(argv[1:])), ensure_ascii=False, indent=1))
     elif command == "apply":
         apply(Path(argv[1]))
     elif command == "check":

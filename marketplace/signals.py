@@ -1,0 +1,13 @@
+"""Domain signals, sent inside the transaction that made the change, so that listeners in
+other domains (the payments ledger, e-mails) write in the same transaction."""
+
+from blinker import Namespace
+
+signals = Namespace()
+
+# sender: the Order; kwargs: actor (User | None)
+order_placed = signals.signal("order-placed")
+# sender: the CooperativeOrder; kwargs: old (str), new (str), actor (User | None), reason (str)
+sub_order_status_changed = signals.signal("sub-order-status-changed")
+# sender: the Cooperative; kwargs: old (str), new (str), actor (User | None), reason (str)
+cooperative_status_changed = signals.signal("cooperative-status-changed")
