@@ -42,10 +42,11 @@ i18n-check: install  ## fail when messages.pot is stale or a catalog is incomple
 migration: install  ## regenerate the schema revision from the models (before the first release)
 	flock migrations/.lock $(BIN)/python tools/regen_schema_migration.py
 
-run: install i18n-compile  ## migrate, load the demo catalogue if empty, serve on 127.0.0.1:5000
+PORT ?= 5000
+run: install i18n-compile  ## migrate, load the demo catalogue if empty, serve on 127.0.0.1:$(PORT)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 lint: install  ## ruff
 	$(BIN)/ruff check .
@@ -58,9 +59,25 @@ fmt: install
 bandit: install  ## security lint, medium severity and above
 	$(BIN)/bandit -q -c pyproject.toml -r marketplace config.py wsgi.py -ll
 
-test: install i18n-compile lint i18n-check bandit  ## the whole suite on SQLite, then PostgreSQL
+test: install i18n-compile lint i18n-check bandit browser  ## the whole suite on SQLite, then PostgreSQL
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+# Browser tests use Debian's Chromium, never a Playwright browser download. Without it
+# (and without the right to install packages) they are skipped, or fail with CI=true.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+browser:  ## install Debian's chromium for the browser tests when it is missing
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "$(CHROMIUM) is missing and cannot be installed; CI requires the browser tests"; exit 1; \
+	else \
+	  echo "$(CHROMIUM) is missing and cannot be installed here: browser tests will be skipped"; \
+	fi
 
 test-sqlite: install i18n-compile
 	TEST_DATABASE=sqlite $(PYTEST) $(PYTEST_ARGS)
@@ -73,3 +90,9 @@ test-postgres: install i18n-compile
 	else \
 	  echo "PostgreSQL at $(TEST_POSTGRES_URL) is unreachable: PostgreSQL tests skipped"; \
 	fi
+
+bench: install i18n-compile  ## benchmark catalogue, search and checkout at scale (PostgreSQL, wrk)
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk || { apt-get update -qq && apt-get install -y -qq wrk; }; \
+	  else sudo apt-get install -y -qq wrk; fi; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

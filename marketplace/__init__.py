@@ -7,6 +7,7 @@ from importlib import import_module
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from marketplace.models import DOMAINS
@@ -26,6 +27,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     config_class.init_app(app)
+    if hops := app.config.get("PROXY_FIX_HOPS", 0):
+        # Behind N reverse proxies: the client address and scheme from X-Forwarded-For/-Proto
+        # (the Host header is kept: the proxy must pass it through).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     os.makedirs(app.instance_path, exist_ok=True)
 
     register_extensions(app)
@@ -40,7 +45,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 def register_extensions(app: Flask) -> None:
     from marketplace import i18n, mail  # noqa: F401  (mail: after-commit delivery hooks)
     from marketplace.database import init_database
-    from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from marketplace.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
     from marketplace.extensions import mail as mail_ext
 
     db.init_app(app)
@@ -52,6 +57,15 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     mail_ext.init_app(app)
+    # Shared cache on Redis in production; per-process memory in development, none in tests.
+    default_cache = "NullCache" if app.testing else "SimpleCache"
+    app.config.setdefault(
+        "CACHE_TYPE", "RedisCache" if app.config.get("REDIS_URL") else default_cache
+    )
+    app.config.setdefault("CACHE_REDIS_URL", app.config.get("REDIS_URL"))
+    app.config.setdefault("CACHE_KEY_PREFIX", "souk:")
+    app.config.setdefault("CACHE_NO_NULL_WARNING", True)
+    cache.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

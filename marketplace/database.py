@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -25,8 +25,16 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _begin_sqlite(conn) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """Page views read in a deferred transaction (WAL readers never wait); anything that may
+    write (form posts, commands, background work) takes the write lock up front."""
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _count_query(conn, cursor, statement, parameters, context, executemany) -> None:

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from babel import Locale
-from flask import Flask, current_app, g, redirect, request, url_for
+from flask import Flask, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import BaseConverter, RequestRedirect
@@ -44,6 +44,8 @@ def negotiate_language() -> str:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands, services called from tests
+        return getattr(g, "lang", None) or current_app.config["DEFAULT_LOCALE"]
     return getattr(g, "lang", None) or negotiate_language()
 
 

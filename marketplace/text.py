@@ -7,6 +7,7 @@ variants or the definite article; French and English without accents and case.
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import unicodedata
 
@@ -22,9 +23,11 @@ _ARABIC_LETTERS = str.maketrans(
         "ى": "ي",
         "ؤ": "و",
         "ئ": "ي",
+        "œ": "oe",  # French ligatures (NFKD keeps them)
+        "æ": "ae",
     }
 )
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # words; "_" separates (as in FTS5 and tsvector)
 _ARABIC = re.compile("[\u0600-\u06ff]")
 # Definite article and the common proclitics that precede it (و, ف, ب, ك, ل + ال).
 _ARTICLE = re.compile(r"^(?:[وفبكل]?ال|لل)(?=..)")
@@ -54,3 +57,11 @@ def tokens(text: str) -> list[str]:
 def normalize(text: str) -> str:
     """The searchable form of ``text``: its tokens joined by spaces."""
     return " ".join(tokens(text))
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def strip_html(html: str) -> str:
+    """Plain text of a (sanitised) HTML fragment, for indexing."""
+    return html_module.unescape(_TAG.sub(" ", html or ""))

@@ -1,10 +1,14 @@
-"""Request-wide behaviour: error pages, security headers, template helpers."""
+"""Request-wide behaviour: error pages, security headers, request ids and logs, template
+helpers, the health check."""
 
 from __future__ import annotations
 
 import logging
+import secrets
+import time
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -12,8 +16,11 @@ from werkzeug.exceptions import HTTPException
 from marketplace.errors import DomainError
 from marketplace.i18n import current_lang
 from marketplace.money import format_mad
+from marketplace.ops import health
+from marketplace.ops.logs import REQUEST_ID_HEADER, configure_logging, loggable_path, request_id
 
 log = logging.getLogger(__name__)
+request_log = logging.getLogger("marketplace.request")
 
 ERROR_TITLES = {
     400: _l("Bad request"),
@@ -36,17 +43,48 @@ ERROR_MESSAGES = {
     500: _l("An unexpected error happened on our side. It has been recorded; please try again."),
 }
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "img-src 'self' data:",
-        "style-src 'self'",
-        "script-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    ]
-)
+# Stripe Checkout is a redirect after a form POST: form-action must allow its origin.
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+HSTS_DEFAULT_SECONDS = 2 * 365 * 24 * 3600
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
+
+# Bidirectional embedding/override/isolate controls (U+202A–U+202E, U+2066–U+2069): a stray
+# RIGHT-TO-LEFT OVERRIDE in a name would reverse the rest of the line it is shown in
+# (spoofed prices, file names). They are removed from everything templates output.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def content_security_policy(nonce: str, form_targets: tuple[str, ...] = ()) -> str:
+    """The Content-Security-Policy, written out: only our own files, no inline script except
+    ``<script nonce="{{ csp_nonce() }}">``, no inline style, no plugins, no framing."""
+    directives = {
+        "default-src": "'self'",
+        "script-src": f"'self' 'nonce-{nonce}'",
+        "style-src": "'self'",
+        "img-src": "'self' data: blob:",
+        "font-src": "'self'",
+        "connect-src": "'self'",
+        "form-action": " ".join(["'self'", STRIPE_CHECKOUT_ORIGIN, *form_targets]),
+        "frame-ancestors": "'none'",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def csp_nonce() -> str:
+    """The nonce of this response's CSP (for the rare inline ``<script>`` that needs one)."""
+    nonce = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(16)
+    return nonce
+
+
+def strip_bidi_controls(value):
+    """Jinja ``finalize``: drop bidi controls from every printed value (Markup stays Markup)."""
+    if isinstance(value, str):  # Markup.translate returns Markup
+        return value.translate(BIDI_CONTROLS)
+    return value
 
 
 def render_error(status: int, message=None):
@@ -55,19 +93,48 @@ def render_error(status: int, message=None):
     )
     text = message if message is not None else ERROR_MESSAGES.get(status, ERROR_MESSAGES[500])
     if wants_json:
-        return {"error": str(text)}, status
-    return (
-        render_template(
-            "errors/error.html",
-            status=status,
-            title=ERROR_TITLES.get(status, ERROR_TITLES[500]),
-            message=text,
-        ),
-        status,
-    )
+        return {"error": str(text), "request_id": request_id()}, status
+    try:
+        return (
+            render_template(
+                "errors/error.html",
+                status=status,
+                title=ERROR_TITLES.get(status, ERROR_TITLES[500]),
+                message=text,
+                request_id=request_id() if status >= 500 else None,
+            ),
+            status,
+        )
+    except Exception:  # the error page itself failed (e.g. database down)
+        log.exception("rendering the %s error page failed", status)
+        return str(text), status, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _user_id() -> str | None:
+    """The logged-in user's id from the session, without loading the user."""
+    raw = session.get("_user_id") if session else None
+    return raw.partition(":")[0] if isinstance(raw, str) else None
 
 
 def init_app(app: Flask) -> None:
+    configure_logging(app)
+    app.register_blueprint(health.bp)
+
+    form_targets = ()
+    if app.config.get("STRIPE_API_BASE"):  # the local Stripe fake serves its checkout pages
+        parts = urlsplit(app.config["STRIPE_API_BASE"])
+        form_targets = (f"{parts.scheme}://{parts.netloc}",)
+    hsts_seconds = app.config.get(
+        "HSTS_SECONDS", HSTS_DEFAULT_SECONDS if app.config.get("SESSION_COOKIE_SECURE") else 0
+    )
+
+    def start_request() -> None:
+        g.request_started = time.perf_counter()
+        request_id()
+
+    # First of all before_request functions, so that even a CSRF refusal is timed and logged.
+    app.before_request_funcs.setdefault(None, []).insert(0, start_request)
+
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         if error.code == 404:
@@ -83,7 +150,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The traceback goes to the log (with the request id); the user sees a plain page.
+        log.exception(
+            "unhandled error on %s %s",
+            request.method,
+            loggable_path(),
+            extra={"fields": {"endpoint": request.endpoint, "user_id": _user_id()}},
+        )
         from marketplace.extensions import db
 
         db.session.rollback()
@@ -92,20 +165,56 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault(
+            "Content-Security-Policy", content_security_policy(csp_nonce(), form_targets)
+        )
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("X-Frame-Options", "DENY")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if hsts_seconds:
+            headers.setdefault(
+                "Strict-Transport-Security", f"max-age={int(hsts_seconds)}; includeSubDomains"
+            )
+        # Pages of a logged-in user (addresses, orders, bank details) stay out of caches.
+        if request.endpoint != "static" and _user_id() and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "private, no-store"
+        headers[REQUEST_ID_HEADER] = request_id()
         if app.config.get("QUERY_COUNT_HEADER"):
             headers["X-Query-Count"] = str(getattr(g, "query_count", 0))
+        return response
+
+    @app.after_request
+    def log_request(response):
+        started = g.get("request_started")
+        fields = {
+            "method": request.method,
+            "path": loggable_path(),
+            "endpoint": request.endpoint,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+            "remote_addr": request.remote_addr,
+            "user_id": _user_id(),
+            "bytes": response.content_length,
+        }
+        level = logging.DEBUG if request.endpoint in ("ops.healthz", "static") else logging.INFO
+        request_log.log(
+            level,
+            "%s %s %s",
+            request.method,
+            fields["path"],
+            response.status_code,
+            extra={"fields": fields},
+        )
         return response
 
     @app.template_filter("money")
     def money_filter(cents: int | None) -> str:
         return "" if cents is None else format_mad(int(cents), current_lang())
 
+    app.jinja_env.finalize = strip_bidi_controls
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.globals["site_name"] = lambda: app.config["SITE_NAME"]
+    app.jinja_env.globals["csp_nonce"] = csp_nonce

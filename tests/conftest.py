@@ -20,6 +20,8 @@ from marketplace.extensions import db, limiter
 from tests.helpers import pg_admin_url, postgres_reachable
 
 TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
+# The local fake of the Stripe API: fixtures stripe_fake and stripe_keys.
+pytest_plugins = ("tests.fakes.stripe_server",)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -35,6 +37,11 @@ class IsolatedClient(FlaskClient):
     reads what the request committed."""
 
     def open(self, *args, **kwargs):
+        # End the test's own transaction first (reading an expired factory object opens
+        # one): on SQLite it holds the write lock (BEGIN IMMEDIATE) and the request would
+        # wait for it until "database is locked".
+        with contextlib.suppress(RuntimeError):
+            db.session.commit()
         response = contextvars.Context().run(super().open, *args, **kwargs)
         with contextlib.suppress(RuntimeError):  # RuntimeError: no app context in the test
             db.session.expire_all()

@@ -59,7 +59,7 @@ class CooperativeFactory(BaseFactory):
     province = Province.ERRACHIDIA.value
     commune = "Erfoud"
     phone = "+212600000000"
-    rib = "011780000012345678901235"
+    rib = "011780000012345678901296"  # a valid Moroccan RIB (key 96)
     status = CooperativeStatus.VERIFIED.value
     shipping_fee_cents = 3000
     accepts_cash_on_delivery = True
@@ -130,3 +130,31 @@ class ProductFactory(BaseFactory):
             )
         if create:
             db.session.commit()
+
+
+# == orders (ORDERS) ==========================================================================
+
+
+def place_test_order(items, *, user=None, payment_method="cod", token=None, **shipping):
+    """Place an order through the real service for ``{product: quantity}`` (not committed)."""
+    from marketplace.orders import services
+
+    details = {
+        "contact_name": "Fatima Zahra",
+        "phone": "+212612345678",
+        "address_line1": "12 rue des Palmiers",
+        "city": "Erfoud",
+        "email": getattr(user, "email", None) or "shopper@example.ma",
+        **shipping,
+    }
+    return services.place_order(
+        lines=[
+            services.WantedLine(product.id, quantity, product.price_cents)
+            for product, quantity in items.items()
+        ],
+        shipping=services.ShippingDetails(**details),
+        payment_method=payment_method,
+        idempotency_token=token or services.make_idempotency_token(),
+        language=getattr(user, "locale", None) or "fr",
+        user=user,
+    )

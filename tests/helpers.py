@@ -39,8 +39,21 @@ def post_form(client, url: str, data: dict, form_url: str | None = None, **kwarg
     return client.post(url, data=payload, **kwargs)
 
 
+def release_test_transaction() -> None:
+    """End the test's own read transaction (reading an expired factory object opens one):
+    on SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so the request
+    would otherwise wait for it."""
+    import contextlib
+
+    from marketplace.extensions import db
+
+    with contextlib.suppress(RuntimeError):  # no app context
+        db.session.commit()
+
+
 def login(client, user_or_email, password: str = "correct horse battery staple") -> None:
     """Log in through the real login form."""
     email = getattr(user_or_email, "email", user_or_email)
+    release_test_transaction()
     response = post_form(client, "/en/login", {"email": email, "password": password})
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]

@@ -60,6 +60,8 @@ def extract(target: Path) -> None:
             "--add-comments=Translators:",
             "--sort-by-file",
             "--no-wrap",
+            # Babel skips folders starting with "_" by default; templates/_macros has strings.
+            "--ignore-dirs=.* __pycache__ node_modules",
             "--project=souk-draa-tafilalet",
             "-o",
             str(target),

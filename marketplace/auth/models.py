@@ -56,3 +56,35 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:  # Flask-Login stores "<id>:<session_version>" in the session
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+class Invitation(db.Model):
+    """An e-mailed invitation to join a cooperative. Only a SHA-256 digest of the secret
+    token is stored; the invitation is used once (``accepted_at``)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), index=True)  # lower-cased
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    cooperative: Mapped[Cooperative] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None

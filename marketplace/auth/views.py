@@ -1,1 +1,375 @@
-"""Routes of the `auth` domain."""
+"""Routes of the `auth` domain: form → service → one commit → flash/redirect/render."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from marketplace.auth import bp, services
+from marketplace.auth.decorators import cooperative_member_required
+from marketplace.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    InvitationRegisterForm,
+    InviteMemberForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from marketplace.errors import DomainError
+from marketplace.extensions import db, limiter
+from marketplace.i18n import current_lang, pick
+
+DEFAULT_AUTH_LIMIT = "10 per minute;50 per hour"
+DEFAULT_RESET_EMAIL_LIMIT = "5 per hour"
+
+
+def _auth_limit() -> str:
+    return current_app.config.get("AUTH_RATE_LIMIT", DEFAULT_AUTH_LIMIT)
+
+
+def _reset_email_limit() -> str:
+    return current_app.config.get("RESET_EMAIL_RATE_LIMIT", DEFAULT_RESET_EMAIL_LIMIT)
+
+
+def _email_key() -> str:
+    return "email:" + services.normalize_email(request.form.get("email", ""))[:254]
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, host or protocol-relative URL)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(char.isspace() or ord(char) < 32 for char in target):  # browsers drop tabs: "/\t/x"
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _form_error(form, error: DomainError) -> None:
+    """Show a service error next to its field (or above the form)."""
+    field = getattr(form, error.details.get("field") or "", None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+def _home_for(user) -> str:
+    return url_for("catalogue.home", lang=user.locale or current_lang())
+
+
+@bp.app_context_processor
+def auth_context() -> dict:
+    return {"pick": pick}
+
+
+# --- registration and verification --------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    form = RegisterForm()
+    if request.method == "GET":
+        form.locale.data = current_lang()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                form.name.data, form.email.data, form.password.data, form.locale.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(
+                _(
+                    "Welcome, %(name)s! We sent you an e-mail: open the link in it to confirm "
+                    "your address.",
+                    name=user.name,
+                ),
+                "success",
+            )
+            return redirect(
+                safe_next(request.args.get("next")) or url_for("auth.account", lang=user.locale)
+            )
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str):
+    try:
+        user = services.verify_email(token)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("auth/link_invalid.html", message=error.message), 400
+    db.session.commit()
+    flash(_("Thank you, your e-mail address %(email)s is confirmed.", email=user.email), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/verify/resend")
+@login_required
+@limiter.limit(_auth_limit)
+def resend_verification():
+    form = ConfirmForm()
+    if form.validate_on_submit() and not current_user.email_verified:
+        services.send_verification(current_user)
+        db.session.commit()
+        flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("auth.account"))
+
+
+# --- logging in and out -------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("auth.account"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            status = error.status_code
+        else:
+            if user is not None:
+                db.session.commit()  # a rehashed password
+                login_user(user)
+                return redirect(next_url or _home_for(user))
+            db.session.rollback()
+            # Same answer whether the address is known or not.
+            flash(_("The e-mail address or the password is not correct."), "error")
+            status = 401
+    elif form.errors:
+        status = 400
+    return render_template("auth/login.html", form=form, next_url=next_url), status
+
+
+@bp.post("/logout")
+def logout():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("catalogue.home"))
+    if current_user.is_authenticated:
+        services.log_out(current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("catalogue.home"))
+
+
+# --- passwords ----------------------------------------------------------------------------
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+@limiter.limit(_reset_email_limit, key_func=_email_key, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, current_lang())
+        db.session.commit()
+        # The same answer for known and unknown addresses.
+        return render_template("auth/forgot_password_sent.html", email=form.email.data)
+    return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("auth/link_invalid.html", message=error.message, reset=True), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your new password is saved. You are logged in."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/reset_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)  # this session goes on with the new session version
+            flash(
+                _("Your password is changed. Every other session has been logged out."),
+                "success",
+            )
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form), 400 if form.errors else 200
+
+
+# --- account ------------------------------------------------------------------------------
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, form.name.data, form.locale.data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("auth.account", lang=current_user.locale))
+    return render_template("auth/account.html", form=form), 400 if form.errors else 200
+
+
+# --- invitations and members --------------------------------------------------------------
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def accept_invitation(token: str):
+    invitation = services.find_invitation(token)  # InvitationUnavailable → translated 404
+    has_account = services.user_by_email(invitation.email) is not None
+    if current_user.is_authenticated:
+        form = ConfirmForm()
+        if form.validate_on_submit():
+            try:
+                services.accept_invitation(invitation, current_user._get_current_object())
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error.message), "error")
+                return render_template(
+                    "auth/invitation.html", invitation=invitation, form=form, refused=True
+                ), 400
+            db.session.commit()
+            flash(_("Welcome! You are now a member of the cooperative."), "success")
+            return redirect(url_for("cooperatives.dashboard"))
+        return render_template("auth/invitation.html", invitation=invitation, form=form)
+    form = InvitationRegisterForm()
+    if request.method == "GET":
+        form.locale.data = invitation.locale
+    if not has_account and form.validate_on_submit():
+        try:
+            user = services.register_from_invitation(
+                invitation, form.name.data, form.password.data, form.locale.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome! You are now a member of the cooperative."), "success")
+            return redirect(url_for("cooperatives.dashboard", lang=user.locale))
+    return render_template(
+        "auth/invitation.html", invitation=invitation, form=form, has_account=has_account
+    ), 400 if form.errors else 200
+
+
+@bp.route("/dashboard/members", methods=["GET", "POST"])
+@cooperative_member_required
+def invite_member():
+    user = current_user._get_current_object()
+    form = InviteMemberForm() if user.is_cooperative_owner else None
+    if request.method == "GET" and form is not None:
+        form.locale.data = current_lang()
+    if request.method == "POST":
+        if form is None:
+            return render_template(
+                "errors/error.html",
+                status=403,
+                title=_("Access denied"),
+                message=_("Only the owner of the cooperative can invite members."),
+            ), 403
+        if form.validate_on_submit():
+            try:
+                services.invite_member(user, form.email.data, form.locale.data)
+            except DomainError as error:
+                db.session.rollback()
+                _form_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("The invitation was sent to %(email)s.", email=form.email.data), "success")
+                return redirect(url_for("auth.invite_member"))
+    return render_template(
+        "auth/members.html",
+        form=form,
+        members=services.cooperative_members(user.cooperative_id),
+        invitations=services.pending_invitations(user.cooperative_id),
+    ), 400 if form is not None and form.errors else 200
+
+
+@bp.post("/dashboard/members/invitations/<int:invitation_id>/cancel")
+@cooperative_member_required
+def cancel_invitation(invitation_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.cancel_invitation(current_user._get_current_object(), invitation_id)
+        db.session.commit()
+        flash(_("The invitation is cancelled."), "info")
+    return redirect(url_for("auth.invite_member"))
+
+
+@bp.post("/dashboard/members/<int:user_id>/remove")
+@cooperative_member_required
+def remove_member(user_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            member = services.remove_member(current_user._get_current_object(), user_id)
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code != 400:
+                raise
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s is no longer a member of the cooperative.", name=member.name), "info")
+    return redirect(url_for("auth.invite_member"))

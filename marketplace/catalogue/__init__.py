@@ -1,7 +1,9 @@
-"""The `catalogue` domain: blueprint `bp` (pages under /<lang>/)."""
+"""The `catalogue` domain: blueprint `bp` (pages under /<lang>/) and `root_bp` (unprefixed:
+/sitemap.xml and /media/<name>)."""
 
 from flask import Blueprint
 
 bp = Blueprint("catalogue", __name__)
+root_bp = Blueprint("catalogue_root", __name__)
 
 from marketplace.catalogue import views  # noqa: E402,F401

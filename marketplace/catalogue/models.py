@@ -72,6 +72,8 @@ class Product(db.Model):
         CheckConstraint("price_cents >= 0", name="price_non_negative"),
         CheckConstraint("stock >= 0", name="stock_non_negative"),
         Index("ix_products_status_created", "status", "created_at", "id"),
+        # Catalogue sorted by price (keyset pagination on (price_cents, id)).
+        Index("ix_products_status_price", "status", "price_cents", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,9 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -34,11 +36,66 @@ class Province(enum.StrEnum):
     ZAGORA = "zagora"
 
 
+# Place names: the official French spelling and the Arabic one (English uses the French).
+PROVINCE_LABELS = {
+    Province.ERRACHIDIA: _l("Errachidia"),
+    Province.OUARZAZATE: _l("Ouarzazate"),
+    Province.MIDELT: _l("Midelt"),
+    Province.TINGHIR: _l("Tinghir"),
+    Province.ZAGORA: _l("Zagora"),
+}
+
+
+def province_label(value: str | None) -> str:
+    """Translated name of a province code (the code itself when unknown)."""
+    try:
+        return str(PROVINCE_LABELS[Province(value)])
+    except ValueError:
+        return value or ""
+
+
 class CooperativeStatus(enum.StrEnum):
     PENDING = "pending"
     VERIFIED = "verified"
     REJECTED = "rejected"
     SUSPENDED = "suspended"
+
+
+STATUS_LABELS = {
+    # Translators: status of a cooperative's application.
+    CooperativeStatus.PENDING: _l("Pending review"),
+    CooperativeStatus.VERIFIED: _l("Verified"),
+    CooperativeStatus.REJECTED: _l("Rejected"),
+    CooperativeStatus.SUSPENDED: _l("Suspended"),
+}
+
+
+def status_label(value: str | None) -> str:
+    """Translated name of a cooperative status."""
+    try:
+        return str(STATUS_LABELS[CooperativeStatus(value)])
+    except ValueError:
+        return value or ""
+
+
+class DocumentKind(enum.StrEnum):
+    STATUTES = "statutes"
+    REGISTRATION_CERTIFICATE = "registration_certificate"
+    OTHER = "other"
+
+
+DOCUMENT_KIND_LABELS = {
+    DocumentKind.STATUTES: _l("Statutes of the cooperative"),
+    DocumentKind.REGISTRATION_CERTIFICATE: _l("Registration certificate"),
+    DocumentKind.OTHER: _l("Other document"),
+}
+
+
+def document_kind_label(value: str | None) -> str:
+    try:
+        return str(DOCUMENT_KIND_LABELS[DocumentKind(value)])
+    except ValueError:
+        return value or ""
 
 
 class Cooperative(db.Model):
@@ -60,6 +117,9 @@ class Cooperative(db.Model):
         String(20), default=CooperativeStatus.PENDING.value, index=True
     )
     status_reason: Mapped[str] = mapped_column(Text, default="")  # e.g. why it was rejected
+    # A reason chosen from a list (services.REASON_LABELS), shown translated; status_reason
+    # is the admin's own note, shown as written.
+    status_reason_code: Mapped[str] = mapped_column(String(40), default="")
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     logo_path: Mapped[str | None] = mapped_column(String(255))
     cover_path: Mapped[str | None] = mapped_column(String(255))
@@ -119,3 +179,24 @@ class CooperativeDocument(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     cooperative: Mapped[Cooperative] = relationship(back_populates="documents")
+
+
+class ApplicationDraft(db.Model):
+    """What an applicant typed so far in the multi-step application (one per user).
+
+    ``data`` holds the form values of the steps done; ``documents`` the uploaded files
+    (storage names, kinds) until the application is submitted.
+    """
+
+    __tablename__ = "cooperative_application_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    documents: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -4,4 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("orders", __name__)
 
-from marketplace.orders import views  # noqa: E402,F401
+from marketplace.orders import (  # noqa: E402,F401  (cart: merges the cart on login)
+    admin_views,
+    cart,
+    seller_views,
+    views,
+)

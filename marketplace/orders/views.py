@@ -1,1 +1,452 @@
-"""Routes of the `orders` domain."""
+"""Shopper pages: cart, checkout, review, order history and order page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from marketplace.cooperatives.validators import format_phone
+from marketplace.errors import DomainError, InvalidInput
+from marketplace.extensions import db
+from marketplace.i18n import current_lang, pick
+from marketplace.money import format_mad
+from marketplace.orders import bp, cart, notifications, services
+from marketplace.orders.forms import (
+    ActionForm,
+    AddToCartForm,
+    CartLineForm,
+    CheckoutForm,
+    ConfirmOrderForm,
+    ShopperCancelForm,
+)
+from marketplace.orders.models import Order, PaymentMethod
+
+CHECKOUT_KEY = "checkout"
+GUEST_ORDERS_KEY = "guest_orders"
+CHECKOUT_FIELDS = (
+    "email",
+    "contact_name",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "payment_method",
+    "save_address",
+)
+
+
+def _user():
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _wants_json() -> bool:
+    return (
+        request.headers.get("X-Requested-With") == "fetch"
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _safe_next(default: str) -> str:
+    target = request.form.get("next") or request.args.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+@bp.app_context_processor
+def cart_context():
+    def cart_count() -> int:
+        try:
+            return cart.count()
+        except Exception:  # noqa: BLE001 - a broken cart must not break every page
+            return 0
+
+    def pager_url(page: int) -> str:
+        args = {k: v for k, v in request.args.items() if k != "page"}
+        args["page"] = page
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    return {
+        "pager_url": pager_url,
+        "cart_count": cart_count,
+        "order_status_label": services.status_label,
+        "actor_label": services.actor_label,
+        "country_name": _country_name,
+        "format_phone": format_phone,
+        "payment_method_label": services.payment_method_label,
+        "add_to_cart_form": AddToCartForm,
+        "max_line_quantity": services.MAX_LINE_QUANTITY,
+        "pick_translation": pick,
+        "format_mad": format_mad,
+    }
+
+
+# --- cart -----------------------------------------------------------------------------------
+
+
+@bp.get("/cart", endpoint="cart")
+def cart_page():
+    quote = services.price_cart(cart.entries())
+    if quote.problems:
+        cart.acknowledge_unavailable(quote)
+    db.session.commit()
+    return render_template(
+        "orders/cart.html",
+        quote=quote,
+        price_changes=services.describe_price_changes(quote),
+        line_form=CartLineForm(),
+        cod_ceiling=current_app.config["COD_MAX_TOTAL_CENTS"],
+    )
+
+
+@bp.post("/cart/add")
+def cart_add():
+    form = AddToCartForm()
+    fallback = url_for("orders.cart")
+    if not form.validate():
+        return _cart_error(_("This form has expired. Please try again."), fallback, 400)
+    try:
+        product, quantity = cart.add(form.product_id.data, form.quantity.data)
+    except DomainError as error:
+        db.session.rollback()
+        return _cart_error(str(error.message), _safe_next(fallback), error.status_code)
+    db.session.commit()
+    message = _(
+        "%(name)s was added to your cart (%(n)d in the cart).",
+        name=services.product_name(product),
+        n=quantity,
+    )
+    if _wants_json():
+        return jsonify(ok=True, message=message, count=cart.count())
+    flash(message, "success")
+    return redirect(_safe_next(fallback), code=303)
+
+
+def _cart_error(message: str, target: str, status: int):
+    if _wants_json():
+        return jsonify(ok=False, message=message, count=cart.count()), status
+    flash(message, "error")
+    return redirect(target, code=303)
+
+
+@bp.post("/cart/update")
+def cart_update():
+    form = CartLineForm()
+    target = url_for("orders.cart")
+    if not form.validate():
+        return _cart_error(_("This form has expired. Please try again."), target, 400)
+    try:
+        if form.action.data == "remove":
+            cart.remove(form.product_id.data)
+            message = _("The product was removed from your cart.")
+        else:
+            quantity = cart.set_quantity(form.product_id.data, form.quantity.data)
+            message = (
+                _("The product was removed from your cart.")
+                if quantity == 0
+                else _("Your cart was updated.")
+            )
+    except DomainError as error:
+        db.session.rollback()
+        return _cart_error(str(error.message), target, error.status_code)
+    db.session.commit()
+    if _wants_json():
+        return jsonify(ok=True, message=message, count=cart.count())
+    flash(message, "success")
+    return redirect(target, code=303)
+
+
+# --- checkout -------------------------------------------------------------------------------
+
+
+def _checkout_data() -> dict:
+    data = session.get(CHECKOUT_KEY)
+    return data if isinstance(data, dict) else {}
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    quote = services.price_cart(cart.entries())
+    if quote.is_empty:
+        flash(_("Your cart is empty."), "info")
+        return redirect(url_for("orders.cart"))
+    user = _user()
+    methods = services.payment_methods_for(quote)
+    countries = services.countries_for(quote.cooperatives)
+    stored = _checkout_data()
+    form = CheckoutForm()
+    form.set_choices(countries, methods, current_lang())
+    if request.method == "GET":
+        saved = services.saved_address_for(user)
+        initial = dict(stored)
+        if not initial and saved is not None:
+            initial = {
+                name: getattr(saved, name)
+                for name in CHECKOUT_FIELDS
+                if hasattr(saved, name) and name != "email"
+            }
+        if user is not None:
+            initial.setdefault("email", user.email)
+            initial.setdefault("contact_name", user.name)
+        for name, value in initial.items():
+            if name in form and name != "csrf_token" and value is not None:
+                form[name].data = value
+        if form.country.data not in countries:
+            form.country.data = services.HOME_COUNTRY
+        if form.payment_method.data not in methods:
+            form.payment_method.data = methods[0] if len(methods) == 1 else None
+    elif form.validate_on_submit():
+        data = {name: form[name].data for name in CHECKOUT_FIELDS}
+        data["token"] = stored.get("token") or services.make_idempotency_token()
+        session[CHECKOUT_KEY] = data
+        return redirect(url_for("orders.review"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template(
+            "orders/checkout.html",
+            form=form,
+            quote=quote,
+            methods=methods,
+            logged_in=user is not None,
+            cod_ceiling=current_app.config["COD_MAX_TOTAL_CENTS"],
+        ),
+        status,
+    )
+
+
+def _shipping_from(data: dict) -> services.ShippingDetails:
+    return services.ShippingDetails(
+        contact_name=data.get("contact_name") or "",
+        phone=data.get("phone") or "",
+        address_line1=data.get("address_line1") or "",
+        address_line2=data.get("address_line2") or "",
+        city=data.get("city") or "",
+        region=data.get("region") or "",
+        postal_code=data.get("postal_code") or "",
+        country=data.get("country") or services.HOME_COUNTRY,
+        email=data.get("email") or "",
+    )
+
+
+def _checkout_still_valid(data: dict, quote: services.Quote) -> str | None:
+    """Why the details chosen on the checkout page no longer fit the cart, if they do not."""
+    required = ("email", "contact_name", "phone", "address_line1", "city", "payment_method")
+    if any(not data.get(name) for name in required):
+        return _("Please fill in your shipping details.")
+    if data.get("payment_method") not in services.payment_methods_for(quote):
+        return _("The payment method you chose is not available for this cart any more.")
+    if data.get("country") not in services.countries_for(quote.cooperatives):
+        return _("Some cooperatives in your cart do not ship to this country.")
+    return None
+
+
+def _render_review(quote, data, changes, status=200, error=None):
+    form = ConfirmOrderForm(formdata=None)
+    form.token.data = data["token"]
+    form.fingerprint.data = quote.fingerprint()
+    blocked = [line for line in quote.lines if line.problem]
+    return (
+        render_template(
+            "orders/review.html",
+            quote=quote,
+            details=data,
+            country_name=_country_name(data.get("country")),
+            form=form,
+            changes=changes,
+            blocked=blocked,
+            error=error,
+        ),
+        status,
+    )
+
+
+def _country_name(code: str | None, lang: str | None = None) -> str:
+    from babel import Locale
+
+    return Locale.parse(lang or current_lang()).territories.get(code or "", code or "")
+
+
+@bp.route("/checkout/review", methods=["GET", "POST"])
+def review():
+    data = _checkout_data()
+    if request.method == "POST":
+        form = ConfirmOrderForm()
+        if not form.validate():
+            abort(400)
+        # A second submit of a confirmed checkout: the order already exists.
+        existing = services.order_by_token(form.token.data or "")
+        if existing is not None:
+            return _after_placed(existing)
+    if not data.get("token"):
+        return redirect(url_for("orders.checkout"))
+    quote = services.price_cart(cart.entries())
+    if quote.is_empty:
+        db.session.commit()  # what acknowledge() removed
+        flash(_("Your cart is empty."), "info")
+        return redirect(url_for("orders.cart"))
+    problem = _checkout_still_valid(data, quote)
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for("orders.checkout"))
+    changes = quote.problems + services.describe_price_changes(quote)
+    cart.acknowledge(quote)
+    db.session.commit()
+    if request.method == "GET":
+        return _render_review(quote, data, changes)
+
+    if changes or form.fingerprint.data != quote.fingerprint():
+        return _render_review(quote, data, changes or [_("Your cart changed.")], 409)
+    if any(line.problem for line in quote.lines):
+        return _render_review(quote, data, [], 409)
+    try:
+        order = services.place_order(
+            lines=[
+                services.WantedLine(line.product_id, line.quantity, line.unit_price_cents)
+                for line in quote.lines
+            ],
+            shipping=_shipping_from(data),
+            payment_method=data["payment_method"],
+            idempotency_token=form.token.data or data["token"],
+            language=current_lang(),
+            user=_user(),
+            save_address=bool(data.get("save_address")),
+        )
+    except services.CartChanged as error:
+        db.session.rollback()
+        quote = services.price_cart(cart.entries())
+        changes = quote.problems + services.describe_price_changes(quote) or [str(error.message)]
+        cart.acknowledge(quote)
+        db.session.commit()
+        return _render_review(quote, data, changes, 409)
+    except services.NotEnoughStock as error:
+        db.session.rollback()
+        quote = services.price_cart(cart.entries())
+        return _render_review(quote, data, [], 409, error=str(error.message))
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("orders.checkout"))
+    if not order.was_duplicate:
+        cart.clear()
+    session.pop(CHECKOUT_KEY, None)
+    if order.user_id is None:
+        numbers = [n for n in session.get(GUEST_ORDERS_KEY, []) if n != order.number]
+        session[GUEST_ORDERS_KEY] = ([*numbers, order.number])[-20:]
+    db.session.commit()
+    if not order.was_duplicate:
+        flash(
+            _("Thank you! Your order %(number)s has been placed.", number=order.number), "success"
+        )
+    return _after_placed(order)
+
+
+def _after_placed(order: Order):
+    if (
+        order.payment_method == PaymentMethod.CARD.value
+        and order.status == "pending_payment"
+        and "payments.pay" in current_app.view_functions
+    ):
+        # payments.pay is a POST (it creates the Checkout Session): 307 re-posts the form.
+        return redirect(url_for("payments.pay", number=order.number), code=307)
+    return redirect(url_for("orders.detail", number=order.number), code=303)
+
+
+# --- the shopper's orders -------------------------------------------------------------------
+
+
+def _page_arg() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 100000 else 1
+
+
+@bp.get("/orders")
+@login_required
+def history():
+    page = _page_arg()
+    size = current_app.config["PAGE_SIZE"]
+    query = select(Order).where(Order.user_id == current_user.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    orders = db.session.scalars(
+        query.order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(size)
+        .offset((page - 1) * size)
+    ).all()
+    return render_template(
+        "orders/history.html",
+        orders=orders,
+        page=page,
+        pages=max(1, -(-total // size)),
+        total=total,
+    )
+
+
+def _viewable_order(number: str) -> Order:
+    key = request.args.get("key")
+    if key and notifications.check_order_access_key(number, key):
+        numbers = [n for n in session.get(GUEST_ORDERS_KEY, []) if n != number]
+        session[GUEST_ORDERS_KEY] = ([*numbers, number])[-20:]
+    return services.get_order_for(number, _user(), session.get(GUEST_ORDERS_KEY, []))
+
+
+@bp.get("/orders/<number>")
+def detail(number):
+    order = _viewable_order(number)
+    if (key := request.args.get("key")) and notifications.check_order_access_key(number, key):
+        return redirect(url_for("orders.detail", number=order.number))
+    return render_template(
+        "orders/detail.html",
+        order=order,
+        cancel_form=ShopperCancelForm(),
+        pay_form=ActionForm(),
+        can_pay=(
+            order.payment_method == PaymentMethod.CARD.value
+            and order.status == "pending_payment"
+            and "payments.pay" in current_app.view_functions
+        ),
+        cooperative_name=services.cooperative_name,
+    )
+
+
+@bp.post("/orders/<number>/cancel")
+def cancel(number):
+    order = _viewable_order(number)
+    form = ShopperCancelForm()
+    if not form.validate():
+        abort(400)
+    sub_ids = None
+    if form.sub_order_id.data:
+        if not form.sub_order_id.data.isdigit():
+            raise InvalidInput()
+        sub_ids = [int(form.sub_order_id.data)]
+        if sub_ids[0] not in {s.id for s in order.sub_orders}:
+            abort(404)
+    try:
+        count = services.cancel_by_shopper(order, sub_ids, _user())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("orders.detail", number=order.number), code=303)
+    db.session.commit()
+    flash(
+        _("The order was cancelled.") if count else _("Nothing was cancelled."),
+        "success",
+    )
+    return redirect(url_for("orders.detail", number=order.number), code=303)

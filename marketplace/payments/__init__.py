@@ -1,7 +1,9 @@
-"""The `payments` domain: blueprint `bp` (pages under /<lang>/)."""
+"""The `payments` domain: blueprint `bp` (pages under /<lang>/) and `root_bp` (unprefixed:
+the Stripe webhook)."""
 
 from flask import Blueprint
 
 bp = Blueprint("payments", __name__)
+root_bp = Blueprint("payments_root", __name__)
 
-from marketplace.payments import views  # noqa: E402,F401
+from marketplace.payments import admin_views, ledger, views  # noqa: E402,F401

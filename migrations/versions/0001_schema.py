@@ -14,169 +14,865 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('categories',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('slug', sa.String(length=120), nullable=False),
-    sa.Column('parent_id', sa.Integer(), nullable=True),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('commission_bp', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['parent_id'], ['categories.id'], name=op.f('fk_categories_parent_id_categories'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_categories')),
-    sa.UniqueConstraint('slug', name=op.f('uq_categories_slug'))
+    op.create_table(
+        "categories",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=120), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("commission_bp", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["categories.id"],
+            name=op.f("fk_categories_parent_id_categories"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_categories")),
+        sa.UniqueConstraint("slug", name=op.f("uq_categories_slug")),
     )
-    op.create_index(op.f('ix_categories_parent_id'), 'categories', ['parent_id'], unique=False)
-    op.create_table('cooperatives',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('slug', sa.String(length=120), nullable=False),
-    sa.Column('registration_number', sa.String(length=64), nullable=False),
-    sa.Column('province', sa.String(length=20), nullable=False),
-    sa.Column('commune', sa.String(length=120), nullable=False),
-    sa.Column('founded_year', sa.Integer(), nullable=True),
-    sa.Column('members_count', sa.Integer(), nullable=True),
-    sa.Column('women_members_count', sa.Integer(), nullable=True),
-    sa.Column('phone', sa.String(length=20), nullable=False),
-    sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('rib', sa.String(length=24), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('status_reason', sa.Text(), nullable=False),
-    sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('logo_path', sa.String(length=255), nullable=True),
-    sa.Column('cover_path', sa.String(length=255), nullable=True),
-    sa.Column('shipping_fee_cents', sa.Integer(), nullable=False),
-    sa.Column('free_shipping_threshold_cents', sa.Integer(), nullable=True),
-    sa.Column('accepts_cash_on_delivery', sa.Boolean(), nullable=False),
-    sa.Column('ships_abroad', sa.Boolean(), nullable=False),
-    sa.Column('stripe_account_id', sa.String(length=64), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('shipping_fee_cents >= 0', name=op.f('ck_cooperatives_shipping_fee_non_negative')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_cooperatives')),
-    sa.UniqueConstraint('registration_number', name=op.f('uq_cooperatives_registration_number')),
-    sa.UniqueConstraint('slug', name=op.f('uq_cooperatives_slug'))
+    op.create_index(op.f("ix_categories_parent_id"), "categories", ["parent_id"], unique=False)
+    op.create_table(
+        "cooperatives",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=120), nullable=False),
+        sa.Column("registration_number", sa.String(length=64), nullable=False),
+        sa.Column("province", sa.String(length=20), nullable=False),
+        sa.Column("commune", sa.String(length=120), nullable=False),
+        sa.Column("founded_year", sa.Integer(), nullable=True),
+        sa.Column("members_count", sa.Integer(), nullable=True),
+        sa.Column("women_members_count", sa.Integer(), nullable=True),
+        sa.Column("phone", sa.String(length=20), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("rib", sa.String(length=24), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("status_reason", sa.Text(), nullable=False),
+        sa.Column("status_reason_code", sa.String(length=40), nullable=False),
+        sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("logo_path", sa.String(length=255), nullable=True),
+        sa.Column("cover_path", sa.String(length=255), nullable=True),
+        sa.Column("shipping_fee_cents", sa.Integer(), nullable=False),
+        sa.Column("free_shipping_threshold_cents", sa.Integer(), nullable=True),
+        sa.Column("accepts_cash_on_delivery", sa.Boolean(), nullable=False),
+        sa.Column("ships_abroad", sa.Boolean(), nullable=False),
+        sa.Column("stripe_account_id", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "shipping_fee_cents >= 0", name=op.f("ck_cooperatives_shipping_fee_non_negative")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cooperatives")),
+        sa.UniqueConstraint(
+            "registration_number", name=op.f("uq_cooperatives_registration_number")
+        ),
+        sa.UniqueConstraint("slug", name=op.f("uq_cooperatives_slug")),
     )
-    op.create_index(op.f('ix_cooperatives_province'), 'cooperatives', ['province'], unique=False)
-    op.create_index(op.f('ix_cooperatives_status'), 'cooperatives', ['status'], unique=False)
-    op.create_table('category_translations',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('category_id', sa.Integer(), nullable=False),
-    sa.Column('locale', sa.String(length=5), nullable=False),
-    sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('description', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_category_translations_category_id_categories'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_category_translations')),
-    sa.UniqueConstraint('category_id', 'locale', name=op.f('uq_category_translations_category_id'))
+    op.create_index(op.f("ix_cooperatives_province"), "cooperatives", ["province"], unique=False)
+    op.create_index(op.f("ix_cooperatives_status"), "cooperatives", ["status"], unique=False)
+    op.create_table(
+        "stripe_events",
+        sa.Column("id", sa.String(length=255), nullable=False),
+        sa.Column("type", sa.String(length=100), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stripe_events")),
     )
-    op.create_index(op.f('ix_category_translations_category_id'), 'category_translations', ['category_id'], unique=False)
-    op.create_table('cooperative_documents',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('cooperative_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=40), nullable=False),
-    sa.Column('original_name', sa.String(length=255), nullable=False),
-    sa.Column('stored_name', sa.String(length=100), nullable=False),
-    sa.Column('content_type', sa.String(length=60), nullable=False),
-    sa.Column('size_bytes', sa.Integer(), nullable=False),
-    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['cooperative_id'], ['cooperatives.id'], name=op.f('fk_cooperative_documents_cooperative_id_cooperatives'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_cooperative_documents')),
-    sa.UniqueConstraint('stored_name', name=op.f('uq_cooperative_documents_stored_name'))
+    op.create_table(
+        "category_translations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("locale", sa.String(length=5), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["categories.id"],
+            name=op.f("fk_category_translations_category_id_categories"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_category_translations")),
+        sa.UniqueConstraint(
+            "category_id", "locale", name=op.f("uq_category_translations_category_id")
+        ),
     )
-    op.create_index(op.f('ix_cooperative_documents_cooperative_id'), 'cooperative_documents', ['cooperative_id'], unique=False)
-    op.create_table('cooperative_translations',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('cooperative_id', sa.Integer(), nullable=False),
-    sa.Column('locale', sa.String(length=5), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('story', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['cooperative_id'], ['cooperatives.id'], name=op.f('fk_cooperative_translations_cooperative_id_cooperatives'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_cooperative_translations')),
-    sa.UniqueConstraint('cooperative_id', 'locale', name=op.f('uq_cooperative_translations_cooperative_id'))
+    op.create_index(
+        op.f("ix_category_translations_category_id"),
+        "category_translations",
+        ["category_id"],
+        unique=False,
     )
-    op.create_index(op.f('ix_cooperative_translations_cooperative_id'), 'cooperative_translations', ['cooperative_id'], unique=False)
-    op.create_table('products',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('slug', sa.String(length=160), nullable=False),
-    sa.Column('cooperative_id', sa.Integer(), nullable=False),
-    sa.Column('category_id', sa.Integer(), nullable=True),
-    sa.Column('price_cents', sa.Integer(), nullable=False),
-    sa.Column('stock', sa.Integer(), nullable=False),
-    sa.Column('unit', sa.String(length=40), nullable=False),
-    sa.Column('weight_grams', sa.Integer(), nullable=True),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('featured', sa.Boolean(), nullable=False),
-    sa.Column('search_document', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('price_cents >= 0', name=op.f('ck_products_price_non_negative')),
-    sa.CheckConstraint('stock >= 0', name=op.f('ck_products_stock_non_negative')),
-    sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_products_category_id_categories'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['cooperative_id'], ['cooperatives.id'], name=op.f('fk_products_cooperative_id_cooperatives'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_products')),
-    sa.UniqueConstraint('slug', name=op.f('uq_products_slug'))
+    op.create_table(
+        "cooperative_documents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("original_name", sa.String(length=255), nullable=False),
+        sa.Column("stored_name", sa.String(length=100), nullable=False),
+        sa.Column("content_type", sa.String(length=60), nullable=False),
+        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_cooperative_documents_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cooperative_documents")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_cooperative_documents_stored_name")),
     )
-    op.create_index(op.f('ix_products_category_id'), 'products', ['category_id'], unique=False)
-    op.create_index(op.f('ix_products_cooperative_id'), 'products', ['cooperative_id'], unique=False)
-    op.create_index('ix_products_status_created', 'products', ['status', 'created_at', 'id'], unique=False)
-    op.create_table('users',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('locale', sa.String(length=5), nullable=False),
-    sa.Column('role', sa.String(length=20), nullable=False),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('email_verified_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('session_version', sa.Integer(), nullable=False),
-    sa.Column('cooperative_id', sa.Integer(), nullable=True),
-    sa.Column('is_cooperative_owner', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['cooperative_id'], ['cooperatives.id'], name=op.f('fk_users_cooperative_id_cooperatives'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
+    op.create_index(
+        op.f("ix_cooperative_documents_cooperative_id"),
+        "cooperative_documents",
+        ["cooperative_id"],
+        unique=False,
     )
-    op.create_index(op.f('ix_users_cooperative_id'), 'users', ['cooperative_id'], unique=False)
-    op.create_table('product_images',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('product_id', sa.Integer(), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('stored_name', sa.String(length=100), nullable=False),
-    sa.Column('width', sa.Integer(), nullable=False),
-    sa.Column('height', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_product_images_product_id_products'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_product_images')),
-    sa.UniqueConstraint('stored_name', name=op.f('uq_product_images_stored_name'))
+    op.create_table(
+        "cooperative_translations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("locale", sa.String(length=5), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("story", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_cooperative_translations_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cooperative_translations")),
+        sa.UniqueConstraint(
+            "cooperative_id", "locale", name=op.f("uq_cooperative_translations_cooperative_id")
+        ),
     )
-    op.create_index(op.f('ix_product_images_product_id'), 'product_images', ['product_id'], unique=False)
-    op.create_table('product_translations',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('product_id', sa.Integer(), nullable=False),
-    sa.Column('locale', sa.String(length=5), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('description', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_product_translations_product_id_products'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_product_translations')),
-    sa.UniqueConstraint('product_id', 'locale', name=op.f('uq_product_translations_product_id'))
+    op.create_index(
+        op.f("ix_cooperative_translations_cooperative_id"),
+        "cooperative_translations",
+        ["cooperative_id"],
+        unique=False,
     )
-    op.create_index(op.f('ix_product_translations_product_id'), 'product_translations', ['product_id'], unique=False)
+    op.create_table(
+        "products",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=160), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=True),
+        sa.Column("price_cents", sa.Integer(), nullable=False),
+        sa.Column("stock", sa.Integer(), nullable=False),
+        sa.Column("unit", sa.String(length=40), nullable=False),
+        sa.Column("weight_grams", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("featured", sa.Boolean(), nullable=False),
+        sa.Column("search_document", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("price_cents >= 0", name=op.f("ck_products_price_non_negative")),
+        sa.CheckConstraint("stock >= 0", name=op.f("ck_products_stock_non_negative")),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["categories.id"],
+            name=op.f("fk_products_category_id_categories"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_products_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
+        sa.UniqueConstraint("slug", name=op.f("uq_products_slug")),
+    )
+    op.create_index(op.f("ix_products_category_id"), "products", ["category_id"], unique=False)
+    op.create_index(
+        op.f("ix_products_cooperative_id"), "products", ["cooperative_id"], unique=False
+    )
+    op.create_index(
+        "ix_products_status_created", "products", ["status", "created_at", "id"], unique=False
+    )
+    op.create_index(
+        "ix_products_status_price", "products", ["status", "price_cents", "id"], unique=False
+    )
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=False),
+        sa.Column("locale", sa.String(length=5), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("session_version", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=True),
+        sa.Column("is_cooperative_owner", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_users_cooperative_id_cooperatives"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+    )
+    op.create_index(op.f("ix_users_cooperative_id"), "users", ["cooperative_id"], unique=False)
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("actor_email", sa.String(length=254), nullable=False),
+        sa.Column("actor_name", sa.String(length=120), nullable=False),
+        sa.Column("action", sa.String(length=60), nullable=False),
+        sa.Column("target_type", sa.String(length=40), nullable=False),
+        sa.Column("target_id", sa.Integer(), nullable=True),
+        sa.Column("target_label", sa.String(length=255), nullable=False),
+        sa.Column("old_value", sa.String(length=60), nullable=False),
+        sa.Column("new_value", sa.String(length=60), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_audit_log_actor_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+    )
+    op.create_index(op.f("ix_audit_log_action"), "audit_log", ["action"], unique=False)
+    op.create_index(op.f("ix_audit_log_actor_id"), "audit_log", ["actor_id"], unique=False)
+    op.create_index(op.f("ix_audit_log_created_at"), "audit_log", ["created_at"], unique=False)
+    op.create_index("ix_audit_log_target", "audit_log", ["target_type", "target_id"], unique=False)
+    op.create_table(
+        "carts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_carts_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_carts")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_carts_user_id")),
+    )
+    op.create_table(
+        "cooperative_application_drafts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("documents", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_cooperative_application_drafts_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cooperative_application_drafts")),
+    )
+    op.create_index(
+        op.f("ix_cooperative_application_drafts_user_id"),
+        "cooperative_application_drafts",
+        ["user_id"],
+        unique=True,
+    )
+    op.create_table(
+        "invitations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("locale", sa.String(length=5), nullable=False),
+        sa.Column("token_digest", sa.String(length=64), nullable=False),
+        sa.Column("invited_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("accepted_by_id", sa.Integer(), nullable=True),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["accepted_by_id"],
+            ["users.id"],
+            name=op.f("fk_invitations_accepted_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_invitations_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["invited_by_id"],
+            ["users.id"],
+            name=op.f("fk_invitations_invited_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitations")),
+        sa.UniqueConstraint("token_digest", name=op.f("uq_invitations_token_digest")),
+    )
+    op.create_index(
+        op.f("ix_invitations_cooperative_id"), "invitations", ["cooperative_id"], unique=False
+    )
+    op.create_index(op.f("ix_invitations_email"), "invitations", ["email"], unique=False)
+    op.create_table(
+        "orders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=40), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("contact_name", sa.String(length=120), nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=False),
+        sa.Column("address_line1", sa.String(length=200), nullable=False),
+        sa.Column("address_line2", sa.String(length=200), nullable=False),
+        sa.Column("city", sa.String(length=100), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("postal_code", sa.String(length=20), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("payment_method", sa.String(length=10), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("items_cents", sa.Integer(), nullable=False),
+        sa.Column("shipping_cents", sa.Integer(), nullable=False),
+        sa.Column("total_cents", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("idempotency_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "payment_method IN ('cod', 'card')", name=op.f("ck_orders_payment_method_known")
+        ),
+        sa.CheckConstraint("items_cents >= 0", name=op.f("ck_orders_items_non_negative")),
+        sa.CheckConstraint("shipping_cents >= 0", name=op.f("ck_orders_shipping_non_negative")),
+        sa.CheckConstraint(
+            "total_cents = items_cents + shipping_cents", name=op.f("ck_orders_total_is_sum")
+        ),
+        sa.CheckConstraint("total_cents >= 0", name=op.f("ck_orders_total_non_negative")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_orders_user_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
+        sa.UniqueConstraint("idempotency_token", name=op.f("uq_orders_idempotency_token")),
+        sa.UniqueConstraint("number", name=op.f("uq_orders_number")),
+    )
+    op.create_index(op.f("ix_orders_status"), "orders", ["status"], unique=False)
+    op.create_index("ix_orders_user_created", "orders", ["user_id", "created_at"], unique=False)
+    op.create_table(
+        "payout_batches",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("transfer_reference", sa.String(length=120), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_payout_batches_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payout_batches")),
+    )
+    op.create_table(
+        "product_images",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=100), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_product_images_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_product_images")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_product_images_stored_name")),
+    )
+    op.create_index(
+        op.f("ix_product_images_product_id"), "product_images", ["product_id"], unique=False
+    )
+    op.create_table(
+        "product_translations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("locale", sa.String(length=5), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_product_translations_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_product_translations")),
+        sa.UniqueConstraint(
+            "product_id", "locale", name=op.f("uq_product_translations_product_id")
+        ),
+    )
+    op.create_index(
+        op.f("ix_product_translations_product_id"),
+        "product_translations",
+        ["product_id"],
+        unique=False,
+    )
+    op.create_table(
+        "saved_addresses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("contact_name", sa.String(length=120), nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=False),
+        sa.Column("address_line1", sa.String(length=200), nullable=False),
+        sa.Column("address_line2", sa.String(length=200), nullable=False),
+        sa.Column("city", sa.String(length=100), nullable=False),
+        sa.Column("region", sa.String(length=100), nullable=False),
+        sa.Column("postal_code", sa.String(length=20), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_saved_addresses_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_addresses")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_saved_addresses_user_id")),
+    )
+    op.create_table(
+        "cart_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cart_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("price_seen_cents", sa.Integer(), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "price_seen_cents >= 0", name=op.f("ck_cart_items_price_seen_non_negative")
+        ),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_cart_items_quantity_positive")),
+        sa.ForeignKeyConstraint(
+            ["cart_id"], ["carts.id"], name=op.f("fk_cart_items_cart_id_carts"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_cart_items_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cart_items")),
+        sa.UniqueConstraint("cart_id", "product_id", name=op.f("uq_cart_items_cart_id")),
+    )
+    op.create_index(op.f("ix_cart_items_cart_id"), "cart_items", ["cart_id"], unique=False)
+    op.create_index(op.f("ix_cart_items_product_id"), "cart_items", ["product_id"], unique=False)
+    op.create_table(
+        "cooperative_orders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("items_cents", sa.Integer(), nullable=False),
+        sa.Column("shipping_cents", sa.Integer(), nullable=False),
+        sa.Column("total_cents", sa.Integer(), nullable=False),
+        sa.Column("commission_bp", sa.Integer(), nullable=False),
+        sa.Column("commission_cents", sa.Integer(), nullable=False),
+        sa.Column("carrier", sa.String(length=80), nullable=False),
+        sa.Column("tracking_number", sa.String(length=80), nullable=False),
+        sa.Column("cancel_reason", sa.Text(), nullable=False),
+        sa.Column("stock_returned", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "commission_bp >= 0 AND commission_bp <= 10000",
+            name=op.f("ck_cooperative_orders_commission_range"),
+        ),
+        sa.CheckConstraint(
+            "commission_cents >= 0", name=op.f("ck_cooperative_orders_commission_non_negative")
+        ),
+        sa.CheckConstraint(
+            "items_cents >= 0", name=op.f("ck_cooperative_orders_items_non_negative")
+        ),
+        sa.CheckConstraint(
+            "shipping_cents >= 0", name=op.f("ck_cooperative_orders_shipping_non_negative")
+        ),
+        sa.CheckConstraint(
+            "total_cents = items_cents + shipping_cents",
+            name=op.f("ck_cooperative_orders_total_is_sum"),
+        ),
+        sa.CheckConstraint(
+            "total_cents >= 0", name=op.f("ck_cooperative_orders_total_non_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_cooperative_orders_cooperative_id_cooperatives"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_cooperative_orders_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cooperative_orders")),
+        sa.UniqueConstraint(
+            "order_id", "cooperative_id", name=op.f("uq_cooperative_orders_order_id")
+        ),
+    )
+    op.create_index(
+        "ix_cooperative_orders_coop_status",
+        "cooperative_orders",
+        ["cooperative_id", "status", "created_at"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_cooperative_orders_cooperative_id"),
+        "cooperative_orders",
+        ["cooperative_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_cooperative_orders_order_id"), "cooperative_orders", ["order_id"], unique=False
+    )
+    op.create_table(
+        "payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("provider", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("stripe_session_id", sa.String(length=255), nullable=True),
+        sa.Column("stripe_session_url", sa.Text(), nullable=True),
+        sa.Column("stripe_payment_intent_id", sa.String(length=255), nullable=True),
+        sa.Column("received_cents", sa.Integer(), nullable=False),
+        sa.Column("flagged_for_review", sa.Boolean(), nullable=False),
+        sa.Column("review_reason", sa.Text(), nullable=False),
+        sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("amount_cents >= 0", name=op.f("ck_payments_amount_non_negative")),
+        sa.CheckConstraint("attempt >= 0", name=op.f("ck_payments_attempt_non_negative")),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_payments_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
+        sa.UniqueConstraint("order_id", name=op.f("uq_payments_order_id")),
+        sa.UniqueConstraint("stripe_session_id", name=op.f("uq_payments_stripe_session_id")),
+    )
+    op.create_index(
+        op.f("ix_payments_flagged_for_review"), "payments", ["flagged_for_review"], unique=False
+    )
+    op.create_index(op.f("ix_payments_status"), "payments", ["status"], unique=False)
+    op.create_index(
+        op.f("ix_payments_stripe_payment_intent_id"),
+        "payments",
+        ["stripe_payment_intent_id"],
+        unique=False,
+    )
+    op.create_table(
+        "payouts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("rib", sa.String(length=24), nullable=False),
+        sa.Column("stripe_transfer_id", sa.String(length=255), nullable=True),
+        sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("amount_cents > 0", name=op.f("ck_payouts_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["batch_id"],
+            ["payout_batches.id"],
+            name=op.f("fk_payouts_batch_id_payout_batches"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_payouts_cooperative_id_cooperatives"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payouts")),
+        sa.UniqueConstraint("batch_id", "cooperative_id", name=op.f("uq_payouts_batch_id")),
+    )
+    op.create_index(op.f("ix_payouts_batch_id"), "payouts", ["batch_id"], unique=False)
+    op.create_index(op.f("ix_payouts_cooperative_id"), "payouts", ["cooperative_id"], unique=False)
+    op.create_table(
+        "cash_collections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sub_order_id", sa.Integer(), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("collected_by_id", sa.Integer(), nullable=True),
+        sa.Column("collected_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "amount_cents >= 0", name=op.f("ck_cash_collections_amount_non_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["collected_by_id"],
+            ["users.id"],
+            name=op.f("fk_cash_collections_collected_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sub_order_id"],
+            ["cooperative_orders.id"],
+            name=op.f("fk_cash_collections_sub_order_id_cooperative_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cash_collections")),
+        sa.UniqueConstraint("sub_order_id", name=op.f("uq_cash_collections_sub_order_id")),
+    )
+    op.create_table(
+        "order_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sub_order_id", sa.Integer(), nullable=False),
+        sa.Column("from_status", sa.String(length=20), nullable=True),
+        sa.Column("to_status", sa.String(length=20), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("actor_role", sa.String(length=20), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_order_events_actor_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sub_order_id"],
+            ["cooperative_orders.id"],
+            name=op.f("fk_order_events_sub_order_id_cooperative_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_order_events")),
+    )
+    op.create_index(
+        op.f("ix_order_events_sub_order_id"), "order_events", ["sub_order_id"], unique=False
+    )
+    op.create_table(
+        "order_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sub_order_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=True),
+        sa.Column("product_name", sa.String(length=200), nullable=False),
+        sa.Column("unit", sa.String(length=40), nullable=False),
+        sa.Column("unit_price_cents", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("line_total_cents", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=True),
+        sa.Column("commission_bp", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "commission_bp >= 0 AND commission_bp <= 10000",
+            name=op.f("ck_order_lines_commission_range"),
+        ),
+        sa.CheckConstraint(
+            "line_total_cents = unit_price_cents * quantity", name=op.f("ck_order_lines_line_total")
+        ),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_order_lines_quantity_positive")),
+        sa.CheckConstraint(
+            "unit_price_cents >= 0", name=op.f("ck_order_lines_unit_price_non_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["categories.id"],
+            name=op.f("fk_order_lines_category_id_categories"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_order_lines_product_id_products"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sub_order_id"],
+            ["cooperative_orders.id"],
+            name=op.f("fk_order_lines_sub_order_id_cooperative_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_order_lines")),
+    )
+    op.create_index(op.f("ix_order_lines_product_id"), "order_lines", ["product_id"], unique=False)
+    op.create_index(
+        op.f("ix_order_lines_sub_order_id"), "order_lines", ["sub_order_id"], unique=False
+    )
+    op.create_table(
+        "refunds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sub_order_id", sa.Integer(), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("manual", sa.Boolean(), nullable=False),
+        sa.Column("goods_returned", sa.Boolean(), nullable=False),
+        sa.Column("stripe_refund_id", sa.String(length=255), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=100), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("amount_cents > 0", name=op.f("ck_refunds_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_refunds_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["payments.id"],
+            name=op.f("fk_refunds_payment_id_payments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sub_order_id"],
+            ["cooperative_orders.id"],
+            name=op.f("fk_refunds_sub_order_id_cooperative_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refunds")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_refunds_idempotency_key")),
+        sa.UniqueConstraint("stripe_refund_id", name=op.f("uq_refunds_stripe_refund_id")),
+    )
+    op.create_index(op.f("ix_refunds_sub_order_id"), "refunds", ["sub_order_id"], unique=False)
+    op.create_table(
+        "ledger_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("amount_cents", sa.Integer(), nullable=False),
+        sa.Column("sub_order_id", sa.Integer(), nullable=True),
+        sa.Column("refund_id", sa.Integer(), nullable=True),
+        sa.Column("payout_id", sa.Integer(), nullable=True),
+        sa.Column("description", sa.String(length=255), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('gross', 'commission', 'cod_commission_debit', 'refund_reversal', 'payout')",
+            name=op.f("ck_ledger_entries_kind_known"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_ledger_entries_cooperative_id_cooperatives"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["payout_id"],
+            ["payouts.id"],
+            name=op.f("fk_ledger_entries_payout_id_payouts"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["refund_id"],
+            ["refunds.id"],
+            name=op.f("fk_ledger_entries_refund_id_refunds"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sub_order_id"],
+            ["cooperative_orders.id"],
+            name=op.f("fk_ledger_entries_sub_order_id_cooperative_orders"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_entries")),
+    )
+    op.create_index(
+        "ix_ledger_entries_coop_created",
+        "ledger_entries",
+        ["cooperative_id", "created_at", "id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_ledger_entries_cooperative_id"), "ledger_entries", ["cooperative_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_ledger_entries_payout_id"), "ledger_entries", ["payout_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_ledger_entries_refund_id"), "ledger_entries", ["refund_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_ledger_entries_sub_order_id"), "ledger_entries", ["sub_order_id"], unique=False
+    )
 
 
 def downgrade():
-    op.drop_index(op.f('ix_product_translations_product_id'), table_name='product_translations')
-    op.drop_table('product_translations')
-    op.drop_index(op.f('ix_product_images_product_id'), table_name='product_images')
-    op.drop_table('product_images')
-    op.drop_index(op.f('ix_users_cooperative_id'), table_name='users')
-    op.drop_table('users')
-    op.drop_index('ix_products_status_created', table_name='products')
-    op.drop_index(op.f('ix_products_cooperative_id'), table_name='products')
-    op.drop_index(op.f('ix_products_category_id'), table_name='products')
-    op.drop_table('products')
-    op.drop_index(op.f('ix_cooperative_translations_cooperative_id'), table_name='cooperative_translations')
-    op.drop_table('cooperative_translations')
-    op.drop_index(op.f('ix_cooperative_documents_cooperative_id'), table_name='cooperative_documents')
-    op.drop_table('cooperative_documents')
-    op.drop_index(op.f('ix_category_translations_category_id'), table_name='category_translations')
-    op.drop_table('category_translations')
-    op.drop_index(op.f('ix_cooperatives_status'), table_name='cooperatives')
-    op.drop_index(op.f('ix_cooperatives_province'), table_name='cooperatives')
-    op.drop_table('cooperatives')
-    op.drop_index(op.f('ix_categories_parent_id'), table_name='categories')
-    op.drop_table('categories')
+    op.drop_index(op.f("ix_ledger_entries_sub_order_id"), table_name="ledger_entries")
+    op.drop_index(op.f("ix_ledger_entries_refund_id"), table_name="ledger_entries")
+    op.drop_index(op.f("ix_ledger_entries_payout_id"), table_name="ledger_entries")
+    op.drop_index(op.f("ix_ledger_entries_cooperative_id"), table_name="ledger_entries")
+    op.drop_index("ix_ledger_entries_coop_created", table_name="ledger_entries")
+    op.drop_table("ledger_entries")
+    op.drop_index(op.f("ix_refunds_sub_order_id"), table_name="refunds")
+    op.drop_table("refunds")
+    op.drop_index(op.f("ix_order_lines_sub_order_id"), table_name="order_lines")
+    op.drop_index(op.f("ix_order_lines_product_id"), table_name="order_lines")
+    op.drop_table("order_lines")
+    op.drop_index(op.f("ix_order_events_sub_order_id"), table_name="order_events")
+    op.drop_table("order_events")
+    op.drop_table("cash_collections")
+    op.drop_index(op.f("ix_payouts_cooperative_id"), table_name="payouts")
+    op.drop_index(op.f("ix_payouts_batch_id"), table_name="payouts")
+    op.drop_table("payouts")
+    op.drop_index(op.f("ix_payments_stripe_payment_intent_id"), table_name="payments")
+    op.drop_index(op.f("ix_payments_status"), table_name="payments")
+    op.drop_index(op.f("ix_payments_flagged_for_review"), table_name="payments")
+    op.drop_table("payments")
+    op.drop_index(op.f("ix_cooperative_orders_order_id"), table_name="cooperative_orders")
+    op.drop_index(op.f("ix_cooperative_orders_cooperative_id"), table_name="cooperative_orders")
+    op.drop_index("ix_cooperative_orders_coop_status", table_name="cooperative_orders")
+    op.drop_table("cooperative_orders")
+    op.drop_index(op.f("ix_cart_items_product_id"), table_name="cart_items")
+    op.drop_index(op.f("ix_cart_items_cart_id"), table_name="cart_items")
+    op.drop_table("cart_items")
+    op.drop_table("saved_addresses")
+    op.drop_index(op.f("ix_product_translations_product_id"), table_name="product_translations")
+    op.drop_table("product_translations")
+    op.drop_index(op.f("ix_product_images_product_id"), table_name="product_images")
+    op.drop_table("product_images")
+    op.drop_table("payout_batches")
+    op.drop_index("ix_orders_user_created", table_name="orders")
+    op.drop_index(op.f("ix_orders_status"), table_name="orders")
+    op.drop_table("orders")
+    op.drop_index(op.f("ix_invitations_email"), table_name="invitations")
+    op.drop_index(op.f("ix_invitations_cooperative_id"), table_name="invitations")
+    op.drop_table("invitations")
+    op.drop_index(
+        op.f("ix_cooperative_application_drafts_user_id"),
+        table_name="cooperative_application_drafts",
+    )
+    op.drop_table("cooperative_application_drafts")
+    op.drop_table("carts")
+    op.drop_index("ix_audit_log_target", table_name="audit_log")
+    op.drop_index(op.f("ix_audit_log_created_at"), table_name="audit_log")
+    op.drop_index(op.f("ix_audit_log_actor_id"), table_name="audit_log")
+    op.drop_index(op.f("ix_audit_log_action"), table_name="audit_log")
+    op.drop_table("audit_log")
+    op.drop_index(op.f("ix_users_cooperative_id"), table_name="users")
+    op.drop_table("users")
+    op.drop_index("ix_products_status_price", table_name="products")
+    op.drop_index("ix_products_status_created", table_name="products")
+    op.drop_index(op.f("ix_products_cooperative_id"), table_name="products")
+    op.drop_index(op.f("ix_products_category_id"), table_name="products")
+    op.drop_table("products")
+    op.drop_index(
+        op.f("ix_cooperative_translations_cooperative_id"), table_name="cooperative_translations"
+    )
+    op.drop_table("cooperative_translations")
+    op.drop_index(
+        op.f("ix_cooperative_documents_cooperative_id"), table_name="cooperative_documents"
+    )
+    op.drop_table("cooperative_documents")
+    op.drop_index(op.f("ix_category_translations_category_id"), table_name="category_translations")
+    op.drop_table("category_translations")
+    op.drop_table("stripe_events")
+    op.drop_index(op.f("ix_cooperatives_status"), table_name="cooperatives")
+    op.drop_index(op.f("ix_cooperatives_province"), table_name="cooperatives")
+    op.drop_table("cooperatives")
+    op.drop_index(op.f("ix_categories_parent_id"), table_name="categories")
+    op.drop_table("categories")

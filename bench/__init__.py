@@ -1,0 +1,1 @@
+"""`make bench`: a reproducible benchmark of the catalogue, search and checkout."""

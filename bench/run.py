@@ -1,0 +1,643 @@
+"""`make bench`: seed a large PostgreSQL catalogue, serve the app with gunicorn in production
+configuration, drive it with wrk, compare every result with a ceiling measured in the same run.
+
+Results go to bench/results/latest.json and bench/results/latest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess  # nosec B404 - the benchmark drives gunicorn and wrk
+import sys
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+VENV_BIN = Path(sys.executable).parent
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+DB_NAME = os.environ.get("BENCH_DB", "souk_bench")
+DB_NAME_LARGE = f"{DB_NAME}_200k"
+CONNECTIONS = 16
+WORKERS = 2
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def sqlalchemy_url(name: str) -> str:
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{name}"
+
+
+def recreate_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(name: str, products: int, cooperatives: int, orders: int) -> float:
+    """Build the schema with the migrations, then COPY the deterministic data. Seconds taken."""
+    import psycopg
+    from flask_migrate import upgrade
+
+    from bench import seed as seeding
+    from marketplace import create_app
+    from marketplace.auth.passwords import hash_password
+
+    started = time.perf_counter()
+    recreate_database(name)
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=sqlalchemy_url(name))
+    with app.app_context():
+        upgrade()
+        password_hash = hash_password("bench-password-2026")
+        rng = random.Random(2026)
+        dsn = sqlalchemy_url(name).replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(dsn) as conn:
+            catalogue = seeding.seed_catalogue(conn, rng, cooperatives, products, password_hash)
+            if orders:
+                seeding.seed_orders(conn, rng, catalogue, orders)
+            seeding.reset_sequences(conn)
+            conn.commit()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+        from marketplace.extensions import db
+
+        db.engine.dispose()
+    return time.perf_counter() - started
+
+
+# --- servers ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn with the project's production settings, WORKERS sync workers."""
+
+    def __init__(self, target: str, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        args = [
+            str(VENV_BIN / "gunicorn"),
+            "-w",
+            str(WORKERS),
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--access-logfile",
+            "/dev/null",
+            target,
+        ]
+        conf = ROOT / "gunicorn.conf.py"
+        if conf.exists():
+            args[1:1] = ["-c", str(conf)]
+        self.process = subprocess.Popen(  # nosec B603 - fixed argument list
+            args,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=open(RESULTS.parent / "work" / f"gunicorn-{self.port}.log", "w"),  # noqa: SIM115
+        )
+        self._wait()
+
+    def _wait(self) -> None:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), 0.2),
+            ):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn on port {self.port} did not start")
+
+    def worker_rss_mb(self) -> list[float]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids = children.read_text().split() if children.exists() else []
+        sizes = []
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status").read_text()
+            match = re.search(r"VmRSS:\s+(\d+) kB", status)
+            if match:
+                sizes.append(int(match.group(1)) / 1024)
+        return sizes
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+# --- measuring --------------------------------------------------------------------------
+
+
+def wrk(
+    url: str, duration: int, headers: dict[str, str] | None = None, script: Path | None = None
+) -> dict:
+    args = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{duration}s", "--latency"]
+    # gunicorn's sync workers close every connection; wrk must not wait on keep-alive.
+    headers = {"Connection": "close", **(headers or {})}
+    for key, value in headers.items():
+        args += ["-H", f"{key}: {value}"]
+    if script:
+        args += ["-s", str(script)]
+    output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout  # nosec B603
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", output).group(1)) for p in ("50", "99")}
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors:.*", output)
+    return {
+        "rps": rps,
+        "p50_ms": latency["50"],
+        "p99_ms": latency["99"],
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(0) if errors else "",
+    }
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+class _LoopbackCookiePolicy(DefaultCookiePolicy):
+    def return_ok_secure(self, cookie, request) -> bool:  # noqa: ANN001
+        return True
+
+
+class Browser:
+    """A minimal cookie-keeping HTTP client for preparing carts and reading query counts."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        # Production cookies are Secure (__Host-); the benchmark talks plain HTTP on loopback.
+        self.jar = CookieJar(policy=_LoopbackCookiePolicy())
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> tuple[int, dict, str]:
+        with self.opener.open(self.base + path, timeout=30) as response:  # nosec B310 - local
+            return response.status, dict(response.headers), response.read().decode()
+
+    def post(self, path: str, data: dict) -> tuple[int, dict, str]:
+        body = urllib.parse.urlencode(data).encode()
+        request = urllib.request.Request(self.base + path, data=body, method="POST")  # noqa: S310
+        try:
+            with self.opener.open(request, timeout=30) as response:  # nosec B310 - local
+                return response.status, dict(response.headers), response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read().decode()
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf(html: str) -> str:
+    match = CSRF.search(html)
+    if not match:
+        raise RuntimeError("no CSRF token on the page")
+    return match.group(1)
+
+
+INPUT = re.compile(r"<input\b[^>]*>", re.I)
+ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
+
+
+def form_fields(html: str, action_part: str) -> dict[str, str]:
+    """Hidden and text inputs of the first form whose action contains ``action_part``."""
+    start = html.find("<form")
+    while start != -1:
+        end = html.find("</form>", start)
+        block = html[start:end]
+        head = block[: block.find(">")]
+        if action_part in head:
+            fields = {}
+            for tag in INPUT.findall(block):
+                attrs = dict(ATTR.findall(tag))
+                if "name" in attrs and attrs.get("type") not in ("submit", "checkbox", "radio"):
+                    fields[attrs["name"]] = _unescape(attrs.get("value", ""))
+            return fields
+        start = html.find("<form", end)
+    raise RuntimeError(f"no form posting to {action_part}")
+
+
+def _unescape(value: str) -> str:
+    import html as html_lib
+
+    return html_lib.unescape(value)
+
+
+def fill_cart(browser: Browser, lang: str, product_slugs: list[str], quantity: int = 1) -> None:
+    for slug in product_slugs:
+        _, _, page = browser.get(f"/{lang}/products/{slug}")
+        fields = form_fields(page, "/cart/add")
+        fields["quantity"] = str(quantity)
+        status, _, body = browser.post(f"/{lang}/cart/add", fields)
+        if status >= 400:
+            raise RuntimeError(f"adding {slug} to the cart failed: {status} {body[:300]}")
+
+
+def ready_to_confirm(base: str, lang: str, product_slugs: list[str]) -> tuple[str, str]:
+    """A fresh shopper with a cart and shipping details, stopped on the review page.
+    Returns the Cookie header and the urlencoded body that confirms the order."""
+    browser = Browser(base)
+    fill_cart(browser, lang, product_slugs)
+    _, _, page = browser.get(f"/{lang}/checkout")
+    fields = form_fields(page, "/checkout")
+    fields.update(
+        {
+            "email": f"bench-{secrets.token_hex(6)}@example.ma",
+            "contact_name": "Fatima Zahra",
+            "phone": "0612345678",
+            "address_line1": "12 rue des Oasis",
+            "city": "Errachidia",
+            "region": "Drâa-Tafilalet",
+            "country": "MA",
+            "payment_method": "cod",
+        }
+    )
+    fields.pop("save_address", None)
+    status, _, body = browser.post(f"/{lang}/checkout", fields)
+    if status >= 400:
+        raise RuntimeError(f"checkout details refused: {status} {body[:300]}")
+    _, _, review = browser.get(f"/{lang}/checkout/review")
+    confirm = form_fields(review, "/checkout/review")
+    return browser.cookie_header(), urllib.parse.urlencode(confirm)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def search_latencies(name: str, queries: dict[str, tuple[str, str]], repeat: int) -> dict:
+    """Ranked search timed in-process against the database (no HTTP), per query."""
+    from marketplace import create_app
+    from marketplace.catalogue.search import search_products
+    from marketplace.extensions import db
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=sqlalchemy_url(name))
+    results = {}
+    with app.app_context(), app.test_request_context(f"/{next(iter(queries.values()))[1]}/search"):
+        for label, (query, lang) in queries.items():
+            for _ in range(5):
+                search_products(query, lang)
+            timings, hits = [], 0
+            for _ in range(repeat):
+                started = time.perf_counter()
+                found = search_products(query, lang)
+                timings.append((time.perf_counter() - started) * 1000)
+                hits = _hit_count(found)
+            results[label] = {
+                "query": query,
+                "hits": hits,
+                "p50_ms": round(statistics.median(timings), 2),
+                "p95_ms": round(percentile(timings, 95), 2),
+                "p99_ms": round(percentile(timings, 99), 2),
+            }
+        db.engine.dispose()
+    return results
+
+
+def _hit_count(found) -> int:
+    for attr in ("total", "count"):
+        if hasattr(found, attr) and isinstance(getattr(found, attr), int):
+            return getattr(found, attr)
+    products = getattr(found, "products", found)
+    try:
+        return len(products)
+    except TypeError:
+        return 0
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+def pick_pages(base: str) -> dict[str, str]:
+    """The URLs to measure, discovered from the served app itself."""
+    browser = Browser(base)
+    _, _, catalogue = browser.get("/fr/products")
+    slugs = re.findall(r'href="/fr/products/([\w-]+)"', catalogue)
+    deep = "/fr/products?province=zagora&in_stock=y&sort=price_asc"
+    for _ in range(12):  # walk the keyset cursors to a deep page
+        _, _, page = browser.get(deep)
+        match = re.search(r'href="(/fr/products\?[^"]*after=[^"]+)"', page)
+        if not match:
+            break
+        deep = _unescape(match.group(1))
+    return {
+        "home": "/fr/",
+        "catalogue page 1": "/fr/products",
+        "catalogue deep + filters": deep,
+        "product": f"/fr/products/{slugs[0]}",
+        "search (Arabic)": "/ar/search?q=" + urllib.parse.quote("التمر المجهول"),
+        "search (French)": "/fr/search?q=" + urllib.parse.quote("dattes mejhoul"),
+    }
+
+
+def cart_of_five(base: str) -> str:
+    """A shopper's cookie whose cart holds 5 items from 3 cooperatives."""
+    browser = Browser(base)
+    _, _, catalogue = browser.get("/fr/products?sort=price_asc&in_stock=y")
+    chosen, coops = [], {}
+    for slug in re.findall(r'href="/fr/products/([\w-]+)"', catalogue):
+        _, _, page = browser.get(f"/fr/products/{slug}")
+        coop = re.search(r'href="/fr/cooperatives/([\w-]+)"', page)
+        if coop and (coop.group(1) in coops or len(coops) < 3) and "/cart/add" in page:
+            coops.setdefault(coop.group(1), 0)
+            if coops[coop.group(1)] < 2:
+                coops[coop.group(1)] += 1
+                chosen.append(slug)
+        if len(chosen) == 5 and len(coops) == 3:
+            break
+    fill_cart(browser, "fr", chosen)
+    return browser.cookie_header()
+
+
+def query_count(base: str, path: str, cookie: str = "") -> int | None:
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie} if cookie else {})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # nosec B310 - local server
+        value = response.headers.get("X-Query-Count")
+    return int(value) if value is not None else None
+
+
+def place_orders(app_server: Gunicorn, name: str, duration: int, prepared: int) -> dict:
+    """Prepare ``prepared`` shoppers ready to confirm, then wrk posts the confirmations."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    dsn = sqlalchemy_url(name).replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT p.slug FROM products p JOIN cooperatives c ON c.id = p.cooperative_id "
+            "WHERE p.status = 'active' AND c.status = 'verified' AND p.stock > 0 "
+            "ORDER BY p.id LIMIT 40"
+        ).fetchall()
+        slugs = [row[0] for row in rows]
+        # A few products with little stock, so that overselling would show.
+        conn.execute("UPDATE products SET stock = 40 WHERE slug = ANY(%s)", (slugs[:3],))
+        conn.commit()
+        stock_before = dict(
+            conn.execute("SELECT id, stock FROM products WHERE slug = ANY(%s)", (slugs,)).fetchall()
+        )
+        orders_before = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+    rng = random.Random(7)
+    carts = [[rng.choice(slugs[:3]), rng.choice(slugs[3:])] for _ in range(prepared)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        tickets = list(pool.map(lambda c: ready_to_confirm(app_server.base, "fr", c), carts))
+    preparing = time.perf_counter() - started
+    work = RESULTS.parent / "work"
+    (work / "checkouts.tsv").write_text("".join(f"{cookie}\t{body}\n" for cookie, body in tickets))
+    result = wrk(
+        f"{app_server.base}/fr/checkout/review", duration, script=ROOT / "bench" / "checkout.lua"
+    )
+    with psycopg.connect(dsn) as conn:
+        placed = conn.execute("SELECT count(*) FROM orders").fetchone()[0] - orders_before
+        stock_after = dict(
+            conn.execute(
+                "SELECT id, stock FROM products WHERE id = ANY(%s)", (list(stock_before),)
+            ).fetchall()
+        )
+        sold = dict(
+            conn.execute(
+                "SELECT l.product_id, sum(l.quantity) FROM order_lines l "
+                "JOIN cooperative_orders s ON s.id = l.sub_order_id JOIN orders o ON o.id = s.order_id "
+                "WHERE o.id > %s AND l.product_id = ANY(%s) GROUP BY l.product_id",
+                (orders_before, list(stock_before)),
+            ).fetchall()
+        )
+    oversold = [
+        pid
+        for pid in stock_before
+        if stock_after[pid] < 0 or stock_before[pid] - stock_after[pid] != sold.get(pid, 0)
+    ]
+    return {
+        **result,
+        "orders_placed": placed,
+        "orders_per_s": round(placed / duration, 1),
+        "prepared_carts": prepared,
+        "preparation_s": round(preparing, 1),
+        "oversold_products": oversold,
+        "stock_consistent": not oversold,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--products", type=int, default=20_000)
+    parser.add_argument("--cooperatives", type=int, default=500)
+    parser.add_argument("--orders", type=int, default=50_000)
+    parser.add_argument(
+        "--large", type=int, default=200_000, help="products for the search growth check"
+    )
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
+    parser.add_argument("--reuse", action="store_true", help="keep the databases of the last run")
+    args = parser.parse_args()
+    (RESULTS.parent / "work").mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report: dict = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "settings": {
+            "workers": WORKERS,
+            "connections": CONNECTIONS,
+            "duration_s": args.duration,
+            **vars(args),
+        },
+    }
+    if not args.reuse:
+        log(
+            f"Seeding {args.products} products, {args.cooperatives} cooperatives, {args.orders} orders…"
+        )
+        report["seed_s"] = round(seed(DB_NAME, args.products, args.cooperatives, args.orders), 1)
+        log(f"  seeded in {report['seed_s']} s")
+        log(f"Seeding {args.large} products for the search growth check…")
+        report["seed_large_s"] = round(seed(DB_NAME_LARGE, args.large, args.cooperatives, 0), 1)
+        log(f"  seeded in {report['seed_large_s']} s")
+
+    env = {
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": sqlalchemy_url(DB_NAME),
+        "QUERY_COUNT_HEADER": "1",
+        "RATELIMIT_ENABLED": "false",
+        "PREFERRED_URL_SCHEME": "http",
+        "MEDIA_DIR": str(RESULTS.parent / "work" / "media"),
+        "UPLOAD_DIR": str(RESULTS.parent / "work" / "uploads"),
+    }
+    app_server = Gunicorn("wsgi:app", env)
+    ceiling_server = None
+    try:
+        pages = pick_pages(app_server.base)
+        for path in pages.values():  # warm caches and check every page answers
+            Browser(app_server.base).get(path)
+        cart_cookie = cart_of_five(app_server.base)
+        report["queries_per_page"] = {
+            label: query_count(app_server.base, path) for label, path in pages.items()
+        }
+        report["queries_per_page"]["cart (5 items, 3 cooperatives)"] = query_count(
+            app_server.base, "/fr/cart", cart_cookie
+        )
+
+        _, _, body = Browser(app_server.base).get(pages["catalogue page 1"])
+        body_file = RESULTS.parent / "work" / "ceiling.html"
+        body_file.write_text(body)
+        ceiling_server = Gunicorn("bench.ceiling:app", {"CEILING_BODY": str(body_file)})
+        log("Measuring the ceiling (pre-rendered catalogue page)…")
+        ceiling = wrk(ceiling_server.base + "/", args.duration)
+        ceiling_server.stop()
+        ceiling_server = None
+        report["ceiling"] = ceiling
+        results = {}
+        for label, path in pages.items():
+            log(f"Measuring {label}…")
+            results[label] = wrk(app_server.base + path, args.duration)
+        log("Measuring cart…")
+        results["cart (5 items, 3 cooperatives)"] = wrk(
+            app_server.base + "/fr/cart", args.duration, headers={"Cookie": cart_cookie}
+        )
+        for result in results.values():
+            result["ratio_to_ceiling"] = round(result["rps"] / ceiling["rps"], 3)
+        report["pages"] = results
+        log("Placing cash-on-delivery orders…")
+        orders = place_orders(
+            app_server, DB_NAME, args.duration, prepared=max(600, 90 * args.duration)
+        )
+        orders["ratio_to_ceiling"] = round(orders["rps"] / ceiling["rps"], 3)
+        report["orders"] = orders
+        report["worker_rss_mb"] = [round(x, 1) for x in app_server.worker_rss_mb()]
+    finally:
+        app_server.stop()
+        if ceiling_server:
+            ceiling_server.stop()
+
+    log("Timing ranked search against the database…")
+    search_queries = {
+        "Arabic": ("التمر المجهول", "ar"),
+        "Arabic (article, hamza)": ("الامونيت", "ar"),
+        "French": ("dattes mejhoul", "fr"),
+        "French (accents)": ("Huile d'olive EXTRA", "fr"),
+    }
+    report["search_db"] = {
+        f"{args.products} products": search_latencies(DB_NAME, search_queries, 200),
+        f"{args.large} products": search_latencies(DB_NAME_LARGE, search_queries, 200),
+    }
+    report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    report["targets"] = check_targets(report)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    markdown = render_markdown(report)
+    (RESULTS / "latest.md").write_text(markdown)
+    print()
+    print(markdown)
+    return 0
+
+
+def check_targets(report: dict) -> dict:
+    pages = report["pages"]
+    page1 = pages["catalogue page 1"]
+    searches = [q for size in report["search_db"].values() for q in size.values()]
+    largest = list(report["search_db"].values())[-1]
+    counts = report["queries_per_page"]
+    return {
+        "catalogue page 1 >= 35% of ceiling": page1["ratio_to_ceiling"] >= 0.35,
+        "catalogue page 1 p99 < 50 ms": page1["p99_ms"] < 50,
+        "deep filtered page >= 80% of page 1": pages["catalogue deep + filters"]["rps"]
+        >= 0.8 * page1["rps"],
+        "<= 6 queries on catalogue and product pages": all(
+            (counts[k] or 99) <= 6
+            for k in ("catalogue page 1", "catalogue deep + filters", "product")
+        ),
+        "search p95 < 10 ms at the largest size": all(q["p95_ms"] < 10 for q in largest.values()),
+        "search finds results": all(q["hits"] > 0 for q in searches),
+        ">= 50 orders/s": report["orders"]["orders_per_s"] >= 50,
+        "no oversold unit": report["orders"]["stock_consistent"],
+        "worker RSS < 150 MB": bool(report["worker_rss_mb"]) and max(report["worker_rss_mb"]) < 150,
+    }
+
+
+def render_markdown(report: dict) -> str:
+    ceiling = report["ceiling"]
+    lines = [
+        f"# Benchmark results ({report['started']})",
+        "",
+        f"{report['machine']['cpus']} CPUs, gunicorn {WORKERS} sync workers, wrk {CONNECTIONS} "
+        f"connections, {report['settings']['duration']} s per run. Seeding: "
+        f"{report.get('seed_s', '–')} s ({report['settings']['products']} products), "
+        f"{report.get('seed_large_s', '–')} s ({report['settings']['large']} products).",
+        "",
+        "| page | req/s | p50 ms | p99 ms | ratio to ceiling | SQL queries |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| ceiling (pre-rendered catalogue) | {ceiling['rps']:.0f} | {ceiling['p50_ms']:.1f} | "
+        f"{ceiling['p99_ms']:.1f} | 1.00 | – |",
+    ]
+    for label, result in report["pages"].items():
+        lines.append(
+            f"| {label} | {result['rps']:.0f} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} | "
+            f"{result['ratio_to_ceiling']:.2f} | {report['queries_per_page'].get(label, '–')} |"
+        )
+    orders = report["orders"]
+    lines.append(
+        f"| place a cash-on-delivery order | {orders['orders_per_s']:.0f} orders/s | "
+        f"{orders['p50_ms']:.1f} | {orders['p99_ms']:.1f} | {orders['ratio_to_ceiling']:.2f} | – |"
+    )
+    lines += [
+        "",
+        "Ranked search measured against the database (ms):",
+        "",
+        "| catalogue size | query | hits | p50 | p95 | p99 |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for size, queries in report["search_db"].items():
+        for label, result in queries.items():
+            lines.append(
+                f"| {size} | {label}: `{result['query']}` | {result['hits']} | "
+                f"{result['p50_ms']} | {result['p95_ms']} | {result['p99_ms']} |"
+            )
+    lines += [
+        "",
+        f"Orders placed: {orders['orders_placed']}; oversold products: "
+        f"{orders['oversold_products'] or 'none'}. Worker RSS after the run: "
+        f"{', '.join(f'{x} MB' for x in report['worker_rss_mb'])}.",
+        "",
+        "Targets:",
+        "",
+    ]
+    lines += [f"- [{'x' if ok else ' '}] {name}" for name, ok in report["targets"].items()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())

@@ -1,0 +1,69 @@
+"""The append-only audit log of admin decisions.
+
+Rows are only ever inserted: the ORM refuses to update or delete them (flush of a changed or
+deleted entry, and ORM-enabled ``update()``/``delete()`` statements), and no view edits them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
+
+from marketplace.extensions import db
+from marketplace.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from marketplace.auth.models import User
+
+
+class AuditLogImmutable(RuntimeError):
+    """Raised on any attempt to change or delete an audit log entry."""
+
+
+class AuditLogEntry(db.Model):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    # Who: the account (kept as a snapshot too, so the entry survives the account).
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    actor_email: Mapped[str] = mapped_column(String(254), default="")
+    actor_name: Mapped[str] = mapped_column(String(120), default="")
+    # What: e.g. "cooperative.verified", on which object.
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    target_label: Mapped[str] = mapped_column(String(255), default="")
+    old_value: Mapped[str] = mapped_column(String(60), default="")
+    new_value: Mapped[str] = mapped_column(String(60), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+@event.listens_for(AuditLogEntry, "before_update")
+def _refuse_update(mapper, connection, target) -> None:
+    raise AuditLogImmutable("audit log entries cannot be changed")
+
+
+@event.listens_for(AuditLogEntry, "before_delete")
+def _refuse_delete(mapper, connection, target) -> None:
+    raise AuditLogImmutable("audit log entries cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    mapper = state.bind_mapper
+    if mapper is not None and mapper.class_ is AuditLogEntry:
+        raise AuditLogImmutable("audit log entries cannot be changed or deleted")

@@ -1,0 +1,560 @@
+"""What a verified cooperative's members change through the seller dashboard: products (texts
+per language, price, stock, images), the cooperative's public profile and shipping settings.
+
+Plain functions: no request, no session; they check the rules, change the data and flush().
+A refusal is a ``DomainError`` with a translated message; the view commits once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from html import escape, unescape
+
+import nh3
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from marketplace.catalogue.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductTranslation,
+)
+from marketplace.cooperatives.models import Cooperative, CooperativeTranslation
+from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
+from marketplace.extensions import db
+from marketplace.i18n import LANGUAGES
+
+MAX_IMAGES = 8
+MAX_PRICE_CENTS = 100_000_000  # 1 000 000 MAD
+MAX_STOCK = 1_000_000
+MAX_WEIGHT_GRAMS = 1_000_000
+MAX_SHIPPING_CENTS = 10_000_000  # 100 000 MAD
+NAME_MAX = 200
+DESCRIPTION_MAX = 10_000
+STORY_MAX = 5_000
+UNIT_MAX = 40
+
+# Light formatting sellers may use in descriptions (STOREFRONT renders it as is).
+ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "ul", "ol", "li"})
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z]")
+_BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|br|ul|ol|li)\b", re.IGNORECASE)
+
+
+# --- texts ----------------------------------------------------------------------------
+
+
+def sanitize_description(text: str | None) -> str:
+    """Sanitised HTML of a description: only p, br, strong, em, ul, ol, li survive.
+
+    Text typed without paragraph or list tags keeps its line breaks: a blank line separates
+    paragraphs and a single line break becomes <br>. Text without any tag is escaped, so
+    "<3" or "a<b" stay as typed.
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return ""
+    if not _BLOCK_TAG.search(text):
+        convert = escape if not _TAG.search(text) else (lambda line: line)
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+        text = "".join(
+            "<p>" + "<br>".join(convert(line) for line in p.split("\n")) + "</p>"
+            for p in paragraphs
+        )
+    cleaned = nh3.clean(
+        text, tags=set(ALLOWED_TAGS), attributes={}, strip_comments=True, link_rel=None
+    )
+    return cleaned.strip()
+
+
+def description_for_editing(html: str | None) -> str:
+    """A stored description as the seller edits it again: plain text with line breaks when
+    it only has paragraphs and line breaks, its HTML otherwise."""
+    html = (html or "").strip()
+    if re.search(r"<\s*/?\s*(?:strong|em|ul|ol|li)\b", html, re.IGNORECASE):
+        return html
+    text = re.sub(r"</p>\s*<p>", "\n\n", html)
+    text = re.sub(r"<br\s*/?>", "\n", text)
+    text = re.sub(r"</?p>", "", text)
+    return unescape(text).strip()
+
+
+@dataclass
+class TextsInput:
+    """Per-language name and description typed by a seller (missing language: empty)."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+
+def _clean_line(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def missing_languages(translations: Iterable[ProductTranslation]) -> list[str]:
+    """Languages (in LANGUAGES order) without a name for this product."""
+    present = {t.locale for t in translations if (t.name or "").strip()}
+    return [code for code in LANGUAGES if code not in present]
+
+
+def _checked_texts(texts: TextsInput) -> tuple[dict[str, str], dict[str, str]]:
+    """Names and descriptions per language, refused when no language has a name."""
+    names = {code: _clean_line(texts.names.get(code)) for code in LANGUAGES}
+    descriptions = {code: (texts.descriptions.get(code) or "").strip() for code in LANGUAGES}
+    if not any(names.values()):
+        raise InvalidInput(_l("Give the product a name in at least one language."))
+    for code in LANGUAGES:
+        if len(names[code]) > NAME_MAX:
+            raise InvalidInput(_l("A name may have at most %(n)d characters.", n=NAME_MAX))
+        if descriptions[code] and not names[code]:
+            raise InvalidInput(_l("A description needs the product's name in the same language."))
+        if len(descriptions[code]) > DESCRIPTION_MAX:
+            raise InvalidInput(
+                _l("A description may have at most %(n)d characters.", n=DESCRIPTION_MAX)
+            )
+    return names, descriptions
+
+
+def _apply_product_texts(product: Product, texts: TextsInput) -> None:
+    names, descriptions = _checked_texts(texts)
+    existing = {t.locale: t for t in product.translations}
+    for code in LANGUAGES:
+        name = names[code]
+        row = existing.get(code)
+        if not name:
+            if row is not None:
+                product.translations.remove(row)
+            continue
+        description = sanitize_description(descriptions[code])
+        if row is None:
+            product.translations.append(
+                ProductTranslation(locale=code, name=name, description=description)
+            )
+        else:
+            row.name = name
+            row.description = description
+
+
+# --- slugs ----------------------------------------------------------------------------
+
+_ARABIC_TO_LATIN = {
+    "ا": "a",
+    "أ": "a",
+    "إ": "i",
+    "آ": "a",
+    "ٱ": "a",
+    "ء": "",
+    "ؤ": "o",
+    "ئ": "i",
+    "ب": "b",
+    "ت": "t",
+    "ث": "th",
+    "ج": "j",
+    "ح": "h",
+    "خ": "kh",
+    "د": "d",
+    "ذ": "d",
+    "ر": "r",
+    "ز": "z",
+    "س": "s",
+    "ش": "ch",
+    "ص": "s",
+    "ض": "d",
+    "ط": "t",
+    "ظ": "z",
+    "ع": "a",
+    "غ": "gh",
+    "ف": "f",
+    "ق": "q",
+    "ك": "k",
+    "ڭ": "g",
+    "گ": "g",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ه": "h",
+    "ة": "a",
+    "و": "ou",
+    "ي": "i",
+    "ى": "a",
+    "ـ": "",
+}
+_ARABIC_TO_LATIN.update({chr(0x0660 + d): str(d) for d in range(10)})  # Arabic-Indic digits
+_ARABIC_TO_LATIN.update({chr(0x06F0 + d): str(d) for d in range(10)})  # Persian digits
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670]")
+SLUG_MAX = 80
+
+
+def slugify(text: str) -> str:
+    """ASCII slug of ``text``: Latin accents stripped, Arabic letters transliterated."""
+    text = _ARABIC_MARKS.sub("", text or "")
+    text = "".join(_ARABIC_TO_LATIN.get(ch, ch) for ch in text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return text[:SLUG_MAX].rstrip("-")
+
+
+def unique_product_slug(names: Mapping[str, str], exclude_id: int | None = None) -> str:
+    """A free slug from the French, English or Arabic name (in that order)."""
+    base = ""
+    for code in ("fr", "en", "ar"):
+        base = slugify(names.get(code, ""))
+        if base:
+            break
+    base = base or "product"
+    taken = set(
+        db.session.scalars(
+            select(Product.slug).where(
+                (Product.slug == base) | Product.slug.like(f"{base}-%"),
+                Product.id != (exclude_id or 0),
+            )
+        )
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+# --- products -------------------------------------------------------------------------
+
+
+@dataclass
+class ProductInput:
+    texts: TextsInput
+    category_id: int | None
+    price_cents: int
+    stock: int
+    unit: str = ""
+    # The stock shown when the edit form was opened (None: overwrite whatever it is now).
+    stock_was: int | None = None
+    weight_grams: int | None = None
+    status: str = ProductStatus.DRAFT.value
+
+
+def ensure_can_sell(cooperative: Cooperative) -> None:
+    if not cooperative.is_verified:
+        raise Forbidden(_l("Only verified cooperatives can create or change products."))
+
+
+def _validate(data: ProductInput) -> Category | None:
+    if not 0 <= data.price_cents <= MAX_PRICE_CENTS:
+        raise InvalidInput(_l("The price must be between 0 and 1,000,000 MAD."))
+    if not 0 <= data.stock <= MAX_STOCK:
+        raise InvalidInput(_l("The stock must be a whole number between 0 and 1,000,000."))
+    if data.weight_grams is not None and not 0 <= data.weight_grams <= MAX_WEIGHT_GRAMS:
+        raise InvalidInput(_l("The weight must be between 0 and 1,000,000 grams."))
+    if data.status not in {s.value for s in ProductStatus}:
+        raise InvalidInput(_l("Unknown product status."))
+    if len(data.unit or "") > UNIT_MAX:
+        raise InvalidInput(_l("The unit may have at most %(n)d characters.", n=UNIT_MAX))
+    if data.category_id is None:
+        return None
+    category = db.session.get(Category, data.category_id)
+    if category is None:
+        raise InvalidInput(_l("Choose a category from the list."))
+    return category
+
+
+def _refresh_search(product: Product) -> None:
+    from marketplace.catalogue.search import refresh_search_document
+
+    refresh_search_document(product)
+
+
+def create_product(cooperative: Cooperative, data: ProductInput) -> Product:
+    ensure_can_sell(cooperative)
+    category = _validate(data)
+    names, _descriptions = _checked_texts(data.texts)
+    product = Product(
+        cooperative=cooperative,
+        slug=unique_product_slug(names),
+        category=category,
+        price_cents=data.price_cents,
+        stock=data.stock,
+        unit=_clean_line(data.unit),
+        weight_grams=data.weight_grams,
+        status=data.status,
+    )
+    db.session.add(product)
+    _apply_product_texts(product, data.texts)
+    db.session.flush()
+    _refresh_search(product)
+    db.session.flush()
+    return product
+
+
+def update_product(product: Product, data: ProductInput) -> Product:
+    ensure_can_sell(product.cooperative)
+    product.category = _validate(data)
+    product.price_cents = data.price_cents
+    if data.stock_was is None:
+        _write_stock(product, data.stock, None)
+    elif data.stock != data.stock_was:
+        _write_stock(product, data.stock, data.stock_was)
+    # else: the seller left the stock as it was shown; keep what orders made of it since.
+    product.unit = _clean_line(data.unit)
+    product.weight_grams = data.weight_grams
+    product.status = data.status
+    _apply_product_texts(product, data.texts)
+    db.session.flush()
+    _refresh_search(product)
+    db.session.flush()
+    return product
+
+
+def get_cooperative_product(cooperative_id: int, product_id: int) -> Product:
+    """The cooperative's own product; anyone else's (or none) is NotFound."""
+    product = db.session.scalar(
+        select(Product)
+        .where(Product.id == product_id, Product.cooperative_id == cooperative_id)
+        .options(selectinload(Product.translations), selectinload(Product.images))
+    )
+    if product is None:
+        raise NotFound()
+    return product
+
+
+def _write_stock(product: Product, stock: int, expected: int | None) -> None:
+    """Set the stock, but only if it is still ``expected`` (what the seller saw): orders
+    change it concurrently, and a seller's old figure must not undo them silently."""
+    stmt = update(Product).where(Product.id == product.id)
+    if expected is not None:
+        stmt = stmt.where(Product.stock == expected)
+    result = db.session.execute(
+        stmt.values(stock=stock).execution_options(synchronize_session=False)
+    )
+    db.session.refresh(product, ["stock"])
+    if result.rowcount != 1:
+        raise Conflict(
+            _l(
+                "The stock changed while you were editing (orders may have come in): "
+                "it is now %(n)d. Check it and save again.",
+                n=product.stock,
+            ),
+            field="stock",
+            current=product.stock,
+        )
+
+
+def set_stock(product: Product, stock: int, expected: int | None = None) -> Product:
+    """The quick stock edit. ``expected`` is the stock the seller saw, if known."""
+    ensure_can_sell(product.cooperative)
+    if not 0 <= stock <= MAX_STOCK:
+        raise InvalidInput(_l("The stock must be a whole number between 0 and 1,000,000."))
+    if stock != expected:
+        _write_stock(product, stock, expected)
+    return product
+
+
+def cooperative_products(cooperative_id: int, status: str | None = None):
+    """Select statement of a cooperative's products, newest first (for the dashboard)."""
+    stmt = (
+        select(Product)
+        .where(Product.cooperative_id == cooperative_id)
+        .options(selectinload(Product.translations), selectinload(Product.images))
+        .order_by(Product.created_at.desc(), Product.id.desc())
+    )
+    if status:
+        stmt = stmt.where(Product.status == status)
+    return stmt
+
+
+@dataclass
+class Attention:
+    """What the dashboard home asks the seller to look at."""
+
+    missing_translations: list[tuple[Product, list[str]]]
+    out_of_stock: list[Product]
+    drafts: int
+    total: int
+    profile_gaps: list[str]
+
+
+def dashboard_attention(cooperative: Cooperative) -> Attention:
+    products = list(db.session.scalars(cooperative_products(cooperative.id)))
+    missing = [(p, m) for p in products if (m := missing_languages(p.translations))]
+    out = [p for p in products if p.stock <= 0 and p.status == ProductStatus.ACTIVE.value]
+    drafts = sum(1 for p in products if p.status == ProductStatus.DRAFT.value)
+    gaps: list[str] = []
+    if not cooperative.logo_path:
+        gaps.append("logo")
+    if not cooperative.cover_path:
+        gaps.append("cover")
+    stories = {t.locale for t in cooperative.translations if (t.story or "").strip()}
+    if any(code not in stories for code in LANGUAGES):
+        gaps.append("story")
+    return Attention(missing, out, drafts, len(products), gaps)
+
+
+# --- images ---------------------------------------------------------------------------
+
+
+def _renumber(product: Product) -> None:
+    for position, image in enumerate(sorted(product.images, key=lambda i: (i.position, i.id))):
+        image.position = position
+
+
+def add_product_images(product: Product, files: Iterable) -> list[ProductImage]:
+    """Store each uploaded photo (resized by storage) after the existing ones; at most 8."""
+    from marketplace.storage import save_image
+
+    ensure_can_sell(product.cooperative)
+    files = list(files)
+    if not files:
+        return []
+    if len(product.images) + len(files) > MAX_IMAGES:
+        raise InvalidInput(
+            _l(
+                "A product can have at most %(max)d photos; it has %(n)d already.",
+                max=MAX_IMAGES,
+                n=len(product.images),
+            ),
+            field="images",
+        )
+    added = []
+    next_position = max((i.position for i in product.images), default=-1) + 1
+    for offset, upload in enumerate(files):
+        stored = save_image(upload, "product")
+        image = ProductImage(
+            stored_name=stored.name,
+            width=stored.width,
+            height=stored.height,
+            position=next_position + offset,
+        )
+        product.images.append(image)
+        added.append(image)
+    db.session.flush()
+    return added
+
+
+def _own_image(product: Product, image_id: int) -> ProductImage:
+    for image in product.images:
+        if image.id == image_id:
+            return image
+    raise NotFound()
+
+
+def remove_product_image(product: Product, image_id: int) -> None:
+    ensure_can_sell(product.cooperative)
+    image = _own_image(product, image_id)
+    product.images.remove(image)
+    db.session.flush()
+    _renumber(product)
+    db.session.flush()
+
+
+def move_product_image(product: Product, image_id: int, offset: int) -> None:
+    """Move a photo one place earlier (offset -1) or later (+1)."""
+    ensure_can_sell(product.cooperative)
+    image = _own_image(product, image_id)
+    ordered = sorted(product.images, key=lambda i: (i.position, i.id))
+    index = ordered.index(image)
+    target = min(max(index + offset, 0), len(ordered) - 1)
+    ordered.insert(target, ordered.pop(index))
+    for position, item in enumerate(ordered):
+        item.position = position
+    db.session.flush()
+
+
+def reorder_product_images(product: Product, positions: Mapping[int, int]) -> None:
+    """Order photos by the positions the seller typed (ties keep the current order); the
+    first one is the product's main photo. Ids of other products' photos are ignored."""
+    ensure_can_sell(product.cooperative)
+    ordered = sorted(
+        product.images, key=lambda i: (positions.get(i.id, i.position + 1), i.position, i.id)
+    )
+    for position, image in enumerate(ordered):
+        image.position = position
+    db.session.flush()
+
+
+# --- cooperative profile and shipping -------------------------------------------------
+
+
+@dataclass
+class ProfileInput:
+    names: dict[str, str]
+    stories: dict[str, str]
+    logo: object | None = None  # an uploaded file, or None to keep the current one
+    cover: object | None = None
+    remove_logo: bool = False
+    remove_cover: bool = False
+
+
+def update_cooperative_profile(cooperative: Cooperative, data: ProfileInput) -> Cooperative:
+    ensure_can_sell(cooperative)
+    names = {code: _clean_line(data.names.get(code)) for code in LANGUAGES}
+    stories = {code: (data.stories.get(code) or "").strip() for code in LANGUAGES}
+    if not any(names.values()):
+        raise InvalidInput(_l("Give the cooperative's name in at least one language."))
+    for code in LANGUAGES:
+        if len(names[code]) > NAME_MAX:
+            raise InvalidInput(_l("A name may have at most %(n)d characters.", n=NAME_MAX))
+        if len(stories[code]) > STORY_MAX:
+            raise InvalidInput(_l("A story may have at most %(n)d characters.", n=STORY_MAX))
+        if stories[code] and not names[code]:
+            raise InvalidInput(_l("A story needs the cooperative's name in the same language."))
+    existing = {t.locale: t for t in cooperative.translations}
+    old_names = {code: t.name for code, t in existing.items()}
+    for code in LANGUAGES:
+        row = existing.get(code)
+        if not names[code]:
+            if row is not None:
+                cooperative.translations.remove(row)
+            continue
+        if row is None:
+            cooperative.translations.append(
+                CooperativeTranslation(locale=code, name=names[code], story=stories[code])
+            )
+        else:
+            row.name = names[code]
+            row.story = stories[code]
+    if data.logo is not None or data.cover is not None:
+        from marketplace.storage import save_image
+
+        if data.logo is not None:
+            cooperative.logo_path = save_image(data.logo, "logo").name
+        if data.cover is not None:
+            cooperative.cover_path = save_image(data.cover, "cover").name
+    if data.remove_logo and data.logo is None:
+        cooperative.logo_path = None
+    if data.remove_cover and data.cover is None:
+        cooperative.cover_path = None
+    db.session.flush()
+    if {c: n for c, n in names.items() if n} != old_names:
+        from marketplace.catalogue.search import refresh_cooperative_products
+
+        refresh_cooperative_products(cooperative)
+        db.session.flush()
+    return cooperative
+
+
+@dataclass
+class ShippingInput:
+    shipping_fee_cents: int
+    free_shipping_threshold_cents: int | None
+    accepts_cash_on_delivery: bool
+    ships_abroad: bool
+
+
+def update_shipping_settings(cooperative: Cooperative, data: ShippingInput) -> Cooperative:
+    ensure_can_sell(cooperative)
+    if not 0 <= data.shipping_fee_cents <= MAX_SHIPPING_CENTS:
+        raise InvalidInput(_l("The shipping fee must be between 0 and 100,000 MAD."))
+    threshold = data.free_shipping_threshold_cents
+    if threshold is not None and not 0 <= threshold <= MAX_PRICE_CENTS:
+        raise InvalidInput(_l("The free-shipping threshold must be between 0 and 1,000,000 MAD."))
+    cooperative.shipping_fee_cents = data.shipping_fee_cents
+    cooperative.free_shipping_threshold_cents = threshold
+    cooperative.accepts_cash_on_delivery = data.accepts_cash_on_delivery
+    cooperative.ships_abroad = data.ships_abroad
+    db.session.flush()
+    return cooperative

@@ -1,0 +1,86 @@
+"""The catalogue's filter form (GET, no CSRF: it changes nothing)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, Form, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
+
+from marketplace.catalogue.queries import DEFAULT_SORT
+from marketplace.money import to_cents
+
+MAX_FILTER_PRICE_CENTS = 100_000_000  # 1 000 000 MAD
+
+SORT_LABELS = {
+    "newest": _l("Newest first"),
+    "price_asc": _l("Price: low to high"),
+    "price_desc": _l("Price: high to low"),
+    "name": _l("Name (A–Z)"),
+}
+
+
+def _price(form, field) -> None:
+    field.cents = None
+    raw = (field.data or "").strip()
+    if not raw:
+        return
+    try:
+        cents = to_cents(raw)
+    except ValueError as exc:
+        raise ValidationError(_l("Enter an amount in dirhams, for example 120 or 99.50.")) from exc
+    if cents > MAX_FILTER_PRICE_CENTS:
+        raise ValidationError(_l("Enter an amount in dirhams, for example 120 or 99.50."))
+    field.cents = cents
+
+
+class FilterForm(Form):
+    category = SelectField(_l("Category"), choices=[], validate_choice=False)
+    province = SelectField(_l("Province"), choices=[], validate_choice=False)
+    cooperative = SelectField(_l("Cooperative"), choices=[], validate_choice=False)
+    price_min = StringField(
+        _l("Minimum price (MAD)"), validators=[Optional(), Length(max=20), _price]
+    )
+    price_max = StringField(
+        _l("Maximum price (MAD)"), validators=[Optional(), Length(max=20), _price]
+    )
+    in_stock = BooleanField(_l("In stock only"))
+    sort = SelectField(
+        _l("Sort by"),
+        choices=[SelectChoice(key, label) for key, label in SORT_LABELS.items()],
+        default=DEFAULT_SORT,
+        validate_choice=False,
+    )
+
+    def set_choices(self, categories, provinces, cooperatives) -> None:
+        def choices(pairs):
+            return [SelectChoice("", _l("All")), *(SelectChoice(v, label) for v, label in pairs)]
+
+        self.category.choices = choices(categories)
+        self.province.choices = choices(provinces)
+        self.cooperative.choices = choices(cooperatives)
+
+    def validate(self, extra_validators=None) -> bool:
+        self.price_min.cents = self.price_max.cents = None
+        valid = super().validate(extra_validators)
+        for field in (self.category, self.province, self.cooperative):
+            allowed = {choice.value for choice in field.choices}
+            if field.data and field.data not in allowed:
+                field.errors = [*field.errors, _l("This choice is not available.")]
+                valid = False
+        if self.sort.data not in SORT_LABELS:  # unknown sort key: the default order
+            self.sort.data = DEFAULT_SORT
+        low, high = self.price_min.cents, self.price_max.cents
+        if low is not None and high is not None and low > high:
+            self.price_max.errors = [
+                *self.price_max.errors,
+                _l("The maximum price must not be lower than the minimum price."),
+            ]
+            self.price_min.cents = self.price_max.cents = None
+            valid = False
+        return valid
+
+    def clean_value(self, name: str) -> str:
+        """The field's value when valid, else empty (an invalid filter is not applied)."""
+        field = self[name]
+        return "" if field.errors else (field.data or "")

@@ -1,0 +1,218 @@
+"""Language-aware product search.
+
+Every product keeps in ``products.search_document`` the normalised text (``text.normalize``:
+Arabic without diacritics, tatweel, letter variants or article; French without accents and
+case) of its names and descriptions, its category's names and its cooperative's names, in all
+languages. The database indexes that column with its own full-text engine (FTS5 on SQLite,
+a GIN tsvector index on PostgreSQL, see migration 0002_search); queries are normalised the same
+way and each token matches by prefix, so both engines return the same products.
+
+The document is refreshed automatically before every flush that touches a product, its texts,
+its category's names or its cooperative's names; ``refresh_search_document`` and
+``refresh_cooperative_products`` do it explicitly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import event, func, inspect, literal_column, select, text
+from sqlalchemy.orm import Session
+
+from marketplace.catalogue.models import (
+    Category,
+    CategoryTranslation,
+    Product,
+    ProductTranslation,
+)
+from marketplace.cooperatives.models import Cooperative, CooperativeTranslation
+from marketplace.extensions import db
+from marketplace.text import normalize, strip_html, tokens
+
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TOKENS = 8
+
+
+def build_search_document(product: Product) -> str:
+    parts: list[str] = []
+    for translation in product.translations:
+        parts.append(translation.name or "")
+        parts.append(strip_html(translation.description or ""))
+    category = product.category
+    seen = set()
+    while category is not None and category.id not in seen:  # the category and its parents
+        seen.add(category.id)
+        parts.extend(t.name for t in category.translations)
+        category = category.parent
+    if product.cooperative is not None:
+        parts.extend(t.name for t in product.cooperative.translations)
+    return normalize(" ".join(parts))
+
+
+def refresh_search_document(product: Product) -> None:
+    product.search_document = build_search_document(product)
+
+
+def refresh_cooperative_products(cooperative: Cooperative) -> None:
+    for product in cooperative.products:
+        refresh_search_document(product)
+
+
+def refresh_category_products(category: Category) -> None:
+    ids = [category.id, *(child.id for child in category.children)]
+    for product in db.session.scalars(select(Product).where(Product.category_id.in_(ids))):
+        refresh_search_document(product)
+
+
+@event.listens_for(Session, "before_flush")
+def _refresh_touched_products(session: Session, flush_context, instances) -> None:
+    """Keep search documents in step with whatever the flush changes."""
+    products: set[Product] = set()
+    cooperatives: set[Cooperative] = set()
+    categories: set[Category] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Product):
+            if obj not in session.deleted:
+                products.add(obj)
+        elif isinstance(obj, ProductTranslation):
+            if obj.product is not None:
+                products.add(obj.product)
+        elif isinstance(obj, CooperativeTranslation):
+            if obj.cooperative is not None and obj.cooperative.id is not None:
+                cooperatives.add(obj.cooperative)
+        elif (
+            isinstance(obj, CategoryTranslation)
+            and obj.category is not None
+            and obj.category.id is not None
+        ):
+            categories.add(obj.category)
+    if _changes_facets(session):
+        session.info["catalogue_facets_changed"] = True
+    if not (products or cooperatives or categories):
+        return
+    with session.no_autoflush:
+        for cooperative in cooperatives:
+            products.update(cooperative.products)
+        for category in categories:
+            ids = [category.id, *(child.id for child in category.children)]
+            products.update(session.scalars(select(Product).where(Product.category_id.in_(ids))))
+        for product in products:
+            if product in session.deleted:
+                continue
+            document = build_search_document(product)
+            if product.search_document != document:
+                product.search_document = document
+
+
+def _changes_facets(session: Session) -> bool:
+    """Whether the flush changes what the filter lists and menus show."""
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, Category | CategoryTranslation | Cooperative | CooperativeTranslation):
+            return True
+        if isinstance(obj, Product):
+            return True
+    for obj in session.dirty:
+        if isinstance(obj, Category | CategoryTranslation | Cooperative | CooperativeTranslation):
+            return True
+        if isinstance(obj, Product):
+            state = inspect(obj)
+            if any(
+                state.attrs[name].history.has_changes()
+                for name in ("status", "category_id", "cooperative_id")
+            ):
+                return True
+    return False
+
+
+@event.listens_for(Session, "after_commit")
+def _clear_stale_facets(session: Session) -> None:
+    if session.info.pop("catalogue_facets_changed", False):
+        from marketplace.catalogue.queries import clear_facet_cache
+
+        clear_facet_cache()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_facet_changes(session: Session) -> None:
+    session.info.pop("catalogue_facets_changed", None)
+
+
+# --- querying -------------------------------------------------------------------------------
+
+
+def query_tokens(query: str) -> list[str]:
+    """The normalised tokens of a query typed by a person (length-capped, deduplicated)."""
+    result: list[str] = []
+    for token in tokens((query or "")[:MAX_QUERY_CHARS]):
+        if token not in result:
+            result.append(token)
+    return result[:MAX_QUERY_TOKENS]
+
+
+def match_products(statement, query_tokens_: list[str]):
+    """``statement`` (a select of Product) restricted to the products whose document holds
+    every token by prefix, and an expression ranking them (lower is better), using the
+    current database's full-text index."""
+    if db.engine.dialect.name == "postgresql":
+        tsquery = func.to_tsquery("simple", " & ".join(f"{tok}:*" for tok in query_tokens_))
+        vector = func.to_tsvector(literal_column("'simple'::regconfig"), Product.search_document)
+        return statement.where(vector.op("@@")(tsquery)), -func.ts_rank(vector, tsquery)
+    fts = " ".join(f'"{tok}"*' for tok in query_tokens_)
+    matches = (
+        select(literal_column("rowid").label("id"), literal_column("bm25(products_fts)").label("r"))
+        .select_from(text("products_fts"))
+        .where(text("products_fts MATCH :fts").bindparams(fts=fts))
+        .subquery("fts_match")
+    )
+    return statement.join(matches, matches.c.id == Product.id), matches.c.r
+
+
+@dataclass
+class SearchResults:
+    query: str
+    tokens: list[str]
+    products: list[Product] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 24
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_products(
+    query: str,
+    lang: str | None = None,
+    *,
+    page: int = 1,
+    per_page: int = 24,
+) -> SearchResults:
+    """Visible products matching every word of ``query`` (any language), best first.
+
+    ``lang`` is the page's language; matching covers all languages so that a shopper finds a
+    product whatever language its cooperative wrote it in.
+    """
+    from marketplace.catalogue.queries import card_options, visible_products_filter
+
+    words = query_tokens(query)
+    results = SearchResults(query=query, tokens=words, page=page, per_page=per_page)
+    if not words:
+        return results
+    matching, rank = match_products(select(Product).where(visible_products_filter()), words)
+    results.total = (
+        db.session.scalar(
+            select(func.count()).select_from(matching.with_only_columns(Product.id).subquery())
+        )
+        or 0
+    )
+    if results.total == 0 or (page - 1) * per_page >= results.total:
+        return results
+    statement = (
+        matching.options(*card_options())
+        .order_by(rank, Product.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    results.products = list(db.session.scalars(statement))
+    return results

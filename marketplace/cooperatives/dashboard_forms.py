@@ -1,0 +1,336 @@
+"""Forms of the seller dashboard (products, quick stock, images, profile, shipping)."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
+
+from marketplace import money
+from marketplace.catalogue import editing
+from marketplace.catalogue.models import ProductStatus
+from marketplace.i18n import LANGUAGES
+
+IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
+
+
+def format_amount(cents: int | None) -> str:
+    """Centimes as a person types them: "120" or "120,50" ("120.50" in English)."""
+    if cents is None:
+        return ""
+    whole, part = divmod(int(cents), 100)
+    if not part:
+        return str(whole)
+    sep = "." if str(get_locale() or "") == "en" else ","
+    return f"{whole}{sep}{part:02d}"
+
+
+class MoneyField(Field):
+    """An amount in MAD typed as "120" or "120,50"; ``data`` is in centimes (or None).
+    What was typed is shown again when the form comes back with errors."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, max_cents=editing.MAX_PRICE_CENTS, **kw):
+        kw.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kw)
+        self.max_cents = max_cents
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_amount(self.data)
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            cents = money.to_cents(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter an amount in dirhams, for example 120 or 120,50.")) from None
+        if cents > self.max_cents:
+            self.data = None
+            raise ValueError(_l("This amount is too large."))
+        self.data = cents
+
+
+class SeenNumber(HiddenField):
+    """A hidden whole number the page showed (e.g. the stock when the form was opened);
+    anything else reads as None (unknown) rather than an error nobody could see."""
+
+    def process_formdata(self, valuelist) -> None:
+        value = (valuelist[0] if valuelist else "").strip()
+        self.data = int(value) if value.isdigit() and len(value) < 10 else None
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
+
+
+def _int_field(label, minimum, maximum, required=True, **kw):
+    validators = [InputRequired(message=_l("This field is required."))] if required else []
+    if not required:
+        validators.append(Optional())
+    validators.append(
+        NumberRange(
+            min=minimum,
+            max=maximum,
+            # NumberRange fills in %(min)s and %(max)s.
+            message=_l("Enter a whole number between %(min)s and %(max)s."),
+        )
+    )
+    kw.setdefault("render_kw", {"inputmode": "numeric", "min": minimum, "max": maximum})
+    return IntegerField(label, validators, **kw)
+
+
+LANG_LABELS = {
+    "ar": (_l("Name in Arabic"), _l("Description in Arabic")),
+    "fr": (_l("Name in French"), _l("Description in French")),
+    "en": (_l("Name in English"), _l("Description in English")),
+}
+
+
+class ProductForm(FlaskForm):
+    name_ar = StringField(LANG_LABELS["ar"][0], [Length(max=editing.NAME_MAX)])
+    description_ar = TextAreaField(
+        LANG_LABELS["ar"][1], [Length(max=editing.DESCRIPTION_MAX)], render_kw={"rows": 6}
+    )
+    name_fr = StringField(LANG_LABELS["fr"][0], [Length(max=editing.NAME_MAX)])
+    description_fr = TextAreaField(
+        LANG_LABELS["fr"][1], [Length(max=editing.DESCRIPTION_MAX)], render_kw={"rows": 6}
+    )
+    name_en = StringField(LANG_LABELS["en"][0], [Length(max=editing.NAME_MAX)])
+    description_en = TextAreaField(
+        LANG_LABELS["en"][1], [Length(max=editing.DESCRIPTION_MAX)], render_kw={"rows": 6}
+    )
+    category = SelectField(
+        _l("Category"), [DataRequired(message=_l("Choose a category."))], choices=[]
+    )
+    price = MoneyField(_l("Price (MAD)"), [InputRequired(message=_l("Enter the price."))])
+    stock = _int_field(_l("Stock (units available)"), 0, editing.MAX_STOCK)
+    stock_was = SeenNumber()
+    unit = StringField(
+        _l("Unit sold"),
+        [Length(max=editing.UNIT_MAX)],
+        description=_l('For example "500 g", "1 L" or "1 piece".'),
+    )
+    weight_grams = _int_field(
+        _l("Shipping weight (grams)"), 0, editing.MAX_WEIGHT_GRAMS, required=False
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            SelectChoice(ProductStatus.DRAFT.value, _l("Draft (only you see it)")),
+            SelectChoice(ProductStatus.ACTIVE.value, _l("Active (for sale)")),
+            SelectChoice(ProductStatus.HIDDEN.value, _l("Hidden (not shown to shoppers)")),
+        ],
+        default=ProductStatus.DRAFT.value,
+    )
+    images = MultipleFileField(_l("Add photos"), render_kw={"accept": IMAGE_ACCEPT})
+
+    def set_category_choices(self, choices: list[tuple[str, str]]) -> None:
+        self.category.choices = [
+            SelectChoice("", _l("Choose a category")),
+            *(SelectChoice(value, label) for value, label in choices),
+        ]
+
+    def language_fields(self):
+        """(code, name field, description field) for each language, in LANGUAGES order."""
+        return [(code, self[f"name_{code}"], self[f"description_{code}"]) for code in LANGUAGES]
+
+    def missing_languages(self) -> list[str]:
+        return [code for code in LANGUAGES if not (self[f"name_{code}"].data or "").strip()]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not any((self[f"name_{code}"].data or "").strip() for code in LANGUAGES):
+            self.form_errors.append(_l("Give the product a name in at least one language."))
+            for code in LANGUAGES:
+                self[f"name_{code}"].errors = [
+                    *self[f"name_{code}"].errors,
+                    _l("Enter a name in at least one language."),
+                ]
+            ok = False
+        for code in LANGUAGES:
+            name, description = self[f"name_{code}"], self[f"description_{code}"]
+            if (description.data or "").strip() and not (name.data or "").strip():
+                description.errors = [
+                    *description.errors,
+                    _l("A description needs the product's name in the same language."),
+                ]
+                ok = False
+        return ok
+
+    def uploaded_images(self) -> list:
+        return [f for f in (self.images.data or []) if f and getattr(f, "filename", "")]
+
+    def to_input(self) -> editing.ProductInput:
+        return editing.ProductInput(
+            texts=editing.TextsInput(
+                names={code: self[f"name_{code}"].data or "" for code in LANGUAGES},
+                descriptions={code: self[f"description_{code}"].data or "" for code in LANGUAGES},
+            ),
+            category_id=int(self.category.data) if self.category.data else None,
+            price_cents=self.price.data,
+            stock=self.stock.data,
+            stock_was=self.stock_was.data,
+            unit=self.unit.data or "",
+            weight_grams=self.weight_grams.data,
+            status=self.status.data,
+        )
+
+    @classmethod
+    def data_from_product(cls, product) -> dict:
+        data = {
+            "category": str(product.category_id or ""),
+            "price": product.price_cents,
+            "stock": product.stock,
+            "stock_was": product.stock,
+            "unit": product.unit,
+            "weight_grams": product.weight_grams,
+            "status": product.status,
+        }
+        for translation in product.translations:
+            data[f"name_{translation.locale}"] = translation.name
+            data[f"description_{translation.locale}"] = editing.description_for_editing(
+                translation.description
+            )
+        return data
+
+
+class StockForm(FlaskForm):
+    """The small quick-stock form on each row of the products list."""
+
+    stock = _int_field(_l("Stock"), 0, editing.MAX_STOCK)
+    was = SeenNumber()  # the stock shown in the list
+    back = HiddenField(default="products")
+
+
+class ImagesForm(FlaskForm):
+    """Reordering and removing a product's photos. Each photo has an input named
+    ``position-<image id>``; the pressed button sends ``action`` ("order", "up:<id>",
+    "down:<id>" or "remove:<id>")."""
+
+    action = StringField()
+
+    def positions(self, formdata) -> dict[int, int]:
+        result = {}
+        for key, value in formdata.items():
+            if not key.startswith("position-"):
+                continue
+            image_id, position = key.removeprefix("position-"), value.strip()
+            if image_id.isdigit() and position.lstrip("-").isdigit() and len(position) < 6:
+                result[int(image_id)] = int(position)
+        return result
+
+    def parsed_action(self) -> tuple[str, int | None]:
+        verb, _, target = (self.action.data or "order").partition(":")
+        if verb in ("up", "down", "remove") and target.isdigit():
+            return verb, int(target)
+        return "order", None
+
+
+class ProfileForm(FlaskForm):
+    name_ar = StringField(_l("Name in Arabic"), [Length(max=editing.NAME_MAX)])
+    story_ar = TextAreaField(
+        _l("Story in Arabic"), [Length(max=editing.STORY_MAX)], render_kw={"rows": 6}
+    )
+    name_fr = StringField(_l("Name in French"), [Length(max=editing.NAME_MAX)])
+    story_fr = TextAreaField(
+        _l("Story in French"), [Length(max=editing.STORY_MAX)], render_kw={"rows": 6}
+    )
+    name_en = StringField(_l("Name in English"), [Length(max=editing.NAME_MAX)])
+    story_en = TextAreaField(
+        _l("Story in English"), [Length(max=editing.STORY_MAX)], render_kw={"rows": 6}
+    )
+    logo = FileField(_l("Logo"), render_kw={"accept": IMAGE_ACCEPT})
+    remove_logo = BooleanField(_l("Remove the logo"))
+    cover = FileField(_l("Cover photo"), render_kw={"accept": IMAGE_ACCEPT})
+    remove_cover = BooleanField(_l("Remove the cover photo"))
+
+    def language_fields(self):
+        return [(code, self[f"name_{code}"], self[f"story_{code}"]) for code in LANGUAGES]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not any((self[f"name_{code}"].data or "").strip() for code in LANGUAGES):
+            self.form_errors.append(_l("Give the cooperative's name in at least one language."))
+            ok = False
+        for code in LANGUAGES:
+            name, story = self[f"name_{code}"], self[f"story_{code}"]
+            if (story.data or "").strip() and not (name.data or "").strip():
+                story.errors = [
+                    *story.errors,
+                    _l("A story needs the cooperative's name in the same language."),
+                ]
+                ok = False
+        return ok
+
+    @staticmethod
+    def _one_file(field):
+        upload = field.data
+        return upload if upload and getattr(upload, "filename", "") else None
+
+    def to_input(self) -> editing.ProfileInput:
+        return editing.ProfileInput(
+            names={code: self[f"name_{code}"].data or "" for code in LANGUAGES},
+            stories={code: self[f"story_{code}"].data or "" for code in LANGUAGES},
+            logo=self._one_file(self.logo),
+            cover=self._one_file(self.cover),
+            remove_logo=bool(self.remove_logo.data),
+            remove_cover=bool(self.remove_cover.data),
+        )
+
+    @classmethod
+    def data_from_cooperative(cls, cooperative) -> dict:
+        data = {}
+        for translation in cooperative.translations:
+            data[f"name_{translation.locale}"] = translation.name
+            data[f"story_{translation.locale}"] = translation.story
+        return data
+
+
+class ShippingForm(FlaskForm):
+    shipping_fee = MoneyField(
+        _l("Shipping fee per order (MAD)"),
+        [InputRequired(message=_l("Enter the shipping fee (0 for free shipping)."))],
+        max_cents=editing.MAX_SHIPPING_CENTS,
+    )
+    free_shipping_threshold = MoneyField(
+        _l("Free shipping from (MAD)"),
+        [Optional()],
+        description=_l("Orders of at least this amount ship free. Leave empty for never."),
+    )
+    accepts_cash_on_delivery = BooleanField(_l("We accept cash on delivery"))
+    ships_abroad = BooleanField(_l("We ship outside Morocco"))
+
+    def to_input(self) -> editing.ShippingInput:
+        return editing.ShippingInput(
+            shipping_fee_cents=self.shipping_fee.data,
+            free_shipping_threshold_cents=self.free_shipping_threshold.data,
+            accepts_cash_on_delivery=bool(self.accepts_cash_on_delivery.data),
+            ships_abroad=bool(self.ships_abroad.data),
+        )
+
+    @classmethod
+    def data_from_cooperative(cls, cooperative) -> dict:
+        return {
+            "shipping_fee": cooperative.shipping_fee_cents,
+            "free_shipping_threshold": cooperative.free_shipping_threshold_cents,
+            "accepts_cash_on_delivery": cooperative.accepts_cash_on_delivery,
+            "ships_abroad": cooperative.ships_abroad,
+        }

@@ -1,0 +1,530 @@
+"""Cooperative applications and THE cooperative status machine.
+
+Plain functions: no request, no session. They check the rules, change the data, ``flush()``
+and raise ``marketplace.errors.DomainError`` subclasses; the view commits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace import signals
+from marketplace.auth.models import Role, User
+from marketplace.cooperatives.models import (
+    ApplicationDraft,
+    Cooperative,
+    CooperativeDocument,
+    CooperativeStatus,
+    CooperativeTranslation,
+    DocumentKind,
+    document_kind_label,
+    status_label,
+)
+from marketplace.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
+from marketplace.extensions import db
+from marketplace.i18n import LANGUAGES, pick
+from marketplace.mail import queue_mail
+from marketplace.timeutil import utcnow
+
+# --- the status machine -------------------------------------------------------------------
+
+S = CooperativeStatus
+TRANSITIONS: dict[CooperativeStatus, frozenset[CooperativeStatus]] = {
+    S.PENDING: frozenset({S.VERIFIED, S.REJECTED}),
+    S.VERIFIED: frozenset({S.SUSPENDED}),
+    S.SUSPENDED: frozenset({S.VERIFIED}),
+    S.REJECTED: frozenset(),
+}
+# Decisions that must say why.
+NEEDS_REASON = frozenset({S.REJECTED, S.SUSPENDED})
+MAX_REASON_LENGTH = 2000
+
+# Reasons an admin can pick; shown to the cooperative in its members' languages.
+REJECTION_REASONS = {
+    "documents_missing": _l("Documents are missing or cannot be read."),
+    "registration_invalid": _l("The registration number could not be confirmed."),
+    "outside_region": _l("The cooperative is not located in the Drâa-Tafilalet region."),
+    "information_mismatch": _l("The information given does not match the documents."),
+    "other": _l("Another reason (see the note below)."),
+}
+SUSPENSION_REASONS = {
+    "customer_complaints": _l("Repeated complaints from customers."),
+    "documents_expired": _l("The cooperative's documents have expired."),
+    "policy_violation": _l("Products that break the marketplace rules."),
+    "other": _l("Another reason (see the note below)."),
+}
+REASON_LABELS = {**REJECTION_REASONS, **SUSPENSION_REASONS}
+
+
+def reason_label(code: str | None) -> str:
+    """Translated text of a reason code ('' when none)."""
+    label = REASON_LABELS.get(code or "")
+    return str(label) if label is not None else ""
+
+
+def allowed_transitions(status: str) -> frozenset[CooperativeStatus]:
+    try:
+        return TRANSITIONS[CooperativeStatus(status)]
+    except ValueError:
+        return frozenset()
+
+
+def change_status(
+    cooperative: Cooperative,
+    new_status: str | CooperativeStatus,
+    actor: User | None,
+    reason: str = "",
+    reason_code: str = "",
+) -> Cooperative:
+    """Move ``cooperative`` to ``new_status``: pending → verified | rejected,
+    verified → suspended → verified; anything else raises IllegalTransition.
+
+    Rejection and suspension need a reason: a ``reason_code`` from the lists above and/or a
+    free-text ``reason`` (required when the code is "other" or missing). Writes the audit
+    log, sends ``signals.cooperative_status_changed``, refreshes the cooperative's products in
+    the search index and e-mails every member in their own language. Flushes, never commits.
+    """
+    if actor is not None and not actor.is_admin:
+        raise Forbidden()
+    try:
+        target = CooperativeStatus(new_status)
+    except ValueError as exc:
+        raise IllegalTransition() from exc
+
+    # Lock the row (PostgreSQL) and read its current status: two admins deciding at once
+    # must not both succeed.
+    db.session.flush()
+    db.session.refresh(cooperative, with_for_update=True)
+    old = CooperativeStatus(cooperative.status)
+    if target not in TRANSITIONS[old]:
+        raise IllegalTransition(
+            _l(
+                "A cooperative cannot go from “%(old)s” to “%(new)s”.",
+                old=status_label(old),
+                new=status_label(target),
+            )
+        )
+
+    reason = (reason or "").strip()
+    reason_code = (reason_code or "").strip()
+    if target in NEEDS_REASON:
+        choices = REJECTION_REASONS if target == S.REJECTED else SUSPENSION_REASONS
+        if reason_code and reason_code not in choices:
+            raise InvalidInput(_l("Choose one of the reasons in the list."), field="reason_code")
+        if not reason and reason_code in ("", "other"):
+            raise InvalidInput(
+                _l("Please give the reason for this decision; the cooperative will see it."),
+                field="reason",
+            )
+    else:
+        reason_code = ""
+    if len(reason) > MAX_REASON_LENGTH:
+        raise InvalidInput(
+            _l("The reason may be at most %(n)d characters long.", n=MAX_REASON_LENGTH),
+            field="reason",
+        )
+
+    cooperative.status = target.value
+    cooperative.status_reason = reason if target in NEEDS_REASON else ""
+    cooperative.status_reason_code = reason_code
+    cooperative.status_changed_at = utcnow()
+
+    from marketplace.admin.services import record_audit
+
+    record_audit(
+        actor,
+        f"cooperative.{_action_name(old, target)}",
+        target_type="cooperative",
+        target_id=cooperative.id,
+        target_label=display_name(cooperative, "fr"),
+        old_value=old.value,
+        new_value=target.value,
+        reason=_audit_reason(reason_code, reason),
+        reason_code=reason_code,
+    )
+    db.session.flush()
+    signals.cooperative_status_changed.send(
+        cooperative, old=old.value, new=target.value, actor=actor, reason=reason
+    )
+    _refresh_products(cooperative)
+    _mail_members(cooperative, old, target)
+    return cooperative
+
+
+def _action_name(old: CooperativeStatus, new: CooperativeStatus) -> str:
+    if old == S.PENDING and new == S.VERIFIED:
+        return "approved"
+    if new == S.REJECTED:
+        return "rejected"
+    if new == S.SUSPENDED:
+        return "suspended"
+    if old == S.SUSPENDED and new == S.VERIFIED:
+        return "reinstated"
+    return new.value
+
+
+def _audit_reason(code: str, note: str) -> str:
+    """The reason as the admin gave it, in English for the log: "<code>: <note>"."""
+    if code and note:
+        return f"{code}: {note}"
+    return code or note
+
+
+def _refresh_products(cooperative: Cooperative) -> None:
+    """Re-index the cooperative's products when the catalogue offers it (visibility itself is
+    the catalogue's public filter: active product AND verified cooperative)."""
+    try:
+        search = import_module("marketplace.catalogue.search")
+    except ModuleNotFoundError as exc:
+        if exc.name != "marketplace.catalogue.search":
+            raise
+        return
+    refresh = getattr(search, "refresh_cooperative_products", None)
+    if refresh is not None:
+        refresh(cooperative)
+
+
+STATUS_SUBJECTS = {
+    "approved": _l("Your cooperative is verified: welcome to the marketplace"),
+    "rejected": _l("Your cooperative's application was not accepted"),
+    "suspended": _l("Your cooperative's shop has been suspended"),
+    "reinstated": _l("Your cooperative's shop is open again"),
+}
+
+
+def _mail_members(cooperative: Cooperative, old: CooperativeStatus, new: CooperativeStatus):
+    action = _action_name(old, new)
+    for member in active_members(cooperative):
+        locale = member.locale if member.locale in LANGUAGES else "fr"
+        queue_mail(
+            member.email,
+            locale,
+            "cooperative_status_changed",
+            STATUS_SUBJECTS[action],
+            member=member,
+            action=action,
+            cooperative_name=display_name(cooperative, locale),
+            reason_text=REASON_LABELS.get(cooperative.status_reason_code),
+            reason_note=cooperative.status_reason,
+            dashboard_url=external_url("cooperatives.dashboard", locale),
+            status_url=external_url("cooperatives.application", locale),
+        )
+
+
+def active_members(cooperative: Cooperative) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.cooperative_id == cooperative.id, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def display_name(cooperative: Cooperative, locale: str) -> str:
+    return pick(cooperative.translations, locale).name or cooperative.registration_number
+
+
+def external_url(endpoint: str, locale: str, **values: Any) -> str:
+    """Absolute URL for an e-mail, also outside a request (CLI, demo data)."""
+    values["lang"] = locale
+    try:
+        if has_request_context():
+            return url_for(endpoint, _external=True, **values)
+        base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+        with current_app.test_request_context(base_url=base):
+            return url_for(endpoint, _external=True, **values)
+    except Exception:  # noqa: BLE001 - an endpoint not built yet must not break a decision
+        return ""
+
+
+# --- the application draft ----------------------------------------------------------------
+
+STEPS = ("identity", "contact", "story", "documents", "review")
+REQUIRED_DOCUMENTS = (DocumentKind.STATUTES.value, DocumentKind.REGISTRATION_CERTIFICATE.value)
+MAX_DOCUMENTS = 8
+
+
+def get_draft(user: User) -> ApplicationDraft | None:
+    return db.session.scalar(select(ApplicationDraft).where(ApplicationDraft.user_id == user.id))
+
+
+def get_or_create_draft(user: User) -> ApplicationDraft:
+    draft = get_draft(user)
+    if draft is None:
+        draft = ApplicationDraft(user_id=user.id, data={}, documents=[])
+        db.session.add(draft)
+        db.session.flush()
+    return draft
+
+
+def ensure_can_apply(user: User) -> None:
+    if user.is_admin:
+        raise Forbidden(_l("Administrators cannot apply for a cooperative."))
+    if user.cooperative_id is not None:
+        raise Conflict(_l("You already belong to a cooperative."))
+
+
+def normalize_registration_number(value: str) -> str:
+    return re.sub(r"\s+", " ", (value or "").strip()).upper()
+
+
+def registration_number_taken(number: str, exclude_id: int | None = None) -> bool:
+    query = select(Cooperative.id).where(
+        func.upper(Cooperative.registration_number) == normalize_registration_number(number)
+    )
+    if exclude_id is not None:
+        query = query.where(Cooperative.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def save_step(draft: ApplicationDraft, step: str, values: dict[str, Any]) -> None:
+    """Keep the values of one step (JSON-serialisable) in the draft."""
+    if step not in STEPS[:3]:
+        raise ValueError(step)
+    if step == "identity":
+        values = {
+            **values,
+            "registration_number": normalize_registration_number(values["registration_number"]),
+        }
+        if registration_number_taken(values["registration_number"]):
+            raise Conflict(
+                _l("A cooperative with this registration number is already registered."),
+                field="registration_number",
+            )
+    data = dict(draft.data or {})
+    data[step] = values
+    draft.data = data  # a new dict, so the JSON column is seen as changed
+    db.session.flush()
+
+
+def add_document(draft: ApplicationDraft, kind: str, stored) -> list[str]:
+    """Record an uploaded document (``storage.StoredDocument``) in the draft; a new statutes or
+    registration certificate replaces the previous one of that kind. Returns the stored names
+    no longer used (the caller deletes those files after the commit)."""
+    try:
+        DocumentKind(kind)
+    except ValueError as exc:
+        raise InvalidInput(field="kind") from exc
+    documents = list(draft.documents or [])
+    dropped = []
+    if kind in REQUIRED_DOCUMENTS:
+        dropped = [d["stored_name"] for d in documents if d["kind"] == kind]
+        documents = [d for d in documents if d["kind"] != kind]
+    if len(documents) >= MAX_DOCUMENTS:
+        raise InvalidInput(_l("At most %(n)d documents can be sent.", n=MAX_DOCUMENTS))
+    documents.append(
+        {
+            "kind": kind,
+            "stored_name": stored.stored_name,
+            "content_type": stored.content_type,
+            "size_bytes": stored.size_bytes,
+            "original_name": stored.original_name,
+        }
+    )
+    draft.documents = documents
+    db.session.flush()
+    return dropped
+
+
+def remove_document(draft: ApplicationDraft, stored_name: str) -> list[str]:
+    """Forget one of the draft's documents; returns its stored name ([] if not the draft's)."""
+    documents = list(draft.documents or [])
+    kept = [d for d in documents if d["stored_name"] != stored_name]
+    draft.documents = kept
+    db.session.flush()
+    return [stored_name] if len(kept) != len(documents) else []
+
+
+def missing_documents(draft: ApplicationDraft) -> list[str]:
+    kinds = {d["kind"] for d in draft.documents or []}
+    return [kind for kind in REQUIRED_DOCUMENTS if kind not in kinds]
+
+
+def step_done(draft: ApplicationDraft | None, step: str) -> bool:
+    if draft is None:
+        return False
+    if step == "documents":
+        return not missing_documents(draft)
+    if step == "review":
+        return False
+    return step in (draft.data or {})
+
+
+def first_incomplete_step(draft: ApplicationDraft | None) -> int:
+    """1-based number of the first step still to fill (5 = review)."""
+    for number, step in enumerate(STEPS, start=1):
+        if not step_done(draft, step):
+            return number
+    return len(STEPS)
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    kind: str
+    label: str
+    original_name: str
+    size_bytes: int
+
+
+def draft_documents(draft: ApplicationDraft | None) -> list[DocumentView]:
+    return [
+        DocumentView(d["kind"], document_kind_label(d["kind"]), d["original_name"], d["size_bytes"])
+        for d in (draft.documents if draft else [])
+    ]
+
+
+def _slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100]
+
+
+def unique_slug(*candidates: str) -> str:
+    base = next((s for s in map(_slugify, candidates) if s), "cooperative")
+    slug, n = base, 1
+    while db.session.scalar(select(Cooperative.id).where(Cooperative.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def submit_application(user: User, draft: ApplicationDraft) -> Cooperative:
+    """Turn a complete draft into a pending Cooperative whose owner member is ``user``."""
+    ensure_can_apply(user)
+    if first_incomplete_step(draft) != len(STEPS):
+        raise InvalidInput(_l("Some steps of the application are not complete yet."))
+    identity = draft.data["identity"]
+    contact = draft.data["contact"]
+    story = draft.data.get("story", {})
+    number = normalize_registration_number(identity["registration_number"])
+    if registration_number_taken(number):
+        raise Conflict(
+            _l("A cooperative with this registration number is already registered."),
+            field="registration_number",
+        )
+    name_ar = (identity.get("name_ar") or "").strip()
+    name_fr = (identity.get("name_fr") or "").strip()
+    if not (name_ar or name_fr):
+        raise InvalidInput(_l("Give the cooperative's name in Arabic or in French."))
+
+    cooperative = Cooperative(
+        slug=unique_slug(name_fr, f"cooperative {number}"),
+        registration_number=number,
+        province=identity["province"],
+        commune=identity.get("commune", ""),
+        founded_year=identity.get("founded_year"),
+        members_count=identity.get("members_count"),
+        women_members_count=identity.get("women_members_count"),
+        phone=contact["phone"],
+        email=contact.get("email", ""),
+        rib=contact["rib"],
+        status=CooperativeStatus.PENDING.value,
+        status_changed_at=utcnow(),
+    )
+    names = {"ar": name_ar, "fr": name_fr}
+    for locale in LANGUAGES:
+        own_name = names.get(locale, "")
+        text = (story.get(f"story_{locale}") or "").strip()
+        if own_name or text:
+            cooperative.translations.append(
+                CooperativeTranslation(
+                    locale=locale, name=own_name or name_fr or name_ar, story=text
+                )
+            )
+    for doc in draft.documents:
+        cooperative.documents.append(
+            CooperativeDocument(
+                kind=doc["kind"],
+                original_name=doc["original_name"],
+                stored_name=doc["stored_name"],
+                content_type=doc["content_type"],
+                size_bytes=doc["size_bytes"],
+            )
+        )
+    db.session.add(cooperative)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:  # another application took the number meanwhile
+        raise Conflict(
+            _l("A cooperative with this registration number is already registered."),
+            field="registration_number",
+        ) from exc
+
+    user.cooperative = cooperative
+    if user.role == Role.SHOPPER.value:
+        user.role = Role.MEMBER.value
+    user.is_cooperative_owner = True
+    db.session.delete(draft)
+    db.session.flush()
+
+    locale = user.locale if user.locale in LANGUAGES else "fr"
+    queue_mail(
+        user.email,
+        locale,
+        "cooperative_application_received",
+        _l("We received your cooperative's application"),
+        member=user,
+        cooperative_name=display_name(cooperative, locale),
+        status_url=external_url("cooperatives.application", locale),
+    )
+    admins = db.session.scalars(
+        select(User).where(User.role == Role.ADMIN.value, User.active.is_(True))
+    )
+    for admin in admins:
+        admin_locale = admin.locale if admin.locale in LANGUAGES else "fr"
+        queue_mail(
+            admin.email,
+            admin_locale,
+            "cooperative_application_admin",
+            _l("New cooperative application to review"),
+            admin=admin,
+            cooperative_name=display_name(cooperative, admin_locale),
+            registration_number=number,
+            application_url=external_url(
+                "admin.application", admin_locale, cooperative_id=cooperative.id
+            ),
+        )
+    return cooperative
+
+
+def create_application(
+    user: User,
+    *,
+    identity: dict[str, Any],
+    contact: dict[str, Any],
+    story: dict[str, Any],
+    documents: list,
+) -> Cooperative:
+    """Submit a whole application in one call (demo data, scripts): same rules as the form.
+
+    ``documents`` are (kind, storage.StoredDocument) pairs.
+    """
+    draft = get_or_create_draft(user)
+    save_step(draft, "identity", identity)
+    save_step(draft, "contact", contact)
+    save_step(draft, "story", story)
+    for kind, stored in documents:
+        add_document(draft, kind, stored)
+    return submit_application(user, draft)
+
+
+def document_for(user: User, document_id: int) -> CooperativeDocument | None:
+    """The document if ``user`` may download it (an admin or a member of its cooperative)."""
+    document = db.session.get(CooperativeDocument, document_id)
+    if document is None or not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_admin or (
+        user.cooperative_id is not None and user.cooperative_id == document.cooperative_id
+    ):
+        return document
+    return None

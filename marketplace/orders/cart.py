@@ -1,0 +1,265 @@
+"""Where a cart is kept: in the session for anonymous shoppers, in the database (Cart,
+CartItem) for logged-in ones. An anonymous cart is merged into the account's on login.
+
+Entries are ``{product_id: (quantity, price_seen_cents)}``; prices are always recomputed
+from the products (``services.price_cart``) — the stored price only tells the shopper that
+it changed since they saw it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import after_this_request, has_request_context, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, user_logged_in
+from sqlalchemy import select
+
+from marketplace.catalogue.models import Product
+from marketplace.extensions import db
+from marketplace.orders import services
+from marketplace.orders.models import Cart, CartItem
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "cart"
+Entries = dict[int, tuple[int, int | None]]
+
+
+def _user():
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+# --- the session cart -----------------------------------------------------------------------
+
+
+def _session_entries() -> Entries:
+    raw = session.get(SESSION_KEY) or {}
+    entries: Entries = {}
+    if not isinstance(raw, dict):
+        return entries
+    for key, value in raw.items():
+        try:
+            quantity, price = int(value[0]), value[1]
+            price = int(price) if price is not None else None
+            product_id = int(key)
+        except (TypeError, ValueError, IndexError, KeyError):
+            continue
+        if 0 < quantity <= services.MAX_LINE_QUANTITY:
+            entries[product_id] = (quantity, price)
+    return entries
+
+
+def _save_session(entries: Entries) -> None:
+    if entries:
+        session[SESSION_KEY] = {str(k): [q, p] for k, (q, p) in entries.items()}
+    else:
+        session.pop(SESSION_KEY, None)
+
+
+# --- the database cart ----------------------------------------------------------------------
+
+
+def _db_cart(user, create: bool = False) -> Cart | None:
+    cart = db.session.scalar(select(Cart).where(Cart.user_id == user.id))
+    if cart is None and create:
+        cart = Cart(user_id=user.id)
+        db.session.add(cart)
+        db.session.flush()
+    return cart
+
+
+def _db_entries(user) -> Entries:
+    rows = db.session.execute(
+        select(CartItem.product_id, CartItem.quantity, CartItem.price_seen_cents)
+        .join(Cart, Cart.id == CartItem.cart_id)
+        .where(Cart.user_id == user.id)
+    ).all()
+    return {pid: (q, p) for pid, q, p in rows}
+
+
+def _db_set(user, product_id: int, quantity: int, price_seen: int | None) -> None:
+    cart = _db_cart(user, create=True)
+    item = db.session.scalar(
+        select(CartItem).where(CartItem.cart_id == cart.id, CartItem.product_id == product_id)
+    )
+    if quantity <= 0:
+        if item is not None:
+            db.session.delete(item)
+    elif item is None:
+        db.session.add(
+            CartItem(
+                cart_id=cart.id,
+                product_id=product_id,
+                quantity=quantity,
+                price_seen_cents=price_seen or 0,
+            )
+        )
+    else:
+        item.quantity = quantity
+        if price_seen is not None:
+            item.price_seen_cents = price_seen
+    db.session.flush()
+
+
+# --- the public interface -------------------------------------------------------------------
+
+
+def entries(user=None) -> Entries:
+    user = user or _user()
+    if user is None:
+        return _session_entries()
+    merge_session_cart(user)
+    return _db_entries(user)
+
+
+def count(user=None) -> int:
+    """Units in the cart (for the navigation badge); never writes."""
+    user = user or _user()
+    if user is None:
+        return sum(q for q, _ in _session_entries().values())
+    merged = _db_entries(user)
+    for pid, (q, p) in _session_entries().items():
+        merged[pid] = (merged.get(pid, (0, p))[0] + q, p)
+    return sum(min(q, services.MAX_LINE_QUANTITY) for q, _ in merged.values())
+
+
+def _set(product_id: int, quantity: int, price_seen: int | None, user=None) -> None:
+    user = user or _user()
+    if user is None:
+        current = _session_entries()
+        if quantity <= 0:
+            current.pop(product_id, None)
+        else:
+            current[product_id] = (quantity, price_seen)
+        _save_session(current)
+    else:
+        _db_set(user, product_id, quantity, price_seen)
+
+
+def add(product_id, quantity, user=None) -> tuple[Product, int]:
+    """Add ``quantity`` of a product (raises a DomainError for anything wrong: unknown or
+    hidden product, bad quantity, above stock or the per-line maximum). Returns the product
+    and its new quantity in the cart."""
+    quantity = services.parse_quantity(quantity)
+    product = services.purchasable_product(product_id)
+    current = entries(user).get(product.id, (0, None))[0]
+    new_quantity = current + quantity
+    services.check_quantity_for(product, new_quantity)
+    _set(product.id, new_quantity, product.price_cents, user)
+    return product, new_quantity
+
+
+def set_quantity(product_id, quantity, user=None) -> int:
+    """Change a line's quantity (0 removes it). Returns the new quantity."""
+    quantity = services.parse_quantity(quantity, allow_zero=True)
+    pid = services.parse_id(product_id)
+    current = entries(user)
+    if pid not in current:
+        raise services.InvalidInput(_not_in_cart())
+    if quantity == 0:
+        _set(pid, 0, None, user)
+        return 0
+    product = services.load_products([pid]).get(pid)
+    if not services.is_purchasable(product):
+        _set(pid, 0, None, user)
+        raise services.InvalidInput(_l("This product does not exist or is no longer available."))
+    services.check_quantity_for(product, quantity)
+    _set(pid, quantity, current[pid][1], user)
+    return quantity
+
+
+def remove(product_id, user=None) -> None:
+    pid = services.parse_id(product_id)
+    if pid not in entries(user):
+        raise services.InvalidInput(_not_in_cart())
+    _set(pid, 0, None, user)
+
+
+def clear(user=None) -> None:
+    user = user or _user()
+    if user is None:
+        session.pop(SESSION_KEY, None)
+        return
+    cart = _db_cart(user)
+    if cart is not None:
+        for item in list(cart.items):
+            db.session.delete(item)
+        db.session.flush()
+
+
+def acknowledge(quote: services.Quote, user=None) -> None:
+    """The shopper has seen the current state: drop what cannot be bought any more and
+    remember the prices shown."""
+    current = entries(user)
+    seen = {line.product_id: line for line in quote.lines}
+    for pid, (quantity, _price) in current.items():
+        line = seen.get(pid)
+        if line is None:
+            _set(pid, 0, None, user)
+        elif line.price_seen_cents != line.unit_price_cents:
+            _set(pid, quantity, line.unit_price_cents, user)
+
+
+def acknowledge_unavailable(quote: services.Quote, user=None) -> None:
+    """Drop the lines that cannot be bought any more (the shopper is told on the page)."""
+    seen = {line.product_id for line in quote.lines}
+    for pid in entries(user):
+        if pid not in seen:
+            _set(pid, 0, None, user)
+
+
+def _not_in_cart():
+    return _l("This product is not in your cart.")
+
+
+# --- merging on login -----------------------------------------------------------------------
+
+
+def merge_session_cart(user) -> bool:
+    """Move the anonymous cart into ``user``'s cart (quantities added, capped at the stock
+    and the per-line maximum). Flushes; the session cart is emptied once the data is
+    committed (see ``_on_login``) or right away when called from a request that commits."""
+    if not has_request_context():
+        return False
+    anonymous = _session_entries()
+    if not anonymous:
+        return False
+    products = services.load_products(anonymous)
+    existing = _db_entries(user)
+    for pid, (quantity, price) in anonymous.items():
+        product = products.get(pid)
+        if not services.is_purchasable(product):
+            continue
+        total = existing.get(pid, (0, None))[0] + quantity
+        total = min(total, services.MAX_LINE_QUANTITY, max(product.stock, 0))
+        if total <= 0:
+            continue
+        _db_set(user, pid, total, price if price is not None else product.price_cents)
+    session.pop(SESSION_KEY, None)
+    return True
+
+
+@user_logged_in.connect
+def _on_login(sender, user, **extra) -> None:
+    if not has_request_context() or not _session_entries():
+        return
+    saved = dict(session.get(SESSION_KEY) or {})
+    try:
+        merge_session_cart(user)
+    except Exception:  # the login itself must not fail because of the cart
+        log.exception("could not merge the anonymous cart of user %s", user.id)
+        session[SESSION_KEY] = saved
+        return
+
+    @after_this_request
+    def _commit_merge(response):
+        try:
+            db.session.commit()
+        except Exception:
+            log.exception("could not save the merged cart of user %s", user.id)
+            db.session.rollback()
+            session[SESSION_KEY] = saved
+        return response

@@ -1,0 +1,130 @@
+"""Order e-mails, each in its recipient's language, queued on the current transaction."""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from marketplace.auth.models import User
+from marketplace.extensions import db
+from marketplace.i18n import LANGUAGES
+from marketplace.mail import queue_mail
+from marketplace.orders.models import CooperativeOrder, Order, SubOrderStatus
+
+_SALT = "order-access"
+
+
+def order_access_key(order: Order) -> str:
+    """A secret for the link in a guest's e-mail that opens their order page."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).dumps(order.number)
+
+
+def check_order_access_key(number: str, key: str) -> bool:
+    try:
+        value = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT).loads(key or "")
+    except BadSignature:
+        return False
+    return value == number
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+def _locale(value: str | None) -> str:
+    return value if value in LANGUAGES else current_app.config["DEFAULT_LOCALE"]
+
+
+def shopper_order_url(order: Order) -> str:
+    lang = _locale(order.language)
+    if order.user_id is None:
+        return absolute_url(
+            "orders.detail", lang=lang, number=order.number, key=order_access_key(order)
+        )
+    return absolute_url("orders.detail", lang=lang, number=order.number)
+
+
+def cooperative_recipients(cooperative_id: int) -> list[tuple[str, str]]:
+    """(e-mail, locale) of the cooperative's active members; its own address when it has
+    no member account."""
+    from marketplace.cooperatives.models import Cooperative
+
+    members = db.session.scalars(
+        db.select(User).where(User.cooperative_id == cooperative_id, User.active.is_(True))
+    ).all()
+    if members:
+        return [(m.email, _locale(m.locale)) for m in members]
+    cooperative = db.session.get(Cooperative, cooperative_id)
+    if cooperative is not None and cooperative.email:
+        return [(cooperative.email, current_app.config["DEFAULT_LOCALE"])]
+    return []
+
+
+def order_placed(order: Order) -> None:
+    queue_mail(
+        order.email,
+        _locale(order.language),
+        "order_placed",
+        _l("Your order %(number)s", number=order.number),
+        order=order,
+        order_url=shopper_order_url(order),
+    )
+    for sub in order.sub_orders:
+        for email, locale in cooperative_recipients(sub.cooperative_id):
+            queue_mail(
+                email,
+                locale,
+                "order_placed_cooperative",
+                _l("New order %(number)s", number=order.number),
+                order=order,
+                sub=sub,
+                order_url=absolute_url("orders.seller_order", lang=locale, sub_order_id=sub.id),
+            )
+
+
+def _shopper_subject(status: str, number: str):
+    if status == SubOrderStatus.SHIPPED.value:
+        return _l("Your order %(number)s has shipped", number=number)
+    if status == SubOrderStatus.DELIVERED.value:
+        return _l("Your order %(number)s has been delivered", number=number)
+    return _l("Your order %(number)s has been cancelled", number=number)
+
+
+SHOPPER_TEMPLATES = {
+    SubOrderStatus.SHIPPED.value: "order_shipped",
+    SubOrderStatus.DELIVERED.value: "order_delivered",
+    SubOrderStatus.CANCELLED.value: "order_cancelled",
+}
+
+
+def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> None:
+    order = sub.order
+    if new in SHOPPER_TEMPLATES:
+        queue_mail(
+            order.email,
+            _locale(order.language),
+            SHOPPER_TEMPLATES[new],
+            _shopper_subject(new, order.number),
+            order=order,
+            sub=sub,
+            by=role,
+            order_url=shopper_order_url(order),
+        )
+    if new == SubOrderStatus.CANCELLED.value and role in ("shopper", "system", "admin"):
+        # The cooperative learns that it need not prepare this part any more.
+        for email, locale in cooperative_recipients(sub.cooperative_id):
+            queue_mail(
+                email,
+                locale,
+                "order_cancelled_cooperative",
+                _l("Order %(number)s was cancelled", number=order.number),
+                order=order,
+                sub=sub,
+                by=role,
+                order_url=absolute_url("orders.seller_order", lang=locale, sub_order_id=sub.id),
+            )

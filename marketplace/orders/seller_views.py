@@ -1,0 +1,136 @@
+"""Cooperative pages: incoming orders, an order's page with its actions, the packing slip."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from marketplace.auth.decorators import cooperative_member_required
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.orders import bp, services
+from marketplace.orders.forms import ActionForm, CancelForm, ShipForm
+from marketplace.orders.models import CooperativeOrder, Order, SubOrderStatus
+
+
+def _page_arg() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 100000 else 1
+
+
+@bp.get("/dashboard/orders")
+@cooperative_member_required
+def seller_orders():
+    status = request.args.get("status", "")
+    if status not in {s.value for s in SubOrderStatus}:
+        status = ""
+    q = (request.args.get("q") or "").strip()[:40]
+    page = _page_arg()
+    size = current_app.config["PAGE_SIZE"]
+    query = (
+        select(CooperativeOrder)
+        .join(Order, Order.id == CooperativeOrder.order_id)
+        .where(CooperativeOrder.cooperative_id == current_user.cooperative_id)
+    )
+    if status:
+        query = query.where(CooperativeOrder.status == status)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(Order.number.ilike(like) | Order.contact_name.ilike(like))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    subs = db.session.scalars(
+        query.options(selectinload(CooperativeOrder.order), selectinload(CooperativeOrder.lines))
+        .order_by(CooperativeOrder.created_at.desc(), CooperativeOrder.id.desc())
+        .limit(size)
+        .offset((page - 1) * size)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            select(CooperativeOrder.status, func.count())
+            .where(CooperativeOrder.cooperative_id == current_user.cooperative_id)
+            .group_by(CooperativeOrder.status)
+        ).all()
+    )
+    return render_template(
+        "orders/seller_orders.html",
+        subs=subs,
+        status=status,
+        q=q,
+        page=page,
+        pages=max(1, -(-total // size)),
+        total=total,
+        counts=counts,
+        statuses=list(SubOrderStatus),
+    )
+
+
+def _own_sub_order(sub_order_id: int) -> CooperativeOrder:
+    return services.get_sub_order_for_cooperative(sub_order_id, current_user.cooperative_id)
+
+
+@bp.get("/dashboard/orders/<int:sub_order_id>")
+@cooperative_member_required
+def seller_order(sub_order_id):
+    sub = _own_sub_order(sub_order_id)
+    return _render_seller_order(sub)
+
+
+def _render_seller_order(sub, ship_form=None, cancel_form=None, status=200):
+    return (
+        render_template(
+            "orders/seller_order.html",
+            sub=sub,
+            order=sub.order,
+            allowed=services.allowed_next(sub, services.COOPERATIVE),
+            ship_form=ship_form or ShipForm(formdata=None),
+            cancel_form=cancel_form or CancelForm(formdata=None),
+            action_form=ActionForm(),
+        ),
+        status,
+    )
+
+
+@bp.post("/dashboard/orders/<int:sub_order_id>/status")
+@cooperative_member_required
+def seller_transition(sub_order_id):
+    """One endpoint for every move; the status machine decides what is legal."""
+    sub = _own_sub_order(sub_order_id)
+    new_status = request.form.get("status", "")
+    ship_form = ShipForm()
+    cancel_form = CancelForm() if new_status == SubOrderStatus.CANCELLED.value else None
+    if not ActionForm().validate():
+        abort(400)
+    info = {}
+    if new_status == SubOrderStatus.SHIPPED.value:
+        if not ship_form.validate():
+            return _render_seller_order(sub, ship_form=ship_form, status=400)
+        info = {
+            "carrier": ship_form.carrier.data or "",
+            "tracking_number": ship_form.tracking_number.data or "",
+        }
+    elif cancel_form is not None:
+        if not cancel_form.validate():
+            return _render_seller_order(sub, cancel_form=cancel_form, status=400)
+        info = {"reason": cancel_form.reason.data}
+    try:
+        services.transition(
+            sub, new_status, current_user._get_current_object(), by=services.COOPERATIVE, **info
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        sub = _own_sub_order(sub_order_id)
+        return _render_seller_order(sub, status=error.status_code)
+    db.session.commit()
+    flash(_("The order is now “%(status)s”.", status=services.status_label(new_status)), "success")
+    return redirect(url_for("orders.seller_order", sub_order_id=sub.id), code=303)
+
+
+@bp.get("/dashboard/orders/<int:sub_order_id>/packing-slip")
+@cooperative_member_required
+def packing_slip(sub_order_id):
+    sub = _own_sub_order(sub_order_id)
+    return render_template("orders/packing_slip.html", sub=sub, order=sub.order)

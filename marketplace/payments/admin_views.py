@@ -1,0 +1,192 @@
+"""Admin pages of the `payments` domain: payments to review, refunds, payout batches."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace.auth.decorators import admin_required
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.orders.models import CooperativeOrder, Order
+from marketplace.payments import bp, payouts, refunds, services
+from marketplace.payments.forms import ActionForm, MarkPaidForm, RefundForm
+from marketplace.payments.models import Payment, PayoutBatch
+
+PAGE_SIZE = 50
+
+
+def _page() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+@bp.get("/admin/payments")
+@admin_required
+def admin_payments():
+    flagged_only = request.args.get("flagged") == "1"
+    page = _page()
+    query = select(Payment).order_by(Payment.flagged_for_review.desc(), Payment.id.desc())
+    if flagged_only:
+        query = query.where(Payment.flagged_for_review.is_(True))
+    rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
+    return render_template(
+        "payments/admin_payments.html",
+        payments=rows[:PAGE_SIZE],
+        has_next=len(rows) > PAGE_SIZE,
+        page=page,
+        flagged_only=flagged_only,
+        status_label=services.status_label,
+    )
+
+
+def _order_by_number(number: str) -> Order:
+    order = db.session.scalar(select(Order).where(Order.number == number[:40]))
+    if order is None:
+        abort(404)
+    return order
+
+
+def _render_order(order: Order, forms: dict | None = None, status: int = 200):
+    payment = services.payment_for(order)
+    forms = forms or {}
+    subs = []
+    for sub in order.sub_orders:
+        subs.append(
+            {
+                "sub": sub,
+                "refunds": refunds.refunds_of(sub),
+                "refundable": refunds.refundable_cents(sub, payment),
+                "form": forms.get(sub.id) or RefundForm(formdata=None),
+            }
+        )
+    return render_template(
+        "payments/admin_order.html",
+        order=order,
+        payment=payment,
+        subs=subs,
+        status_label=services.status_label,
+        refund_status_label=refunds.status_label,
+        resolve_form=ActionForm(),
+    ), status
+
+
+@bp.get("/admin/payments/orders/<number>")
+@admin_required
+def admin_order(number: str):
+    order = _order_by_number(number)
+    response = _render_order(order)
+    db.session.commit()
+    return response
+
+
+@bp.post("/admin/payments/sub-orders/<int:sub_order_id>/refund")
+@admin_required
+def admin_refund(sub_order_id: int):
+    sub = db.session.get(CooperativeOrder, sub_order_id)
+    if sub is None:
+        abort(404)
+    form = RefundForm()
+    if not form.validate_on_submit():
+        return _render_order(sub.order, {sub.id: form}, 400)
+    try:
+        refunds.create_refund(
+            sub,
+            form.amount_cents,
+            form.reason.data,
+            current_user._get_current_object(),
+            goods_returned=form.goods_returned.data,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        form.amount.errors = [*form.amount.errors, str(error.message)]
+        return _render_order(sub.order, {sub.id: form}, error.status_code)
+    db.session.commit()
+    flash(_("The refund was recorded and the customer informed."), "success")
+    return redirect(url_for("payments.admin_order", number=sub.order.number), code=303)
+
+
+@bp.post("/admin/payments/<int:payment_id>/resolve")
+@admin_required
+def admin_resolve(payment_id: int):
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    payment.flagged_for_review = False
+    payment.review_reason = "\n".join(
+        part for part in (payment.review_reason, f"reviewed by {current_user.email}") if part
+    )
+    db.session.commit()
+    flash(_("The payment is no longer flagged."), "success")
+    return redirect(url_for("payments.admin_order", number=payment.order.number), code=303)
+
+
+@bp.get("/admin/payments/payouts")
+@admin_required
+def admin_payouts():
+    return render_template(
+        "payments/admin_payouts.html", batches=payouts.batches(), form=ActionForm()
+    )
+
+
+@bp.post("/admin/payments/payouts/new")
+@admin_required
+def admin_payout_new():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        batch = payouts.create_batch(current_user._get_current_object())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("payments.admin_payouts"), code=303)
+    db.session.commit()
+    flash(_("Payout batch %(id)d created.", id=batch.id), "success")
+    return redirect(url_for("payments.admin_payout_batch", batch_id=batch.id), code=303)
+
+
+def _batch(batch_id: int) -> PayoutBatch:
+    batch = db.session.get(PayoutBatch, batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.route("/admin/payments/payouts/<int:batch_id>", methods=["GET", "POST"])
+@admin_required
+def admin_payout_batch(batch_id: int):
+    batch = _batch(batch_id)
+    form = MarkPaidForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                payouts.mark_paid(batch, form.reference.data, current_user._get_current_object())
+            except DomainError as error:
+                db.session.rollback()
+                form.reference.errors = [*form.reference.errors, str(error.message)]
+                status = error.status_code
+            else:
+                db.session.commit()
+                flash(_("The payout batch is marked as paid."), "success")
+                return redirect(url_for("payments.admin_payout_batch", batch_id=batch_id), code=303)
+        else:
+            status = 400
+        batch = _batch(batch_id)
+    return render_template("payments/admin_payout_batch.html", batch=batch, form=form), status
+
+
+@bp.get("/admin/payments/payouts/<int:batch_id>.csv")
+@admin_required
+def admin_payout_csv(batch_id: int):
+    batch = _batch(batch_id)
+    body = payouts.export_csv(batch)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="payout-batch-{batch.id}.csv"'},
+    )

@@ -1,0 +1,91 @@
+"""``flask payments reconcile``: apply what Stripe knows and we missed (a webhook that never
+arrived), through the same idempotent functions as the webhook."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.payments import services, webhooks
+from marketplace.payments import stripe_gateway as gateway
+from marketplace.payments.models import Payment, PaymentProvider, PaymentStatus
+
+payments_cli = AppGroup("payments", help="Card payments: reconciliation with Stripe.")
+
+
+def reconcile(hours: int = 72) -> dict[str, int]:
+    """Replay recent Stripe events (each applied at most once), then apply recent Checkout
+    Sessions and ask Stripe about every card payment still waiting. Commits after each item
+    so one failure does not undo the others."""
+    counts = {"events": 0, "duplicates": 0, "sessions": 0, "failed": 0}
+    since = int(time.time()) - hours * 3600
+    events = gateway.list_events(since, sorted(webhooks.handled_types()))
+    for stripe_event in sorted(events, key=lambda e: e.created):
+        event = stripe_event.to_dict()
+        try:
+            webhooks.handle_event(event)
+            db.session.commit()
+            counts["events"] += 1
+        except webhooks.DuplicateEvent:
+            db.session.rollback()
+            counts["duplicates"] += 1
+        except Exception:  # noqa: BLE001 - report and go on with the others
+            db.session.rollback()
+            counts["failed"] += 1
+    seen: set[str] = set()
+    for stripe_session in gateway.list_checkout_sessions(since):
+        checkout = stripe_session.to_dict()
+        seen.add(checkout["id"])
+        if checkout.get("status") == "open":
+            continue
+        counts["failed" if not _fulfil(checkout) else "sessions"] += 1
+    waiting = db.session.scalars(
+        select(Payment.stripe_session_id).where(
+            Payment.provider == PaymentProvider.STRIPE.value,
+            Payment.status.in_([PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value]),
+            Payment.stripe_session_id.is_not(None),
+        )
+    ).all()
+    for session_id in waiting:
+        if session_id in seen:
+            continue
+        try:
+            checkout = gateway.retrieve_checkout_session(session_id).to_dict()
+        except gateway.StripeUnavailable:
+            counts["failed"] += 1
+            continue
+        counts["failed" if not _fulfil(checkout) else "sessions"] += 1
+    return counts
+
+
+def _fulfil(checkout: dict) -> bool:
+    try:
+        services.fulfil_checkout_session(checkout)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - report and go on with the others
+        db.session.rollback()
+        return False
+    return True
+
+
+@payments_cli.command("reconcile")
+@click.option("--hours", default=72, show_default=True, help="How far back to look.")
+def reconcile_command(hours: int) -> None:
+    """Fetch recent Checkout Sessions and events from Stripe and apply any that were missed."""
+    if not services.card_payments_enabled():
+        click.echo("Stripe is not configured: nothing to reconcile.")
+        return
+    counts = reconcile(hours)
+    click.echo(
+        "events applied: {events}, already applied: {duplicates}, sessions checked: "
+        "{sessions}, failures: {failed}".format(**counts)
+    )
+    if counts["failed"]:
+        raise SystemExit(1)
+
+
+COMMANDS = [payments_cli]

@@ -1,0 +1,257 @@
+"""Payments, Stripe events already handled, refunds, the cooperatives' ledger and payouts.
+
+The ledger is append-only: a ``LedgerEntry`` is never updated nor deleted (an ORM event refuses
+it); corrections are new entries. A cooperative's balance is the sum of its entries.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from marketplace.extensions import db
+from marketplace.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from marketplace.auth.models import User
+    from marketplace.cooperatives.models import Cooperative
+    from marketplace.orders.models import CooperativeOrder, Order
+
+
+class PaymentProvider(enum.StrEnum):
+    STRIPE = "stripe"
+    CASH = "cash"  # cash on delivery
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "pending"  # session open / cash not collected yet
+    PROCESSING = "processing"  # checkout completed, asynchronous payment not settled yet
+    PAID = "paid"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"  # cash order refused or cancelled before collection
+
+
+class Payment(db.Model):
+    """How an order is paid: one row per order."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount_cents >= 0", name="amount_non_negative"),
+        CheckConstraint("attempt >= 0", name="attempt_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    provider: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PENDING.value, index=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="MAD")
+    # The number of Checkout Sessions created so far (the "v<n>" of the idempotency key).
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_session_url: Mapped[str | None] = mapped_column(Text)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # What Stripe actually captured (also when the payment was flagged instead of accepted).
+    received_cents: Mapped[int] = mapped_column(Integer, default=0)
+    flagged_for_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    order: Mapped[Order] = relationship()
+
+    @property
+    def is_card(self) -> bool:
+        return self.provider == PaymentProvider.STRIPE.value
+
+
+class StripeEvent(db.Model):
+    """A Stripe event already applied. Inserted first in the handler's transaction, so a
+    replayed or concurrently duplicated event collides on the primary key: one effect."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # evt_…
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CashCollection(db.Model):
+    """The cooperative collected the cash of a delivered cash-on-delivery sub-order."""
+
+    __tablename__ = "cash_collections"
+    __table_args__ = (CheckConstraint("amount_cents >= 0", name="amount_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sub_order_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperative_orders.id", ondelete="CASCADE"), unique=True
+    )
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    collected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    collected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    sub_order: Mapped[CooperativeOrder] = relationship()
+
+
+class RefundStatus(enum.StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class Refund(db.Model):
+    """Money given back to the shopper for (part of) a sub-order."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sub_order_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperative_orders.id", ondelete="CASCADE"), index=True
+    )
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=RefundStatus.PENDING.value)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)  # cash: recorded, not sent
+    goods_returned: Mapped[bool] = mapped_column(Boolean, default=False)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    sub_order: Mapped[CooperativeOrder] = relationship()
+    payment: Mapped[Payment] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class PayoutBatchStatus(enum.StrEnum):
+    OPEN = "open"  # created, exported, waiting for the bank transfer
+    PAID = "paid"
+
+
+class PayoutBatch(db.Model):
+    __tablename__ = "payout_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default=PayoutBatchStatus.OPEN.value)
+    transfer_reference: Mapped[str] = mapped_column(String(120), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    payouts: Mapped[list[Payout]] = relationship(
+        back_populates="batch", cascade="all, delete-orphan", order_by="Payout.id"
+    )
+
+    @property
+    def total_cents(self) -> int:
+        return sum(p.amount_cents for p in self.payouts)
+
+    @property
+    def transfer_group(self) -> str:
+        return f"payout-batch-{self.id}"
+
+
+class Payout(db.Model):
+    """What one cooperative receives in a batch (its balance when the batch was made)."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "cooperative_id"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("payout_batches.id", ondelete="CASCADE"), index=True
+    )
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="RESTRICT"), index=True
+    )
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    rib: Mapped[str] = mapped_column(String(24), default="")  # snapshot for the bank file
+    stripe_transfer_id: Mapped[str | None] = mapped_column(String(255))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    batch: Mapped[PayoutBatch] = relationship(back_populates="payouts")
+    cooperative: Mapped[Cooperative] = relationship()
+
+
+class LedgerKind(enum.StrEnum):
+    GROSS = "gross"  # card sub-order delivered: what the shopper paid for it (+)
+    COMMISSION = "commission"  # the platform's commission on it (-)
+    COD_COMMISSION_DEBIT = "cod_commission_debit"  # cash kept by the cooperative (-)
+    REFUND_REVERSAL = "refund_reversal"  # money given back, commission returned
+    PAYOUT = "payout"  # paid out to the cooperative (-)
+
+
+class LedgerEntry(db.Model):
+    """One signed amount owed to (+) or by (-) a cooperative. Never changed in place."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        Index("ix_ledger_entries_coop_created", "cooperative_id", "created_at", "id"),
+        CheckConstraint(
+            "kind IN ('gross', 'commission', 'cod_commission_debit', 'refund_reversal', 'payout')",
+            name="kind_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    sub_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cooperative_orders.id", ondelete="RESTRICT"), index=True
+    )
+    refund_id: Mapped[int | None] = mapped_column(
+        ForeignKey("refunds.id", ondelete="RESTRICT"), index=True
+    )
+    payout_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payouts.id", ondelete="RESTRICT"), index=True
+    )
+    description: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    sub_order: Mapped[CooperativeOrder | None] = relationship()
+    refund: Mapped[Refund | None] = relationship()
+    payout: Mapped[Payout | None] = relationship()
+
+
+class LedgerIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_ledger_changes(session: Session, flush_context, instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, LedgerEntry) and (
+            obj in session.deleted or session.is_modified(obj, include_collections=False)
+        ):
+            raise LedgerIsAppendOnly("ledger entries are never changed or deleted")

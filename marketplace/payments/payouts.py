@@ -1,0 +1,175 @@
+"""Payout batches: what the platform pays each cooperative with a positive balance.
+
+An admin creates a batch (each cooperative's balance at that moment, cooperatives already in
+an unpaid batch left out), exports it as CSV for the bank transfer, then marks it paid with
+the transfer reference: a ``payout`` entry per cooperative brings its balance down by what it
+received. A cooperative with a Stripe Connect account id may be paid by a Stripe Transfer
+instead (separate charges and transfers, grouped by ``transfer_group``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.cooperatives.models import Cooperative
+from marketplace.errors import Conflict, InvalidInput
+from marketplace.extensions import db
+from marketplace.money import from_cents
+from marketplace.orders.services import cooperative_name
+from marketplace.payments import ledger
+from marketplace.payments import stripe_gateway as gateway
+from marketplace.payments.models import (
+    LedgerKind,
+    Payout,
+    PayoutBatch,
+    PayoutBatchStatus,
+)
+from marketplace.payments.services import PaymentUnavailable, card_payments_enabled
+from marketplace.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+MAX_REFERENCE = 120
+
+
+def batches() -> list[PayoutBatch]:
+    return list(db.session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc())))
+
+
+def payouts_of(cooperative_id: int) -> list[Payout]:
+    return list(
+        db.session.scalars(
+            select(Payout).where(Payout.cooperative_id == cooperative_id).order_by(Payout.id.desc())
+        )
+    )
+
+
+def _in_open_batch() -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Payout.cooperative_id)
+            .join(PayoutBatch)
+            .where(PayoutBatch.status == PayoutBatchStatus.OPEN.value)
+        )
+    )
+
+
+def create_batch(actor) -> PayoutBatch:
+    """A batch with every cooperative whose balance is positive (InvalidInput if none)."""
+    waiting = _in_open_batch()
+    owed = {
+        coop_id: amount
+        for coop_id, amount in ledger.balances().items()
+        if amount > 0 and coop_id not in waiting
+    }
+    if not owed:
+        raise InvalidInput(_l("No cooperative has a positive balance to pay out."))
+    batch = PayoutBatch(created_by_id=getattr(actor, "id", None))
+    db.session.add(batch)
+    cooperatives = db.session.scalars(select(Cooperative).where(Cooperative.id.in_(owed)))
+    for coop in sorted(cooperatives, key=lambda c: c.id):
+        batch.payouts.append(
+            Payout(cooperative_id=coop.id, amount_cents=owed[coop.id], rib=coop.rib or "")
+        )
+    db.session.flush()
+    return batch
+
+
+def bank_reference(payout: Payout) -> str:
+    return f"SOUK-PAYOUT-{payout.batch_id}-{payout.cooperative_id}"
+
+
+def export_csv(batch: PayoutBatch, locale: str = "fr") -> str:
+    """The bank-transfer file: one line per cooperative (amounts in MAD, dot decimals)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "batch",
+            "cooperative_id",
+            "cooperative",
+            "registration_number",
+            "rib",
+            "amount_mad",
+            "currency",
+            "reference",
+            "stripe_account",
+        ]
+    )
+    for payout in batch.payouts:
+        coop = payout.cooperative
+        writer.writerow(
+            [
+                batch.id,
+                coop.id,
+                _csv_safe(cooperative_name(coop, locale)),
+                _csv_safe(coop.registration_number),
+                payout.rib,
+                str(from_cents(payout.amount_cents)),
+                "MAD",
+                bank_reference(payout),
+                coop.stripe_account_id or "",
+            ]
+        )
+    return out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    """No spreadsheet formulas from user-typed names."""
+    value = value or ""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def mark_paid(batch: PayoutBatch, reference: str, actor) -> PayoutBatch:
+    """The bank transfer was made: post the payouts (Stripe Transfers for Connect accounts)."""
+    reference = (reference or "").strip()
+    if not reference:
+        raise InvalidInput(_l("Please give the reference of the bank transfer."))
+    if len(reference) > MAX_REFERENCE:
+        raise InvalidInput(_l("The text is too long (at most %(n)d characters).", n=MAX_REFERENCE))
+    locked = db.session.scalar(
+        select(PayoutBatch)
+        .where(PayoutBatch.id == batch.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None or locked.status == PayoutBatchStatus.PAID.value:
+        raise Conflict(_l("This payout batch was already marked as paid."))
+    now = utcnow()
+    for payout in locked.payouts:
+        coop = payout.cooperative
+        if coop.stripe_account_id and card_payments_enabled() and not payout.stripe_transfer_id:
+            try:
+                transfer = gateway.create_transfer(
+                    {
+                        "amount": payout.amount_cents,
+                        "currency": "mad",
+                        "destination": coop.stripe_account_id,
+                        "transfer_group": locked.transfer_group,
+                        "metadata": {"payout_id": str(payout.id), "batch_id": str(locked.id)},
+                    },
+                    idempotency_key=f"payout-{payout.id}-transfer",
+                )
+            except gateway.StripeUnavailable as exc:
+                log.error("stripe transfer for payout %s failed: %s", payout.id, exc)
+                raise PaymentUnavailable(
+                    _l("Stripe did not accept a transfer. Nothing was marked as paid.")
+                ) from exc
+            payout.stripe_transfer_id = transfer.to_dict()["id"]
+        payout.paid_at = now
+        ledger.post(
+            coop.id,
+            LedgerKind.PAYOUT,
+            -payout.amount_cents,
+            payout_id=payout.id,
+            description=reference[:255],
+        )
+    locked.status = PayoutBatchStatus.PAID.value
+    locked.transfer_reference = reference
+    locked.paid_at = now
+    db.session.flush()
+    return locked

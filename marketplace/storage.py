@@ -1,0 +1,270 @@
+"""Saving and serving uploads.
+
+Images (product photos, cooperative logos and covers) are public: they are recognised by
+their magic bytes, refused above a pixel count far below Pillow's own limit, decoded and
+re-encoded (which drops EXIF and any payload hidden after the image data), and written to
+MEDIA_DIR under a random name as the original plus WebP and JPEG display sizes.
+
+Documents (verification papers) are private: PDF, JPEG or PNG by magic bytes, at most 5 MB,
+kept byte for byte under a random name in UPLOAD_DIR, outside static/, served only by views
+that check who asks.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from marketplace.errors import DomainError
+from marketplace.errors import NotFound as DomainNotFound
+
+# Display sizes: the longest side fits in this box (pixels); aspect ratio is kept.
+SIZES = {"thumb": 200, "card": 600, "large": 1400}
+IMAGE_KINDS = ("product", "logo", "cover")
+DEFAULT_MAX_IMAGE_PIXELS = 24_000_000  # 24 megapixels; Pillow's own limit is ~89 MP
+_IMAGE_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+_ORIGINAL_EXT = {"jpeg": "jpg", "png": "png", "webp": "webp"}
+_DOCUMENT_TYPES = {
+    "pdf": ("application/pdf", "pdf"),
+    "jpeg": ("image/jpeg", "jpg"),
+    "png": ("image/png", "png"),
+}
+IMAGE_NAME = re.compile(r"^[0-9a-f]{32}$")
+MEDIA_FILE = re.compile(r"^[0-9a-f]{32}-(?:thumb|card|large|original)\.(?:webp|jpg|png)$")
+DOCUMENT_NAME = re.compile(r"^[0-9a-f]{32}\.(?:pdf|jpg|png)$")
+
+
+class UploadRejected(DomainError):
+    status_code = 400
+    default_message = _l("This file cannot be accepted.")
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    name: str  # random base name; display files are <name>-<size>.webp|.jpg
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    stored_name: str
+    content_type: str
+    size_bytes: int
+    original_name: str
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
+
+
+def max_image_pixels() -> int:
+    return int(current_app.config.get("MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS))
+
+
+def media_dir() -> Path:
+    path = Path(current_app.config["MEDIA_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _read_limited(source: Any) -> bytes:
+    """The bytes of an upload (bytes, FileStorage or file object), refusing more than the cap."""
+    limit = max_upload_bytes()
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+    else:
+        stream = getattr(source, "stream", source)
+        if not hasattr(stream, "read"):
+            raise UploadRejected(_l("No file was received."))
+        data = stream.read(limit + 1)
+    if not data:
+        raise UploadRejected(_l("The file is empty."))
+    if len(data) > limit:
+        raise UploadRejected(
+            _l("The file is too large: at most %(mb)d MB.", mb=limit // (1024 * 1024))
+        )
+    return data
+
+
+def sniff(data: bytes) -> str | None:
+    """The real type of ``data`` from its first bytes: jpeg, png, webp, pdf or None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    return None
+
+
+def _open_checked(data: bytes, kind: str) -> Image.Image:
+    """Open an image after checking its declared size, before decoding any pixel."""
+    try:
+        image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise UploadRejected(_too_many_pixels()) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise UploadRejected(_l("This image could not be read.")) from exc
+    if image.format != _IMAGE_FORMATS[kind]:
+        raise UploadRejected(_l("The file's content does not match an accepted image type."))
+    width, height = image.size
+    if width < 1 or height < 1 or width * height > max_image_pixels():
+        raise UploadRejected(_too_many_pixels())
+    return image
+
+
+def _too_many_pixels():
+    return _l(
+        "This image has too many pixels: at most %(mp)d megapixels.",
+        mp=max_image_pixels() // 1_000_000,
+    )
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB on a white background (JPEG has no transparency)."""
+    if image.mode in ("RGBA", "LA", "P"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _clean_original_name(name: str | None) -> str:
+    """The uploaded file's base name, without any directory part or control character."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    return name[:200] or "document"
+
+
+# --- images -------------------------------------------------------------------------------
+
+
+def save_image(file_or_bytes: Any, kind: str = "product") -> StoredImage:
+    """Check, re-encode and store an uploaded image; raise UploadRejected when refused."""
+    if kind not in IMAGE_KINDS:
+        raise ValueError(f"unknown image kind {kind!r}")
+    data = _read_limited(file_or_bytes)
+    detected = sniff(data)
+    if detected not in _IMAGE_FORMATS:
+        raise UploadRejected(_l("Only JPEG, PNG and WebP images are accepted."))
+    image = _open_checked(data, detected)
+    try:
+        image.seek(0)
+        image.load()
+        image = ImageOps.exif_transpose(image)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise UploadRejected(_l("This image could not be read.")) from exc
+
+    name = secrets.token_hex(16)
+    folder = media_dir()
+    rgb = _flatten(image)
+    # The original, re-encoded without metadata.
+    original_ext = _ORIGINAL_EXT[detected]
+    original_path = folder / f"{name}-original.{original_ext}"
+    if detected == "jpeg":
+        rgb.save(original_path, "JPEG", quality=90, optimize=True)
+    elif detected == "png":
+        keep = image if image.mode in ("RGB", "RGBA", "L", "LA", "P") else rgb
+        keep.save(original_path, "PNG", optimize=True)
+    else:
+        image.convert("RGBA").save(original_path, "WEBP", quality=88)
+    for size, box in SIZES.items():
+        resized = rgb.copy()
+        resized.thumbnail((box, box), Image.Resampling.LANCZOS)
+        resized.save(folder / f"{name}-{size}.webp", "WEBP", quality=82, method=2)
+        resized.save(folder / f"{name}-{size}.jpg", "JPEG", quality=82, optimize=True)
+    return StoredImage(name=name, width=rgb.width, height=rgb.height)
+
+
+def display_size(width: int, height: int, size: str = "card") -> tuple[int, int]:
+    """Width and height of the ``size`` rendition of an image of ``width`` x ``height``."""
+    box = SIZES[size]
+    if max(width, height) <= box:
+        return width, height
+    scale = box / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def image_url(name: str | None, size: str = "card", fmt: str = "webp") -> str:
+    """Public URL of the ``size`` rendition of a stored image ("webp" or "jpg")."""
+    if size not in SIZES:
+        raise ValueError(f"unknown image size {size!r}")
+    if fmt not in ("webp", "jpg"):
+        raise ValueError(f"unknown image format {fmt!r}")
+    if not name:
+        return url_for("static", filename="img/placeholder.svg")
+    return url_for("catalogue_root.media", name=f"{name}-{size}.{fmt}")
+
+
+def delete_image(name: str) -> None:
+    """Remove every file of a stored image (ignored when already gone)."""
+    if not IMAGE_NAME.match(name or ""):
+        return
+    for path in media_dir().glob(f"{name}-*"):
+        path.unlink(missing_ok=True)
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+def save_document(file_storage: Any) -> StoredDocument:
+    """Store a verification document (PDF, JPEG or PNG, ≤ 5 MB) under a random name."""
+    data = _read_limited(file_storage)
+    detected = sniff(data)
+    if detected not in _DOCUMENT_TYPES:
+        raise UploadRejected(_l("Only PDF, JPEG and PNG documents are accepted."))
+    if detected in ("jpeg", "png"):
+        image = _open_checked(data, detected)
+        try:
+            image.verify()
+        except Exception as exc:  # Pillow raises many kinds of errors on broken files
+            raise UploadRejected(_l("This image could not be read.")) from exc
+    content_type, ext = _DOCUMENT_TYPES[detected]
+    stored_name = f"{secrets.token_hex(16)}.{ext}"
+    path = upload_dir() / stored_name
+    with open(path, "xb") as handle:
+        handle.write(data)
+    original = _clean_original_name(getattr(file_storage, "filename", None))
+    return StoredDocument(
+        stored_name=stored_name,
+        content_type=content_type,
+        size_bytes=len(data),
+        original_name=original,
+    )
+
+
+def document_path(stored_name: str) -> Path:
+    """Path of a stored document; a name that is not one of ours is a 404."""
+    if not DOCUMENT_NAME.match(stored_name or ""):
+        raise DomainNotFound()
+    path = upload_dir() / stored_name
+    if not path.is_file():
+        raise DomainNotFound()
+    return path
+
+
+def delete_document(stored_name: str) -> None:
+    if DOCUMENT_NAME.match(stored_name or ""):
+        (upload_dir() / stored_name).unlink(missing_ok=True)

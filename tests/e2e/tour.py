@@ -1,0 +1,113 @@
+"""A tour of the main pages, as a shopper and as a cooperative member, running checks on
+each page and collecting every problem (so one run reports all broken pages at once)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.e2e.shop import Shop, log_in
+
+
+@dataclass(frozen=True)
+class Stop:
+    name: str
+    path: str  # without the /<lang> prefix
+    axe: bool = True  # one of the pages the accessibility acceptance names (or worth it)
+
+
+def public_stops(shop: Shop) -> list[Stop]:
+    return [
+        Stop("home", "/"),
+        Stop("catalogue", "/products"),
+        Stop("catalogue-filtered", f"/products?province={shop.rosa.province}", axe=False),
+        Stop("search", "/search?q=rose"),
+        Stop("product", f"/products/{shop.medjool.slug}"),
+        Stop("cooperatives", "/cooperatives", axe=False),
+        Stop("cooperative", f"/cooperatives/{shop.oasis.slug}"),
+        Stop("login", "/login"),
+        Stop("register", "/register"),
+    ]
+
+
+def shopper_stops(shop: Shop, order_number: str | None) -> list[Stop]:
+    order = [Stop("order", f"/orders/{order_number}")] if order_number else []
+    return [
+        Stop("cart", "/cart"),
+        Stop("checkout", "/checkout"),
+        Stop("orders", "/orders", axe=False),
+        *order,
+        Stop("application", "/apply"),
+        Stop("account", "/account", axe=False),
+    ]
+
+
+def member_stops(shop: Shop) -> list[Stop]:
+    return [
+        Stop("dashboard", "/dashboard"),
+        Stop("dashboard-products", "/dashboard/products", axe=False),
+        Stop("dashboard-product-new", "/dashboard/products/new"),
+        Stop("dashboard-orders", "/dashboard/orders"),
+    ]
+
+
+def add_to_cart(page, lang: str, slug: str, quantity: int = 1) -> None:
+    """Add a product from its page with the add-to-cart form (orders' include)."""
+    page.goto(f"/{lang}/products/{slug}")
+    form = page.locator("main form[action*='/cart/add']").first
+    if quantity != 1:
+        form.locator("[name=quantity]").fill(str(quantity))
+    with page.expect_response(lambda r: "/cart/add" in r.url and r.request.method == "POST"):
+        form.locator("[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+Check = Callable[[object, str, Stop], list[str]]
+
+
+def visit(page, lang: str, stop: Stop, check: Check) -> list[str]:
+    try:
+        response = page.goto(f"/{lang}{stop.path}")
+    except Exception as exc:  # noqa: BLE001  (report and go on with the tour)
+        return [f"{lang}{stop.path}: {exc}"]
+    status = response.status if response else 0
+    if status != 200:
+        return [f"{lang}{stop.path} ({stop.name}): HTTP {status}"]
+    problems = []
+    if page.locator("html").get_attribute("lang") != lang:
+        problems.append(f"{lang}{stop.path}: <html lang> is not {lang}")
+    expected_dir = "rtl" if lang == "ar" else "ltr"
+    if page.locator("html").get_attribute("dir") != expected_dir:
+        problems.append(f"{lang}{stop.path}: <html dir> is not {expected_dir}")
+    try:
+        problems += check(page, lang, stop)
+    except Exception as exc:  # noqa: BLE001
+        problems.append(f"{lang}{stop.path} ({stop.name}): {exc}")
+    return problems
+
+
+def tour(
+    browsing, shop: Shop, lang: str, check: Check, viewport: dict, order_number: str | None = None
+) -> list[str]:
+    """Visit every main page in ``lang``; returns the problems ``check`` and the tour met."""
+    problems: list[str] = []
+    shopper = browsing.new_page(viewport=viewport)
+    for stop in public_stops(shop):
+        problems += visit(shopper, lang, stop, check)
+    try:
+        log_in(shopper, lang, shop.shopper.email)
+        add_to_cart(shopper, lang, shop.medjool.slug)
+        add_to_cart(shopper, lang, shop.rose_water.slug)
+    except Exception as exc:  # noqa: BLE001
+        problems.append(f"{lang}: could not log in and fill the cart: {exc}")
+    for stop in shopper_stops(shop, order_number):
+        problems += visit(shopper, lang, stop, check)
+
+    member = browsing.new_page(viewport=viewport)
+    try:
+        log_in(member, lang, shop.member.email)
+    except Exception as exc:  # noqa: BLE001
+        problems.append(f"{lang}: the cooperative member could not log in: {exc}")
+    for stop in member_stops(shop):
+        problems += visit(member, lang, stop, check)
+    return problems

@@ -1,0 +1,55 @@
+"""Helpers of the payments tests: orders placed through the real orders service, moved
+through the real status machine."""
+
+from __future__ import annotations
+
+import secrets
+
+from marketplace.extensions import db
+from marketplace.orders import services as orders
+from marketplace.orders.models import Order
+from tests.factories import AdminFactory, ProductFactory, UserFactory
+
+
+def place(products_and_quantities, *, method="card", user=None, language="fr") -> Order:
+    """Place an order for ``[(product, quantity), ...]`` and commit it."""
+    user = user or UserFactory()
+    order = orders.place_order(
+        lines=[
+            orders.WantedLine(product_id=p.id, quantity=q, unit_price_cents=p.price_cents)
+            for p, q in products_and_quantities
+        ],
+        shipping=orders.ShippingDetails(
+            contact_name="Fatima Zahra",
+            phone="+212612345678",
+            address_line1="12 rue Moulay Ali Cherif",
+            city="Errachidia",
+            email=user.email,
+        ),
+        payment_method=method,
+        idempotency_token=secrets.token_urlsafe(24),
+        language=language,
+        user=user,
+    )
+    db.session.commit()
+    return order
+
+
+def card_order(price_cents=12000, quantity=2, **kwargs) -> Order:
+    product = ProductFactory(price_cents=price_cents, stock=10)
+    return place([(product, quantity)], method="card", **kwargs)
+
+
+def advance(sub_order, *statuses, actor=None) -> None:
+    """Move a sub-order through the status machine as an admin would, and commit."""
+    actor = actor or AdminFactory()
+    for status in statuses:
+        orders.transition(sub_order, status, actor, reason="test")
+    db.session.commit()
+
+
+def deliver(sub_order, actor=None) -> None:
+    if sub_order.status == "confirmed":
+        advance(sub_order, "shipped", "delivered", actor=actor)
+    elif sub_order.status == "shipped":
+        advance(sub_order, "delivered", actor=actor)

@@ -1,0 +1,406 @@
+"""Who may use which route: every route of ``app.url_map``, requested with real ids as every
+kind of visitor, must give the outcome declared in ROUTES below. A route missing from ROUTES
+fails the test: every new route declares who may use it.
+
+Outcomes: OK (200), LOGIN (redirect to the login page), DENIED (403), HIDDEN (404, the object
+is not yours: you do not even learn it exists), REDIRECT (elsewhere, e.g. a logged-in user
+opening /login), BAD (400), or any other status as an int.
+
+POST routes: a POST without the CSRF token is refused (400) for everyone; every visitor whose
+GET outcome is LOGIN/DENIED/HIDDEN also gets that outcome on a POST that *has* a valid CSRF
+token (access is checked before anything else, and nothing changes). GET on a POST-only route
+is 405. Every response carries the security headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Rule
+
+from marketplace.extensions import db
+from tests.helpers import login
+from tests.world import World, build_world
+
+ROLES = ("anonymous", "shopper_a", "shopper_b", "member_a", "member_b", "pending_member", "admin")
+
+OK, LOGIN, DENIED, HIDDEN, REDIRECT, BAD = "200", "login", "403", "404", "redirect", "400"
+
+
+def row(*outcomes: Any) -> tuple:
+    """Outcomes in the order of ROLES:
+    anonymous, shopper A, shopper B, member A, member B, pending member, admin."""
+    assert len(outcomes) == len(ROLES), outcomes
+    return tuple(str(o) for o in outcomes)
+
+
+# fmt: off
+# Common rows      anonymous shopper A shopper B member A  member B  pending   admin
+PUBLIC     = row(  OK,       OK,       OK,       OK,       OK,       OK,       OK)
+LOGGED_IN  = row(  LOGIN,    OK,       OK,       OK,       OK,       OK,       OK)
+# Members of a verified cooperative (the only ones who sell).
+SELLER     = row(  LOGIN,    DENIED,   DENIED,   OK,       OK,       DENIED,   DENIED)
+# Members of any cooperative, whatever its status.
+MEMBER     = row(  LOGIN,    DENIED,   DENIED,   OK,       OK,       OK,       DENIED)
+ADMIN      = row(  LOGIN,    DENIED,   DENIED,   DENIED,   DENIED,   DENIED,   OK)
+# An object of cooperative A: its members only; another seller gets a 404.
+SELLER_A   = row(  LOGIN,    DENIED,   DENIED,   OK,       HIDDEN,   DENIED,   DENIED)
+# An object of cooperative A, where members of a pending cooperative get a 404 too.
+SELLER_A_  = row(  LOGIN,    DENIED,   DENIED,   OK,       HIDDEN,   HIDDEN,   DENIED)
+# An order of shopper A (placed while logged in): only A and the admins (customer support)
+# see it; for anyone else it does not exist (guests see only orders placed in their browser).
+ORDER_A    = row(  HIDDEN,   OK,       HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   OK)
+GUEST_ONLY = row(  OK,       REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
+NOBODY     = row(  HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN)
+# fmt: on
+
+
+@dataclass
+class Route:
+    """Who may use an endpoint.
+
+    ``get``: the outcome of a GET per role (None for a POST-only route).
+    ``args``: the URL arguments, from the world; a list of dicts for several URLs (an endpoint
+    with several rules, or objects in different states), each may carry its own ``expect`` row.
+    ``post``: the outcome of a POST with a valid CSRF token and an empty form, per role
+    (default: ``get``); only LOGIN/DENIED/HIDDEN cells are checked, as allowed roles would
+    change data.
+    """
+
+    get: tuple | None
+    args: Callable[[World], dict | list[dict]] = lambda w: {}
+    post: tuple | None = None
+    csrf_exempt: bool = False  # webhooks: authenticated by a signature instead
+    query: str = ""
+    note: str = ""
+
+    def post_row(self) -> tuple | None:
+        return self.post if self.post is not None else self.get
+
+
+def order_a(w):
+    return {"number": w.extra["order_a"].number}
+
+
+def card_order_a(w):
+    return {"number": w.extra["order_a_card_unpaid"].number}
+
+
+def sub_order_a(w):
+    return {"sub_order_id": w.extra["sub_order_a"].id}
+
+
+# The table: one entry per endpoint --------------------------------------------------------
+INVALID_TOKEN = {"token": "not-a-real-token"}
+
+ROUTES: dict[str, Route] = {
+    # Foundation / ops
+    "static": Route(PUBLIC, lambda w: {"filename": "css/main.css"}),
+    "ops.healthz": Route(PUBLIC),
+    # Storefront (public)
+    "catalogue.home": Route(PUBLIC),
+    "catalogue.products": Route(PUBLIC),
+    "catalogue.search": Route(PUBLIC, query="q=dates"),
+    "catalogue.category": Route(PUBLIC, lambda w: {"slug": w.category.slug}),
+    "catalogue.product": Route(
+        PUBLIC,
+        lambda w: [
+            {"slug": w.product_a.slug},
+            {"slug": w.product_a_draft.slug, "expect": NOBODY},  # a draft is not public
+            {"slug": w.product_pending.slug, "expect": NOBODY},  # nor an unverified seller's
+        ],
+    ),
+    "catalogue_root.sitemap": Route(PUBLIC),
+    "catalogue_root.media": Route(PUBLIC, lambda w: {"name": w.extra["media_name"]}),
+    "cooperatives.index": Route(PUBLIC),
+    "cooperatives.detail": Route(
+        PUBLIC,
+        lambda w: [{"slug": w.coop_a.slug}, {"slug": w.coop_pending.slug, "expect": NOBODY}],
+    ),
+    # Accounts
+    "auth.login": Route(GUEST_ONLY),
+    "auth.register": Route(GUEST_ONLY),
+    "auth.logout": Route(None, post=row(REDIRECT, OK, OK, OK, OK, OK, OK)),
+    "auth.verify_email": Route(row(*[BAD] * 7), lambda w: INVALID_TOKEN),
+    "auth.resend_verification": Route(None, post=LOGGED_IN),
+    "auth.forgot_password": Route(PUBLIC),
+    "auth.reset_password": Route(row(*[BAD] * 7), lambda w: INVALID_TOKEN),
+    "auth.account": Route(LOGGED_IN),
+    "auth.change_password": Route(LOGGED_IN),
+    "auth.accept_invitation": Route(row(*[HIDDEN] * 7), lambda w: INVALID_TOKEN),
+    "auth.invite_member": Route(MEMBER),
+    "auth.cancel_invitation": Route(
+        None, lambda w: {"invitation_id": w.extra["invitation_a"].id}, post=SELLER_A_
+    ),
+    "auth.remove_member": Route(None, lambda w: {"user_id": w.member_a2.id}, post=SELLER_A_),
+    # Cooperative onboarding: shoppers may apply; members follow their application.
+    "cooperatives.apply": Route(
+        row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, DENIED),
+        lambda w: [
+            {},
+            {"step": 1, "expect": row(LOGIN, OK, OK, REDIRECT, REDIRECT, REDIRECT, DENIED)},
+        ],
+    ),
+    "cooperatives.application": Route(row(LOGIN, REDIRECT, REDIRECT, OK, OK, OK, REDIRECT)),
+    "cooperatives.document": Route(
+        row(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, OK), lambda w: {"doc_id": w.doc_a.id}
+    ),
+    # Seller dashboard
+    "cooperatives.dashboard": Route(MEMBER),
+    "cooperatives.dashboard_products": Route(SELLER),
+    "cooperatives.product_new": Route(SELLER),
+    "cooperatives.product_edit": Route(SELLER_A, lambda w: {"product_id": w.product_a.id}),
+    "cooperatives.product_stock": Route(
+        None, lambda w: {"product_id": w.product_a.id}, post=SELLER_A
+    ),
+    "cooperatives.product_images": Route(
+        None, lambda w: {"product_id": w.product_a.id}, post=SELLER_A
+    ),
+    "cooperatives.profile_edit": Route(SELLER),
+    "cooperatives.shipping_edit": Route(SELLER),
+    # Admin
+    "admin.index": Route(ADMIN),
+    "admin.application": Route(ADMIN, lambda w: {"cooperative_id": w.coop_pending.id}),
+    "admin.audit_log": Route(ADMIN),
+    # Orders (guests may buy: the cart and checkout are open to everyone)
+    "orders.cart": Route(PUBLIC),
+    "orders.cart_add": Route(None, post=PUBLIC),
+    "orders.cart_update": Route(None, post=PUBLIC),
+    "orders.checkout": Route(row(*[REDIRECT] * 7), note="empty cart: back to the cart"),
+    "orders.review": Route(row(*[REDIRECT] * 7), note="nothing to review: back to checkout"),
+    "orders.history": Route(LOGGED_IN),
+    "orders.detail": Route(ORDER_A, order_a),
+    "orders.cancel": Route(None, order_a, post=ORDER_A),
+    "orders.seller_orders": Route(MEMBER),
+    "orders.seller_order": Route(SELLER_A_, sub_order_a),
+    "orders.packing_slip": Route(SELLER_A_, sub_order_a),
+    "orders.seller_transition": Route(None, sub_order_a, post=SELLER_A_),
+    "orders.admin_orders": Route(ADMIN),
+    # Payments
+    "payments_root.stripe_webhook": Route(None, post=row(*[BAD] * 7), csrf_exempt=True),
+    "payments.pay": Route(ORDER_A, card_order_a),
+    "payments.success": Route(ORDER_A, card_order_a),
+    "payments.cancelled": Route(ORDER_A, card_order_a),
+    "payments.status": Route(ORDER_A, card_order_a),
+    "payments.balance": Route(MEMBER),
+    "payments.cash_collected": Route(None, sub_order_a, post=SELLER_A_),
+    "payments.delivery_refused": Route(None, sub_order_a, post=SELLER_A_),
+    "payments.admin_payments": Route(ADMIN),
+    "payments.admin_order": Route(ADMIN, order_a),
+    "payments.admin_payouts": Route(ADMIN),
+    "payments.admin_payout_new": Route(None, post=ADMIN),
+    "payments.admin_payout_batch": Route(ADMIN, lambda w: {"batch_id": w.extra["batch"].id}),
+    "payments.admin_payout_csv": Route(ADMIN, lambda w: {"batch_id": w.extra["batch"].id}),
+    "payments.admin_refund": Route(None, sub_order_a, post=ADMIN),
+    "payments.admin_resolve": Route(
+        None, lambda w: {"payment_id": w.extra["payment_a"].id}, post=ADMIN
+    ),
+}
+
+SECURITY_HEADERS_REQUIRED_CSP = (
+    "default-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+)
+
+
+# --- machinery ------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    endpoint: str
+    rule: Rule
+    url: str
+    expect: tuple | None = None  # this URL's GET row when it differs from the endpoint's
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, message: str) -> None:
+        self.problems.append(message)
+
+
+def app_endpoints(app) -> dict[str, list[Rule]]:
+    endpoints: dict[str, list[Rule]] = {}
+    for rule in app.url_map.iter_rules():
+        endpoints.setdefault(rule.endpoint, []).append(rule)
+    return endpoints
+
+
+def build_cases(app, world: World, lang: str = "en") -> list[Case]:
+    """One URL per rule of every endpoint, built with url_for from the table's arguments."""
+    from flask import url_for
+
+    cases: list[Case] = []
+    adapter = app.url_map.bind("localhost")
+    for endpoint, rules in sorted(app_endpoints(app).items()):
+        spec = ROUTES.get(endpoint)
+        if spec is None:  # reported by test_every_route_declares_who_may_use_it
+            continue
+        arg_sets = spec.args(world)
+        arg_sets = arg_sets if isinstance(arg_sets, list) else [arg_sets]
+        covered: set[str] = set()
+        with app.test_request_context(f"/{lang}/"):
+            for args in arg_sets:
+                values = dict(args)
+                expect = values.pop("expect", None)
+                if any("lang" in r.arguments for r in rules):
+                    values["lang"] = lang
+                url = url_for(endpoint, **values)
+                method = "GET" if spec.get is not None else "POST"
+                rule, _ = adapter.match(url.split("?")[0], method=method, return_rule=True)
+                assert rule.endpoint == endpoint, (url, rule.endpoint)
+                covered.add(rule.rule)
+                if spec.query:
+                    url = f"{url}?{spec.query}"
+                cases.append(Case(endpoint, rule, url, expect))
+        missing = {r.rule for r in rules} - covered
+        assert not missing, f"{endpoint}: give ROUTES[{endpoint!r}].args for the rules {missing}"
+    # Reading the world opened a transaction in the test's session; on SQLite (BEGIN
+    # IMMEDIATE) it would hold the write lock while the application serves the requests.
+    db.session.commit()
+    return cases
+
+
+def outcome_matches(expected: str, response) -> bool:
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    if expected == LOGIN:
+        return status in (302, 303) and "/login" in location
+    if expected == REDIRECT:
+        return status in (301, 302, 303, 307, 308) and "/login" not in location
+    return status == int(expected)
+
+
+def describe(response) -> str:
+    location = response.headers.get("Location")
+    return f"{response.status_code}" + (f" → {location}" if location else "")
+
+
+def check_headers(case: Case, method: str, response, report: Report) -> None:
+    headers = response.headers
+    csp = headers.get("Content-Security-Policy", "")
+    missing = [d for d in SECURITY_HEADERS_REQUIRED_CSP if d not in csp]
+    script_src = next((d for d in csp.split(";") if d.strip().startswith("script-src")), "")
+    if missing or "'unsafe-inline'" in csp or "'unsafe-eval'" in csp or not script_src:
+        report.add(f"{method} {case.url}: weak or missing CSP {csp!r}")
+    if headers.get("X-Content-Type-Options") != "nosniff":
+        report.add(f"{method} {case.url}: no X-Content-Type-Options: nosniff")
+    if not headers.get("Referrer-Policy"):
+        report.add(f"{method} {case.url}: no Referrer-Policy")
+    if not headers.get("X-Request-ID"):
+        report.add(f"{method} {case.url}: no X-Request-ID")
+
+
+def csrf_token_for(app, client) -> str:
+    """A valid CSRF token for ``client``'s session, as a form on any page would carry
+    (what ``flask_wtf.csrf.generate_csrf`` does: a random value kept in the session, signed)."""
+    with client.session_transaction() as sess:
+        raw = sess.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())  # noqa: S324
+    return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+def client_for(app, world: World, role: str):
+    client = app.test_client()
+    if role != "anonymous":
+        login(client, world.users()[role])
+    return client
+
+
+def fetch(client, method: str, url: str, report: Report, **kwargs):
+    """The response (body read, file closed), or None after reporting an exception."""
+    try:
+        response = client.open(url, method=method, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - a crash is a finding like any other; keep checking the rest
+        report.add(f"{method} {url}: raised {exc!r}")
+        return None
+    response.get_data()
+    response.close()
+    return response
+
+
+def check(report: Report, role: str, method: str, case: Case, expected: str, response) -> None:
+    if response is None:
+        return
+    check_headers(case, method, response, report)
+    if not outcome_matches(expected, response):
+        report.add(
+            f"{method} {case.url} as {role}: expected {expected}, got {describe(response)}"
+            f"  [{case.endpoint}]"
+        )
+
+
+def run_matrix(app, world: World, role: str) -> Report:
+    report = Report()
+    client = client_for(app, world, role)
+    adapter = app.url_map.bind("localhost")
+    index = ROLES.index(role)
+    cases = build_cases(app, world)
+    # Logging out comes last so that it cannot disturb the other checks.
+    cases.sort(key=lambda c: c.endpoint == "auth.logout")
+    for case in cases:
+        spec = ROUTES[case.endpoint]
+        methods = case.rule.methods or set()
+        path = case.url.split("?")[0]
+        if spec.get is not None:
+            expected_get = (case.expect or spec.get)[index]
+            check(report, role, "GET", case, expected_get, fetch(client, "GET", case.url, report))
+        else:
+            # GET on a POST-only route is 405, unless the URL is also another route's GET
+            # (e.g. /verify/resend is also /verify/<token>).
+            try:
+                adapter.match(path, method="GET")
+            except MethodNotAllowed:
+                check(report, role, "GET", case, "405", fetch(client, "GET", path, report))
+            except NotFound:  # pragma: no cover - a POST-only URL matched for GET
+                pass
+        if "POST" not in methods:
+            continue
+        post = spec.post_row()
+        expected = post[index] if post else None
+        if spec.csrf_exempt:
+            check(report, role, "POST", case, expected, fetch(client, "POST", path, report))
+            continue
+        # No CSRF token: refused before anything else, whoever asks.
+        response = fetch(client, "POST", path, report, data={})
+        check(report, role, "POST", case, BAD, response)
+        # A valid token but the wrong person: refused the same way as the GET, nothing changes.
+        if expected in (LOGIN, DENIED, HIDDEN):
+            data = {"csrf_token": csrf_token_for(app, client)}
+            response = fetch(client, "POST", path, report, data=data)
+            check(report, role, "POST", case, expected, response)
+    return report
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def test_every_route_declares_who_may_use_it(app):
+    endpoints = set(app_endpoints(app))
+    undeclared = sorted(endpoints - set(ROUTES))
+    assert not undeclared, (
+        "These endpoints are not in the access matrix. Declare who may use them in ROUTES in "
+        f"tests/test_access_matrix.py (one line each): {undeclared}"
+    )
+    stale = sorted(set(ROUTES) - endpoints)
+    assert not stale, f"ROUTES lists endpoints that no longer exist; remove them: {stale}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, role):
+    world = build_world()
+    report = run_matrix(app, world, role)
+    assert not report.problems, "\n".join(
+        [f"{len(report.problems)} access-matrix problem(s) as {role}:", *report.problems]
+    )

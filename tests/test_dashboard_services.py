@@ -1,0 +1,175 @@
+"""Product and profile editing services (marketplace.catalogue.editing)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from marketplace.catalogue import editing
+from marketplace.catalogue.models import ProductStatus
+from marketplace.cooperatives.models import CooperativeStatus
+from marketplace.errors import Forbidden, InvalidInput, NotFound
+from marketplace.extensions import db
+from tests.factories import CategoryFactory, CooperativeFactory, ProductFactory
+
+
+def png_bytes(color=(1, 2, 3)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def product_input(category=None, **overrides) -> editing.ProductInput:
+    values = {
+        "texts": editing.TextsInput(names={"fr": "Dattes"}, descriptions={"fr": "Bonnes"}),
+        "category_id": category.id if category else None,
+        "price_cents": 12000,
+        "stock": 4,
+        "unit": "1 kg",
+        "weight_grams": 1100,
+        "status": ProductStatus.ACTIVE.value,
+    }
+    values.update(overrides)
+    return editing.ProductInput(**values)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("", ""),
+        ("Une ligne", "<p>Une ligne</p>"),
+        ("a\nb\n\nc", "<p>a<br>b</p><p>c</p>"),
+        ("5 < 6 & 7 > 3", "<p>5 &lt; 6 &amp; 7 &gt; 3</p>"),
+        ("<strong>Bio</strong>\nsec", "<p><strong>Bio</strong><br>sec</p>"),
+        ("<ul><li>un</li><li onclick='x'>deux</li></ul>", "<ul><li>un</li><li>deux</li></ul>"),
+        ('<p style="color:red">x<img src=x onerror=alert(1)></p>', "<p>x</p>"),
+        ("<script>alert(1)</script><em>ok</em>", "<p><em>ok</em></p>"),
+        ('<a href="javascript:alert(1)">lien</a>', "<p>lien</p>"),
+    ],
+)
+def test_descriptions_keep_only_light_formatting(typed, stored):
+    assert editing.sanitize_description(typed) == stored
+
+
+@pytest.mark.parametrize(
+    "typed", ["Ligne un\nligne deux\n\nParagraphe & <3", "<p><strong>Bio</strong></p>"]
+)
+def test_description_edited_again_saves_the_same(typed):
+    stored = editing.sanitize_description(typed)
+    assert editing.sanitize_description(editing.description_for_editing(stored)) == stored
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("Huile d'argan – 1 L", "huile-d-argan-1-l"),
+        ("Crème à l'Élan", "creme-a-l-elan"),
+        ("تمر المجهول", "tmr-almjhoul"),
+        ("زَعْفَرَان ٢٠٢٦", "zafran-2026"),
+        ("ⵜⴰⵎⵓⵔⵜ", ""),
+    ],
+)
+def test_slugify_is_ascii(text, slug):
+    assert editing.slugify(text) == slug
+
+
+def test_slug_falls_back_to_product_and_stays_unique(app):
+    CooperativeFactory()
+    ProductFactory(slug="product")
+    assert editing.unique_product_slug({"ar": "ⵜⴰⵎⵓⵔⵜ"}) == "product-2"
+    assert editing.unique_product_slug({"fr": "Dattes", "ar": "تمر"}) == "dattes"
+
+
+def test_create_product_requires_a_name_and_a_verified_cooperative(app):
+    category = CategoryFactory()
+    cooperative = CooperativeFactory()
+    with pytest.raises(InvalidInput):
+        editing.create_product(
+            cooperative, product_input(category, texts=editing.TextsInput(names={"fr": "  "}))
+        )
+    pending = CooperativeFactory(status=CooperativeStatus.PENDING.value)
+    with pytest.raises(Forbidden):
+        editing.create_product(pending, product_input(category))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"price_cents": -1},
+        {"stock": -1},
+        {"stock": editing.MAX_STOCK + 1},
+        {"weight_grams": -5},
+        {"status": "published"},
+        {"category_id": 999_999},
+        {"unit": "x" * 41},
+    ],
+)
+def test_create_product_refuses_bad_values(app, overrides):
+    category = CategoryFactory()
+    with pytest.raises(InvalidInput):
+        editing.create_product(CooperativeFactory(), product_input(category, **overrides))
+
+
+def test_removing_every_language_but_one(app):
+    category = CategoryFactory()
+    product = ProductFactory()
+    editing.update_product(
+        product,
+        product_input(category, texts=editing.TextsInput(names={"ar": "تمر"})),
+    )
+    assert [(t.locale, t.name) for t in product.translations] == [("ar", "تمر")]
+    assert editing.missing_languages(product.translations) == ["fr", "en"]
+
+
+def test_images_are_limited_and_reordered(app):
+    product = ProductFactory()
+    images = editing.add_product_images(product, [png_bytes((n, n, n)) for n in range(3)])
+    a, b, c = (image.id for image in images)
+    editing.reorder_product_images(product, {c: 1, a: 2, 999: 0})
+    assert [i.id for i in sorted(product.images, key=lambda i: i.position)] == [c, a, b]
+    editing.move_product_image(product, b, -1)
+    assert [i.id for i in sorted(product.images, key=lambda i: i.position)] == [c, b, a]
+    editing.move_product_image(product, c, -1)  # already first: stays first
+    assert sorted(product.images, key=lambda i: i.position)[0].id == c
+    with pytest.raises(NotFound):
+        editing.remove_product_image(product, 999_999)
+    editing.add_product_images(product, [png_bytes() for _ in range(5)])
+    with pytest.raises(InvalidInput) as refused:
+        editing.add_product_images(product, [png_bytes()])
+    assert refused.value.details == {"field": "images"}
+    db.session.rollback()
+
+
+def test_set_stock(app):
+    product = ProductFactory(stock=2)
+    editing.set_stock(product, 0)
+    assert product.stock == 0
+    with pytest.raises(InvalidInput):
+        editing.set_stock(product, -1)
+    product.cooperative.status = CooperativeStatus.SUSPENDED.value
+    with pytest.raises(Forbidden):
+        editing.set_stock(product, 5)
+    db.session.rollback()
+
+
+def test_shipping_settings_refuse_negative_amounts(app):
+    cooperative = CooperativeFactory()
+    with pytest.raises(InvalidInput):
+        editing.update_shipping_settings(cooperative, editing.ShippingInput(-1, None, True, False))
+    editing.update_shipping_settings(cooperative, editing.ShippingInput(0, 30000, False, True))
+    assert cooperative.shipping_fee_cents == 0
+    assert cooperative.free_shipping_threshold_cents == 30000
+
+
+def test_attention_lists_missing_texts_out_of_stock_and_drafts(app):
+    cooperative = CooperativeFactory()
+    empty = ProductFactory(cooperative=cooperative, stock=0, names={"fr": "Henné"})
+    ProductFactory(cooperative=cooperative, status=ProductStatus.DRAFT.value)
+    attention = editing.dashboard_attention(cooperative)
+    assert attention.out_of_stock == [empty]
+    assert attention.missing_translations == [(empty, ["ar", "en"])]
+    assert attention.drafts == 1
+    assert attention.total == 2
+    assert set(attention.profile_gaps) == {"logo", "cover", "story"}

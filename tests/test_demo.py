@@ -1,0 +1,126 @@
+"""`flask seed-demo`: a realistic, deterministic, idempotent demo marketplace."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from marketplace import demo
+from marketplace.auth.models import Role, User
+from marketplace.auth.passwords import verify_password
+from marketplace.catalogue.models import Category, Product
+from marketplace.catalogue.search import search_products
+from marketplace.cooperatives.models import Cooperative, Province
+from marketplace.extensions import db
+from marketplace.i18n import LANGUAGES
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def seed(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def check_catalogue(app) -> None:
+    cooperatives = db.session.scalars(
+        select(Cooperative).where(Cooperative.slug.in_(demo.COOPERATIVES))
+    ).all()
+    assert len(cooperatives) == len(demo.COOPERATIVES) >= 12
+    assert all(c.is_verified for c in cooperatives)
+    assert set(Counter(c.province for c in cooperatives)) == {p.value for p in Province}
+    products = db.session.scalars(select(Product)).all()
+    assert len(products) >= 60
+    assert len({p.category_id for p in products}) >= 8
+    assert count(Category) >= 8
+    for cooperative in cooperatives:
+        assert {"ar", "fr"} <= {t.locale for t in cooperative.translations}
+        assert all(t.story for t in cooperative.translations)
+    fully_translated = [p for p in products if {t.locale for t in p.translations} == set(LANGUAGES)]
+    assert len(fully_translated) >= 55
+    for product in products:
+        assert product.images, product.slug
+        image = product.images[0]
+        assert (image.width, image.height) == (960, 720)
+        assert (Path(app.config["MEDIA_DIR"]) / f"{image.stored_name}-card.webp").is_file()
+        assert product.price_cents > 0 and product.search_document
+
+
+def check_accounts(output: str) -> None:
+    for email, (_name, role, _locale, coop_slug) in demo.DEMO_USERS.items():
+        assert email in output
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user.role == role
+        assert verify_password(user.password_hash, demo.DEMO_PASSWORD)
+        if coop_slug:
+            assert user.cooperative.slug == coop_slug and user.is_cooperative_owner
+    assert demo.DEMO_PASSWORD in output
+    roles = {u.role for u in db.session.scalars(select(User))}
+    assert {Role.ADMIN.value, Role.SHOPPER.value, Role.MEMBER.value} <= roles
+
+
+def check_search() -> None:
+    for query in ("تمر", "تَمْر", "dattes", "DATTES"):
+        slugs = {p.slug for p in search_products(query, "fr", per_page=50).products}
+        assert "mejhoul-dates-extra" in slugs, query
+        assert "rose-water" not in slugs
+
+
+def check_pages(client) -> None:
+    for url in (
+        "/ar/",
+        "/fr/products",
+        "/en/products?sort=price_desc&in_stock=y",
+        "/ar/products/mejhoul-dates-extra",
+        "/fr/categories/pottery",
+        "/en/cooperatives",
+        "/ar/cooperatives/warda-mgouna",
+        "/fr/search?q=safran",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_seed_demo_loads_a_realistic_catalogue_once(app, client):
+    # One seeding for every check: drawing and storing 60+ pictures takes a while.
+    first = seed(app)
+    check_catalogue(app)
+    check_accounts(first.output)
+    check_search()
+    check_pages(client)
+    before = (count(Cooperative), count(Product), count(Category), count(User))
+    images = sorted(p.name for p in Path(app.config["MEDIA_DIR"]).iterdir())
+    again = seed(app)
+    summary = next(line for line in again.output.splitlines() if "ready" in line)
+    assert "products" not in summary and "cooperatives" not in summary, summary
+    assert (count(Cooperative), count(Product), count(Category), count(User)) == before
+    assert sorted(p.name for p in Path(app.config["MEDIA_DIR"]).iterdir()) == images
+    skipped = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert "already has products" in skipped.output
+
+
+def test_demo_pictures_are_deterministic():
+    colours, motif = ("#5a3214", "#c98a3d"), "dates"
+    first = demo.draw_product_picture("mejhoul-dates-extra", colours, motif)
+    assert first == demo.draw_product_picture("mejhoul-dates-extra", colours, motif)
+    assert first != demo.draw_product_picture("boufeggous-dates", colours, motif)
+
+
+def test_other_domains_extend_the_demo_with_steps(app, monkeypatch):
+    calls = []
+
+    def extra(ctx):
+        calls.append(sorted(ctx.cooperatives)[:1])
+        ctx.count("applications")
+
+    monkeypatch.setattr(demo, "DEMO_STEPS", [extra])
+    monkeypatch.setattr(demo, "PRODUCTS", demo.PRODUCTS[:2])  # keep this one quick
+    ctx = demo.seed_demo(extra_steps=[lambda ctx: calls.append("inline")], echo=lambda _: None)
+    db.session.commit()
+    assert calls == [["dades-silver"], "inline"]
+    assert ctx.created["applications"] == 1
+    assert ctx.created["products"] == 2
