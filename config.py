@@ -58,6 +58,10 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Whole-page cache of anonymous catalogue pages (marketplace/cache.py): on by default when
+    # the cache is Redis; PAGE_CACHE=1/0 forces it. Entries live PAGE_CACHE_SECONDS at most.
+    PAGE_CACHE = os.environ.get("PAGE_CACHE")
+    PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 30)
 
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Souk Drâa-Tafilalet <no-reply@souk-draa-tafilalet.ma>"
@@ -74,6 +78,10 @@ class Config:
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # tests point the SDK at a local fake
+    # Webhook timestamps older or newer than this many seconds are refused.
+    STRIPE_WEBHOOK_TOLERANCE = _int("STRIPE_WEBHOOK_TOLERANCE", 300)
+    # How long a Checkout Session (and the stock it holds) stays open: 30 to 1440 minutes.
+    STRIPE_CHECKOUT_MINUTES = _int("STRIPE_CHECKOUT_MINUTES", 60)
 
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")

@@ -36,9 +36,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    from marketplace import cache as page_cache
     from marketplace import web
 
     web.init_app(app)
+    page_cache.init_app(app)  # after web: its before_request runs after timing and CSRF
     return app
 
 

@@ -1543,4 +1543,27 @@ PRODUCTS = [
             "en": ("Traditional kohl", "Ground antimony kohl in a wooden pot."),
         },
     ),
+    (
+        "rose-argan-cream",
+        "cosmetics",
+        "warda-mgouna",
+        95,
+        "50 ml",
+        20,
+        False,
+        {
+            "ar": (
+                "كريم الورد بزيت الأركان",
+                "كريم مغذ يجمع ماء الورد الدمشقي وزيت الأركان للبشرة الجافة.",
+            ),
+            "fr": (
+                "Crème à la rose et à l'huile d'argan",
+                "Crème nourrissante à l'eau de rose de Damas et à l'huile d'argan pour peaux sèches.",
+            ),
+            "en": (
+                "Rose and argan oil cream",
+                "A nourishing cream of Damask rose water and argan oil for dry skin.",
+            ),
+        },
+    ),
 ]

@@ -22,7 +22,13 @@ def to_cents(value: str | int | Decimal) -> int:
         amount = Decimal(text)
     except InvalidOperation as exc:
         raise ValueError("not an amount") from exc
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("not an amount")
+    try:
+        whole_centimes = amount == amount.quantize(Decimal("0.01"))
+    except InvalidOperation as exc:  # more digits than Decimal holds, e.g. "1e309"
+        raise ValueError("not an amount") from exc
+    if not whole_centimes:
         raise ValueError("not an amount")
     return int(amount * 100)
 

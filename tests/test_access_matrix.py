@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,7 +151,14 @@ ROUTES: dict[str, Route] = {
     ),
     "cooperatives.application": Route(row(LOGIN, REDIRECT, REDIRECT, OK, OK, OK, REDIRECT)),
     "cooperatives.document": Route(
-        row(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, OK), lambda w: {"doc_id": w.doc_a.id}
+        row(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, OK),
+        lambda w: [
+            {"doc_id": w.doc_a.id},
+            {
+                "doc_id": w.doc_pending.id,
+                "expect": row(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK, OK),
+            },
+        ],
     ),
     # Seller dashboard
     "cooperatives.dashboard": Route(MEMBER),
@@ -303,6 +311,26 @@ def check_headers(case: Case, method: str, response, report: Report) -> None:
         report.add(f"{method} {case.url}: no X-Request-ID")
 
 
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*\bnonce=)[^>]*>", re.I)
+INLINE_STYLE = re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I)
+INLINE_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
+
+
+def check_html(case: Case, method: str, response, report: Report) -> None:
+    """What the CSP would block (and so break) in a browser: inline scripts without the
+    nonce, style="" attributes, on…="" handlers."""
+    if response.mimetype != "text/html":
+        return
+    html = response.get_data(as_text=True)
+    for name, pattern in (
+        ("inline <script> without nonce", INLINE_SCRIPT),
+        ('style="" attribute', INLINE_STYLE),
+        ("inline event handler", INLINE_HANDLER),
+    ):
+        if match := pattern.search(html):
+            report.add(f"{method} {case.url}: {name}: {match.group(0)[:120]!r}")
+
+
 def csrf_token_for(app, client) -> str:
     """A valid CSRF token for ``client``'s session, as a form on any page would carry
     (what ``flask_wtf.csrf.generate_csrf`` does: a random value kept in the session, signed)."""
@@ -334,6 +362,7 @@ def check(report: Report, role: str, method: str, case: Case, expected: str, res
     if response is None:
         return
     check_headers(case, method, response, report)
+    check_html(case, method, response, report)
     if not outcome_matches(expected, response):
         report.add(
             f"{method} {case.url} as {role}: expected {expected}, got {describe(response)}"

@@ -69,6 +69,9 @@ def check_search() -> None:
         slugs = {p.slug for p in search_products(query, "fr", per_page=50).products}
         assert "mejhoul-dates-extra" in slugs, query
         assert "rose-water" not in slugs
+    for query in ("أركان", "الأركان", "argan"):
+        slugs = {p.slug for p in search_products(query, "ar").products}
+        assert slugs == {"rose-argan-cream"}, query
 
 
 def check_pages(client) -> None:

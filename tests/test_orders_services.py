@@ -97,6 +97,7 @@ LEGAL = {
     ("confirmed", "shipped"),
     ("confirmed", "cancelled"),
     ("shipped", "delivered"),
+    ("shipped", "cancelled"),  # the parcel came back: the cooperative cancels with a reason
 }
 ALL = ["pending_payment", "confirmed", "shipped", "delivered", "cancelled"]
 
@@ -154,6 +155,13 @@ def test_who_may_do_what(app):
     assert sub.events[-1].actor_id == member.id and sub.events[-1].note == "Amana X1"
     with force_locale("en"), pytest.raises(IllegalTransition, match="already shipped"):
         services.transition(sub, "cancelled", shopper)
+    db.session.rollback()
+    # the parcel came back refused: the cooperative cancels it, the unit returns to stock
+    services.transition(sub, "cancelled", member, reason="Delivery refused")
+    db.session.commit()
+    db.session.refresh(product)
+    assert sub.status == "cancelled" and product.stock == 10
+    assert sub.events[-1].actor_role == "cooperative"
 
 
 def test_parent_status_follows_sub_orders():

@@ -481,6 +481,9 @@ def test_admin_sees_every_order_and_shoppers_may_not(client, app):
     assert order.number in html
     assert client.get(f"/en/orders/{order.number}").status_code == 200
     assert client.get("/en/admin/orders?page=abc&status=x").status_code == 200
+    url = f"/en/orders/{order.number}"
+    assert "Cancel this part of the order" not in client.get(url).get_data(as_text=True)
+    assert post_form(client, f"{url}/cancel", {}, form_url="/en/admin/orders").status_code == 403
     shopper = app.test_client()
     login(shopper, UserFactory())
     assert shopper.get("/en/admin/orders").status_code == 403

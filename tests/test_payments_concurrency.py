@@ -36,7 +36,7 @@ def paid_event(app, stripe_keys, stripe_fake):
     return payment.id, order.sub_orders[0].id, event
 
 
-def _wait_for_a_blocked_transaction(timeout: float = 10.0) -> None:
+def _wait_for_a_blocked_transaction(timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with db.engine.connect() as conn:
@@ -72,7 +72,7 @@ def test_a_duplicate_delivered_while_the_first_is_in_flight_collides(app, paid_e
         with app.app_context():
             outcomes["first"] = webhooks.handle_event(event)
             first_applied.set()
-            release_first.wait(10)
+            release_first.wait(60)
             db.session.commit()
 
     def second():
@@ -86,16 +86,17 @@ def test_a_duplicate_delivered_while_the_first_is_in_flight_collides(app, paid_e
 
     one = threading.Thread(target=first)
     one.start()
-    assert first_applied.wait(10)
+    assert first_applied.wait(60)
     two = threading.Thread(target=second)
     two.start()
     _wait_for_a_blocked_transaction()  # the second insert waits on the unique event id
     release_first.set()
-    one.join(10)
-    two.join(10)
+    one.join(60)
+    two.join(60)
 
     assert outcomes == {"first": "handled", "second": "duplicate"}
     assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
+    db.session.expire_all()  # read what the other transactions committed
     payment = db.session.get(Payment, payment_id)
     assert payment.status == "paid", payment.review_reason
     assert _confirmations(sub_order_id) == 1
@@ -108,17 +109,18 @@ def test_simultaneous_webhook_deliveries_have_one_effect(app, paid_event):
 
     def deliver():
         client = app.test_client()
-        barrier.wait(10)
+        barrier.wait(60)
         statuses.append(post_event(client, event).status_code)
 
     threads = [threading.Thread(target=deliver) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(20)
+        thread.join(60)
 
     assert statuses == [200, 200, 200, 200]
     assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
+    db.session.expire_all()  # read what the other transactions committed
     payment = db.session.get(Payment, payment_id)
     assert payment.status == "paid", payment.review_reason
     assert _confirmations(sub_order_id) == 1

@@ -94,11 +94,6 @@ def test_the_cooperative_records_cash_collected_on_a_delivered_cash_order(client
     assert services.cash_collection_for(sub) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orders.services.TRANSITIONS lacks (shipped → cancelled) for cooperative/admin, "
-    "which a refused cash-on-delivery parcel needs",
-)
 def test_a_refused_delivery_cancels_the_sub_order_and_returns_its_stock(client, seller_coop):
     member = MemberFactory(cooperative=seller_coop)
     product = ProductFactory(cooperative=seller_coop, price_cents=5000, stock=4)

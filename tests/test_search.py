@@ -160,3 +160,16 @@ def test_french_ligatures_are_unfolded(app):
     ProductFactory(slug="coeur", names={"fr": "Cœur de palmier"})
     assert slugs("coeur") == ["coeur"]
     assert slugs("CŒUR") == ["coeur"]
+
+
+def test_counting_stops_past_a_cap(app, client, monkeypatch):
+    from marketplace.catalogue import search
+
+    coop = CooperativeFactory()
+    for n in range(5):
+        ProductFactory(slug=f"honey-{n}", cooperative=coop, names={"fr": f"Miel {n}"})
+    monkeypatch.setattr(search, "MAX_COUNTED", 3)
+    results = search_products("miel", "fr", per_page=2)
+    assert results.more_than_counted and results.pages == 2
+    html = client.get("/en/search?q=miel").get_data(as_text=True)
+    assert "More than 3 products found" in html

@@ -138,3 +138,15 @@ def test_ordinary_arabic_and_direction_marks_are_kept(app):
     text = "تمور المجهول\u200f 5 كغ \u200e(Erfoud)"  # RLM/LRM are harmless and useful
     with app.test_request_context("/ar/"):
         assert render_template_string("{{ t }}", t=text) == text
+
+
+def test_production_cookies_are_host_only_secure_and_httponly(make_app):
+    prod = make_app("production")
+    response = prod.test_client().get("/fr/login", base_url="https://souk.example.ma")
+    cookies = response.headers.getlist("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith("__Host-session="))
+    for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
+        assert flag in session_cookie, (flag, session_cookie)
+    assert "Domain=" not in session_cookie
+    lang_cookie = next(c for c in cookies if c.startswith("lang="))
+    assert "Secure" in lang_cookie

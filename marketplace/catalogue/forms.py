@@ -53,12 +53,12 @@ class FilterForm(Form):
     )
 
     def set_choices(self, categories, provinces, cooperatives) -> None:
-        def choices(pairs):
-            return [SelectChoice("", _l("All")), *(SelectChoice(v, label) for v, label in pairs)]
+        def choices(everything, pairs):
+            return [SelectChoice("", everything), *(SelectChoice(v, label) for v, label in pairs)]
 
-        self.category.choices = choices(categories)
-        self.province.choices = choices(provinces)
-        self.cooperative.choices = choices(cooperatives)
+        self.category.choices = choices(_l("All categories"), categories)
+        self.province.choices = choices(_l("All provinces"), provinces)
+        self.cooperative.choices = choices(_l("All cooperatives"), cooperatives)
 
     def validate(self, extra_validators=None) -> bool:
         self.price_min.cents = self.price_max.cents = None

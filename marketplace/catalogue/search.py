@@ -4,8 +4,9 @@ Every product keeps in ``products.search_document`` the normalised text (``text.
 Arabic without diacritics, tatweel, letter variants or article; French without accents and
 case) of its names and descriptions, its category's names and its cooperative's names, in all
 languages. The database indexes that column with its own full-text engine (FTS5 on SQLite,
-a GIN tsvector index on PostgreSQL, see migration 0002_search); queries are normalised the same
-way and each token matches by prefix, so both engines return the same products.
+a GIN-indexed generated tsvector column on PostgreSQL, see migration 0002_search); queries
+are normalised the same way and each token matches by prefix, so both engines return the
+same products.
 
 The document is refreshed automatically before every flush that touches a product, its texts,
 its category's names or its cooperative's names; ``refresh_search_document`` and
@@ -31,6 +32,7 @@ from marketplace.text import normalize, strip_html, tokens
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TOKENS = 8
+MAX_COUNTED = 500
 
 
 def build_search_document(product: Product) -> str:
@@ -155,7 +157,7 @@ def match_products(statement, query_tokens_: list[str]):
     current database's full-text index."""
     if db.engine.dialect.name == "postgresql":
         tsquery = func.to_tsquery("simple", " & ".join(f"{tok}:*" for tok in query_tokens_))
-        vector = func.to_tsvector(literal_column("'simple'::regconfig"), Product.search_document)
+        vector = literal_column("products.search_vector")  # generated column, see 0002_search
         return statement.where(vector.op("@@")(tsquery)), -func.ts_rank(vector, tsquery)
     fts = " ".join(f'"{tok}"*' for tok in query_tokens_)
     matches = (
@@ -177,8 +179,12 @@ class SearchResults:
     per_page: int = 24
 
     @property
+    def more_than_counted(self) -> bool:
+        return self.total > MAX_COUNTED
+
+    @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-min(self.total, MAX_COUNTED) // self.per_page))
 
 
 def search_products(
@@ -200,12 +206,9 @@ def search_products(
     if not words:
         return results
     matching, rank = match_products(select(Product).where(visible_products_filter()), words)
-    results.total = (
-        db.session.scalar(
-            select(func.count()).select_from(matching.with_only_columns(Product.id).subquery())
-        )
-        or 0
-    )
+    # Counting stops past MAX_COUNTED: "more than 500 products" is all a shopper needs.
+    counted = matching.with_only_columns(Product.id).limit(MAX_COUNTED + 1).subquery()
+    results.total = db.session.scalar(select(func.count()).select_from(counted)) or 0
     if results.total == 0 or (page - 1) * per_page >= results.total:
         return results
     statement = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import uuid
@@ -79,7 +80,10 @@ def configure_logging(app: Flask) -> None:
     """JSON lines on stderr for the ``marketplace`` loggers (production default; set
     LOG_JSON=0 for plain text, or LOG_JSON=1 in development)."""
     install_record_factory()
-    if not app.config.get("LOG_JSON", not (app.debug or app.testing)):
+    wanted = app.config.get("LOG_JSON")
+    if wanted is None and os.environ.get("LOG_JSON") is not None:
+        wanted = os.environ["LOG_JSON"].strip().lower() in {"1", "true", "yes", "on"}
+    if not (wanted if wanted is not None else not (app.debug or app.testing)):
         return
     logger = logging.getLogger("marketplace")
     if any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
@@ -87,5 +91,5 @@ def configure_logging(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     logger.addHandler(handler)
-    logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    logger.setLevel(app.config.get("LOG_LEVEL") or os.environ.get("LOG_LEVEL", "INFO").upper())
     logger.propagate = False

@@ -733,6 +733,9 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.CONFIRMED, S.SHIPPED): frozenset({COOPERATIVE, ADMIN}),
     (S.CONFIRMED, S.CANCELLED): frozenset({SHOPPER, COOPERATIVE, ADMIN}),
     (S.SHIPPED, S.DELIVERED): frozenset({COOPERATIVE, ADMIN}),
+    # A parcel that comes back (delivery refused, lost): the cooperative cancels with a
+    # reason and the stock returns. The shopper can no longer cancel once it has shipped.
+    (S.SHIPPED, S.CANCELLED): frozenset({COOPERATIVE, ADMIN}),
 }
 
 
@@ -783,7 +786,7 @@ def transition(
     old = S(sub_order.status)
     role = by or role_of(actor, sub_order)
     roles = TRANSITIONS.get((old, new))
-    if roles is None and new == S.CANCELLED and old in (S.SHIPPED, S.DELIVERED):
+    if new == S.CANCELLED and old in (S.SHIPPED, S.DELIVERED) and role not in (roles or ()):
         raise IllegalTransition(
             _l("This part of your order has already shipped and can no longer be cancelled.")
             if role == SHOPPER

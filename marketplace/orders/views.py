@@ -217,8 +217,10 @@ def checkout():
         data = {name: form[name].data for name in CHECKOUT_FIELDS}
         data["token"] = stored.get("token") or services.make_idempotency_token()
         session[CHECKOUT_KEY] = data
+        db.session.commit()
         return redirect(url_for("orders.review"), code=303)
     status = 400 if request.method == "POST" else 200
+    db.session.commit()  # an anonymous cart merged into the account's just now
     return (
         render_template(
             "orders/checkout.html",
@@ -398,6 +400,13 @@ def history():
     )
 
 
+def _is_shopper_of(order: Order) -> bool:
+    """The person who placed the order (not an admin looking at it)."""
+    if order.user_id is None:  # a guest: the order is in this browser's session
+        return order.number in session.get(GUEST_ORDERS_KEY, [])
+    return current_user.is_authenticated and current_user.id == order.user_id
+
+
 def _viewable_order(number: str) -> Order:
     key = request.args.get("key")
     if key and notifications.check_order_access_key(number, key):
@@ -415,6 +424,7 @@ def detail(number):
         "orders/detail.html",
         order=order,
         cancel_form=ShopperCancelForm(),
+        is_shopper=_is_shopper_of(order),
         pay_form=ActionForm(),
         can_pay=(
             order.payment_method == PaymentMethod.CARD.value
@@ -428,6 +438,8 @@ def detail(number):
 @bp.post("/orders/<number>/cancel")
 def cancel(number):
     order = _viewable_order(number)
+    if not _is_shopper_of(order):
+        abort(403)
     form = ShopperCancelForm()
     if not form.validate():
         abort(400)

@@ -208,7 +208,7 @@ def start_card_checkout(
             "locale": gateway.checkout_locale(lang),
             "success_url": success_url,
             "cancel_url": cancel_url,
-            "expires_at": int(time.time()) + max(30, minutes) * 60,
+            "expires_at": int(time.time()) + max(30, min(minutes, 1440)) * 60,
         }
         session = _plain(
             gateway.create_checkout_session(

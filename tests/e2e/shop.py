@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from marketplace.cooperatives.models import Province
+from marketplace.cooperatives.models import CooperativeStatus, Province
 from tests.factories import (
     PASSWORD,
     AdminFactory,
@@ -58,6 +58,7 @@ class Shop:
     member: Item  # owner of the oasis cooperative
     rosa_member: Item  # owner of the rosa cooperative
     admin: Item
+    applicant: Item  # a cooperative waiting for the administrators' review
 
 
 def refresh_search(products) -> None:
@@ -137,6 +138,13 @@ def build_shop() -> Shop:
     member = MemberFactory(email="owner@oasis.example.ma", name="Brahim", cooperative=oasis)
     rosa_member = MemberFactory(email="owner@rosa.example.ma", name="Itto", cooperative=rosa)
     admin = AdminFactory(email="admin@example.ma", name="Admin")
+    applicant = CooperativeFactory(
+        slug="cooperative-tamegroute",
+        province=Province.ZAGORA.value,
+        commune="Tamegroute",
+        status=CooperativeStatus.PENDING.value,
+        names={"ar": "تعاونية فخار تمكروت", "fr": "Coopérative Poterie de Tamegroute"},
+    )
     shop = Shop(
         dates=_item(dates, NAMES["dates"]),
         roses=_item(roses, NAMES["roses"]),
@@ -150,6 +158,7 @@ def build_shop() -> Shop:
         member=_item(member),
         rosa_member=_item(rosa_member),
         admin=_item(admin),
+        applicant=_item(applicant),
     )
     release_database()
     return shop

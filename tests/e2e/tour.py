@@ -1,5 +1,6 @@
-"""A tour of the main pages, as a shopper and as a cooperative member, running checks on
-each page and collecting every problem (so one run reports all broken pages at once)."""
+"""A tour of the main pages, as a shopper, a cooperative member and an administrator,
+running checks on each page and collecting every problem (so one run reports all broken
+pages at once)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,13 @@ def member_stops(shop: Shop) -> list[Stop]:
         Stop("dashboard-products", "/dashboard/products", axe=False),
         Stop("dashboard-product-new", "/dashboard/products/new"),
         Stop("dashboard-orders", "/dashboard/orders"),
+    ]
+
+
+def admin_stops(shop: Shop) -> list[Stop]:
+    return [
+        Stop("admin-queue", "/admin/"),
+        Stop("admin-application", f"/admin/applications/{shop.applicant.id}"),
     ]
 
 
@@ -110,4 +118,12 @@ def tour(
         problems.append(f"{lang}: the cooperative member could not log in: {exc}")
     for stop in member_stops(shop):
         problems += visit(member, lang, stop, check)
+
+    admin = browsing.new_page(viewport=viewport)
+    try:
+        log_in(admin, lang, shop.admin.email)
+    except Exception as exc:  # noqa: BLE001
+        problems.append(f"{lang}: the administrator could not log in: {exc}")
+    for stop in admin_stops(shop):
+        problems += visit(admin, lang, stop, check)
     return problems

@@ -1,0 +1,212 @@
+"""Whole-page cache of the public catalogue for anonymous visitors (Flask-Caching, Redis).
+
+What is cached: the HTML of GET pages of the endpoints in ``CACHEABLE_ENDPOINTS`` (home,
+catalogue, categories, products, search, cooperatives), rendered for a visitor without any
+personal state, keyed by scheme + host + language + path + query string.
+
+Who gets it: only requests whose session holds nothing personal (at most the CSRF secret and
+Flask-Login's bookkeeping; no user, no cart, no flashed message) and that carry no
+"remember me" cookie. Everybody else (logged-in users, shoppers with a cart) is served by the
+views as usual, so a cached page never shows one visitor's content to another.
+
+Per-request values: the CSRF token of the add-to-cart forms and the CSP nonce are stored as
+placeholders and replaced by the current visitor's values on every hit, so forms keep working.
+
+Freshness: every entry carries the *catalogue version*; any change to products (other than
+their stock), their texts and images, categories or cooperatives bumps the version after the
+commit (SQLAlchemy session events), so an edit or a suspension is visible on the next request.
+Stock, which every order changes, is not part of the version: entries expire after
+``PAGE_CACHE_SECONDS`` (30 s by default), and the cart and checkout check the real stock.
+
+On by default when the cache is Redis (``REDIS_URL``); ``PAGE_CACHE=1``/``0`` forces it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+
+from flask import Flask, Response, current_app, g, request, session
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from marketplace.extensions import cache
+
+log = logging.getLogger(__name__)
+
+CACHEABLE_ENDPOINTS = frozenset(
+    {
+        "catalogue.home",
+        "catalogue.products",
+        "catalogue.category",
+        "catalogue.product",
+        "catalogue.search",
+        "cooperatives.index",
+        "cooperatives.detail",
+    }
+)
+# Session keys that carry nothing personal: the CSRF secret (replaced per visitor) and
+# Flask-Login's session-protection bookkeeping.
+NEUTRAL_SESSION_KEYS = frozenset({"csrf_token", "_id", "_fresh", "_permanent"})
+VERSION_KEY = "page-cache:version"
+CSRF_PLACEHOLDER = "__souk_csrf_token_placeholder__"
+NONCE_PLACEHOLDER = "__souk_csp_nonce_placeholder__"
+MAX_KEYED_URL = 1024  # longer URLs are served without the cache
+BYPASS_HEADER = "X-Bypass-Page-Cache"  # honoured only in bench/debug mode (QUERY_COUNT_HEADER)
+STATUS_HEADER = "X-Page-Cache"
+
+# Model modules whose rows the cached pages show; a change to any of them bumps the version.
+CATALOGUE_MODULES = ("marketplace.catalogue.models", "marketplace.cooperatives.models")
+# Columns of products that change without making cached pages wrong for long (orders move
+# stock all the time: covered by the entries' expiry).
+VOLATILE_PRODUCT_COLUMNS = frozenset({"stock", "updated_at"})
+
+
+def enabled() -> bool:
+    return bool(current_app.extensions.get("page_cache_enabled"))
+
+
+# --- version ----------------------------------------------------------------------------------
+
+
+def bump_version() -> None:
+    """Make every cached page stale (catalogue content changed)."""
+    try:
+        cache.set(VERSION_KEY, secrets.token_hex(8), timeout=0)
+    except Exception:  # noqa: BLE001 - a cache outage must not fail the commit that caused it
+        log.exception("could not bump the page cache version")
+
+
+def _touches_catalogue(session: Session) -> bool:
+    for obj in (*session.new, *session.deleted, *session.dirty):
+        if type(obj).__module__ not in CATALOGUE_MODULES:
+            continue
+        if obj in session.dirty and type(obj).__name__ == "Product":
+            state = inspect(obj)
+            changed = {
+                attr.key
+                for attr in state.mapper.column_attrs
+                if state.attrs[attr.key].history.has_changes()
+            }
+            if not changed - VOLATILE_PRODUCT_COLUMNS:
+                continue
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        return True
+    return False
+
+
+@event.listens_for(Session, "before_flush")
+def _note_catalogue_changes(session: Session, flush_context, instances) -> None:
+    if not session.info.get("page_cache_stale") and _touches_catalogue(session):
+        session.info["page_cache_stale"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_after_commit(session: Session) -> None:
+    if session.info.pop("page_cache_stale", False):
+        bump_version()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction rolled back
+        session.info.pop("page_cache_stale", None)
+
+
+# --- serving ----------------------------------------------------------------------------------
+
+
+def _neutral_session() -> bool:
+    return not (set(session.keys()) - NEUTRAL_SESSION_KEYS)
+
+
+def _cacheable_request() -> bool:
+    if request.method != "GET" or request.endpoint not in CACHEABLE_ENDPOINTS:
+        return False
+    if current_app.config.get("QUERY_COUNT_HEADER") and request.headers.get(BYPASS_HEADER):
+        return False
+    if len(request.full_path) > MAX_KEYED_URL:
+        return False
+    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return False  # Flask-Login would log this visitor in while rendering
+    return _neutral_session()
+
+
+def page_key() -> str:
+    url = f"{request.scheme}://{request.host}{request.full_path}"
+    return "page:" + hashlib.sha256(url.encode()).hexdigest()
+
+
+def serve_cached() -> Response | None:
+    """before_request: the cached page for this anonymous visitor, if there is one."""
+    if not enabled() or not _cacheable_request():
+        return None
+    g.page_cache_key = page_key()
+    try:
+        version, entry = cache.get_many(VERSION_KEY, g.page_cache_key)
+    except Exception:  # noqa: BLE001 - no cache: render the page
+        log.exception("page cache unavailable")
+        g.page_cache_key = None
+        return None
+    if version is None:
+        version = secrets.token_hex(8)
+        cache.set(VERSION_KEY, version, timeout=0)
+    g.page_cache_version = version
+    if not entry or entry[0] != version:
+        return None
+    _, status, mimetype, body = entry
+    if CSRF_PLACEHOLDER in body:
+        from flask_wtf.csrf import generate_csrf
+
+        body = body.replace(CSRF_PLACEHOLDER, generate_csrf())
+    if NONCE_PLACEHOLDER in body:
+        from marketplace.web import csp_nonce
+
+        body = body.replace(NONCE_PLACEHOLDER, csp_nonce())
+    response = Response(body, status=status, mimetype=mimetype)
+    response.headers[STATUS_HEADER] = "hit"
+    g.page_cache_key = None  # nothing to store
+    return response
+
+
+def store_page(response: Response) -> Response:
+    """after_request: keep a freshly rendered anonymous page."""
+    key = g.get("page_cache_key")
+    if not key or response.status_code != 200 or response.mimetype != "text/html":
+        return response
+    if response.direct_passthrough or not _neutral_session():
+        return response  # the view gave this visitor personal state (cart, message, login)
+    if "Set-Cookie" in response.headers:
+        return response  # the view set a cookie: not ours to replay to others
+    body = response.get_data(as_text=True)
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if token:
+        body = body.replace(token, CSRF_PLACEHOLDER)
+    nonce = g.get("csp_nonce")
+    if nonce:
+        body = body.replace(nonce, NONCE_PLACEHOLDER)
+    entry = (g.page_cache_version, response.status_code, response.mimetype, body)
+    try:
+        cache.set(key, entry, timeout=current_app.config["PAGE_CACHE_SECONDS"])
+    except Exception:  # noqa: BLE001
+        log.exception("could not store a page in the cache")
+    response.headers[STATUS_HEADER] = "miss"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    cache_type = str(app.config.get("CACHE_TYPE", ""))
+    wanted = app.config.get("PAGE_CACHE", os.environ.get("PAGE_CACHE"))
+    if wanted is None:
+        wanted = "redis" in cache_type.lower()
+    elif isinstance(wanted, str):
+        wanted = wanted.strip().lower() in {"1", "true", "yes", "on"}
+    app.extensions["page_cache_enabled"] = bool(wanted) and "null" not in cache_type.lower()
+    app.config.setdefault("PAGE_CACHE_SECONDS", int(os.environ.get("PAGE_CACHE_SECONDS", 30)))
+    # After the other before_request functions (timing, CSRF, rate limits), so a cached page
+    # is timed, logged and rate limited like any other.
+    app.before_request(serve_cached)
+    app.after_request(store_page)
