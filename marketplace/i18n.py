@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from babel import Locale
 from flask import Flask, current_app, g, has_request_context, redirect, request, url_for
@@ -49,6 +49,9 @@ def select_locale() -> str:
     return getattr(g, "lang", None) or negotiate_language()
 
 
+QUERY_SAFE = "/?:@&=+$,;%!*'()~"
+
+
 def switch_language_url(lang: str) -> str:
     """The current page in another language, keeping its query string."""
     if request.url_rule is None or "lang" not in request.url_rule.arguments:
@@ -57,7 +60,9 @@ def switch_language_url(lang: str) -> str:
     args["lang"] = lang
     url = url_for(request.endpoint, **args)
     if request.query_string:
-        url = f"{url}?{request.query_string.decode('latin-1')}"
+        # As sent, but with any raw (non-ASCII or unsafe) byte percent-encoded: some clients
+        # send "?q=تمر" as raw UTF-8.
+        url = f"{url}?{quote(request.query_string, safe=QUERY_SAFE)}"
     return url
 
 

@@ -20,9 +20,29 @@ def get_metadata():
     return current_app.extensions["migrate"].db.metadata
 
 
+# Search objects created by the hand-written revision 0002_search, which the models do not
+# map: the SQLite FTS5 table (and its shadow tables) and PostgreSQL's generated column
+# products.search_vector with its GIN index. Autogenerate must never propose dropping them.
+UNMAPPED_SEARCH_INDEX = "ix_products_search_vector"
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if not reflected or compare_to is not None:
+        return True
+    if type_ == "table":
+        return not (name or "").startswith("products_fts")
+    if type_ == "column":
+        return not (name == "search_vector" and obj.table.name == "products")
+    if type_ == "index":
+        return name != UNMAPPED_SEARCH_INDEX
+    return True
+
+
 def run_migrations_offline():
     url = get_engine().url.render_as_string(hide_password=False)
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True)
+    context.configure(
+        url=url, target_metadata=get_metadata(), literal_binds=True, include_object=include_object
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -30,6 +50,7 @@ def run_migrations_offline():
 def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_object", include_object)
 
     def process_revision_directives(context, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False):

@@ -150,6 +150,8 @@ ROUTES: dict[str, Route] = {
         ],
     ),
     "cooperatives.application": Route(row(LOGIN, REDIRECT, REDIRECT, OK, OK, OK, REDIRECT)),
+    # Only the owner of a rejected cooperative resubmits; anyone else is sent back.
+    "cooperatives.resubmit": Route(None, post=row(LOGIN, *[REDIRECT] * 6)),
     "cooperatives.document": Route(
         row(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, OK),
         lambda w: [

@@ -249,3 +249,23 @@ def test_audit_log_page_has_no_edit_controls(admin_client):
     assert "cooperative.approved" in html
     assert '<form method="post"' not in html
     assert admin_client.post("/en/admin/audit").status_code == 405
+
+
+def test_demo_data_fills_the_queue_with_a_pending_and_a_rejected_application(admin_client):
+    from marketplace import demo
+    from marketplace.cooperatives.demo_applications import demo_step, seed_demo_applications
+
+    assert demo_step in demo.DEMO_STEPS  # `flask seed-demo` (hence `make run`) runs it
+    created = seed_demo_applications("demo-password-2026")
+    assert sorted(c.status for c in created) == ["pending", "rejected"]
+    assert all(len(c.documents) >= 2 for c in created)
+    rejected = next(c for c in created if c.status == "rejected")
+    assert rejected.status_reason_code or rejected.status_reason
+    release()
+    assert seed_demo_applications("demo-password-2026") == []  # idempotent
+
+    html = admin_client.get("/en/admin/").get_data(as_text=True)
+    pending = next(c for c in created if c.status == "pending")
+    assert f"/en/admin/applications/{pending.id}" in html
+    html = admin_client.get("/en/admin/?status=rejected").get_data(as_text=True)
+    assert f"/en/admin/applications/{rejected.id}" in html

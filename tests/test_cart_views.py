@@ -241,3 +241,26 @@ def test_anonymous_cart_is_merged_into_the_account_on_login(client):
     assert rows == {a.id: 3, b.id: 3}
     html = cart_html(fresh)
     assert 'value="3"' in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "quantity", "message"),
+    [
+        ("ar", "0", "يجب أن تكون الكمية 1 على الأقل."),
+        ("fr", "-2", "La quantité doit être d&#39;au moins 1."),
+    ],
+)
+def test_bad_input_messages_are_translated(client, lang, quantity, message):
+    product = ProductFactory(stock=10)
+    token = csrf_token(client, f"/{lang}/products/{product.slug}")
+    response = client.post(
+        f"/{lang}/cart/add",
+        data={"csrf_token": token, "product_id": product.id, "quantity": quantity},
+    )
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert message in html
+    hidden = client.post(
+        f"/{lang}/cart/add", data={"csrf_token": token, "product_id": "999999", "quantity": "1"}
+    )
+    html = client.get(hidden.headers["Location"]).get_data(as_text=True)
+    assert ("هذا المنتج غير موجود" if lang == "ar" else "Ce produit n&#39;existe pas") in html

@@ -183,7 +183,28 @@ def test_bad_page_numbers_are_a_400(client, shop, page):
 
 
 @pytest.mark.parametrize(
-    "url", ["/fr/products?page=99999", "/fr/products?page=2", "/fr/search?q=dattes&page=99999"]
+    "url",
+    [
+        "/fr/search?q=dattes&page=abc",
+        "/fr/search?q=dattes&page=-1",
+        "/fr/categories/dates?page=abc",
+        "/fr/cooperatives/nakhil?page=-1",
+    ],
+)
+def test_bad_page_numbers_on_other_listings_are_a_400(client, shop, url):
+    html = get(client, url, 400)
+    assert "numéro de page" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/fr/products?page=99999",
+        "/fr/products?page=2",
+        "/fr/search?q=dattes&page=99999",
+        "/fr/categories/dates?page=99999",
+        "/fr/cooperatives/nakhil?page=99999",
+    ],
 )
 def test_pages_beyond_the_end_are_a_404(client, shop, url):
     get(client, url, 404)
@@ -255,11 +276,16 @@ def test_product_page(client, shop):
     html = get(client, "/fr/products/mejhoul")
     assert "<h1>Dattes Mejhoul</h1>" in html
     assert "120,00" in html and "MAD" in html and "500 g" in html
+    assert '<p class="product-stock"><span class="badge badge-ok">En stock</span>' in html
+    assert "Rupture de stock" in get(client, "/fr/products/boufeggous")  # stock 0
+    assert "Plus que 3" in get(client, "/fr/products/plate")  # stock 3
     assert "<strong>bonnes</strong>" in html and "<script>x()" not in html
     assert "Nakhil" in html and "Errachidia" in html and "Story fr" in html
     assert 'width="1400" height="1050"' in html
     assert "/products/boufeggous" in html  # related product of the same category
-    assert 'property="og:title"' in html and 'property="og:image"' in html
+    og_title = re.search(r'property="og:title" content="([^"]*)"', html).group(1)
+    assert "Dattes Mejhoul" in og_title and "120,00" in og_title  # name and price when shared
+    assert 'property="og:image"' in html and 'property="og:url"' in html
     assert f'content="http://localhost/media/{"a" * 32}-large.jpg"' in html
     assert 'property="product:price:amount" content="120.00"' in html
     for code in ("ar", "fr", "en"):
@@ -301,7 +327,7 @@ def test_cooperative_pages(client, shop):
     assert "Tamegroute Poterie" in html and "Nakhil" not in html
     get(client, "/fr/cooperatives?province=casablanca", 404)
     html = get(client, "/fr/cooperatives/nakhil")
-    assert "Story fr" in html
+    assert "Story fr" in html and "Errachidia" in html.split("<main", 1)[1].split("product-grid")[0]
     assert product_slugs(html) == ["boufeggous", "mejhoul"]
 
 
@@ -316,7 +342,9 @@ def test_unknown_slugs_are_translated_404_pages(client, shop, url):
 
 def test_unknown_slug_404_is_translated(client, shop):
     html = get(client, "/fr/products/nope", 404)
-    assert 'lang="fr"' in html
+    assert 'lang="fr"' in html and "Ce produit n'existe pas ou n'est plus en vente." in html
+    html = get(client, "/ar/categories/nope", 404)
+    assert '<html lang="ar" dir="rtl">' in html and "هذه الفئة غير موجودة." in html
 
 
 def test_unsupported_language_is_a_404(client, shop):
@@ -353,6 +381,8 @@ def test_sitemap_lists_public_pages_in_every_language(client, shop):
         assert f"<loc>http://localhost/{code}/products/mejhoul</loc>" in xml
         assert f"<loc>http://localhost/{code}/cooperatives/nakhil</loc>" in xml
         assert f"<loc>http://localhost/{code}/categories/dates</loc>" in xml
+        for page in ("", "products", "cooperatives"):
+            assert f"<loc>http://localhost/{code}/{page}</loc>" in xml
     assert 'hreflang="ar" href="http://localhost/ar/products/plate"' in xml
     for slug in ("hidden", "draft", "unverified"):
         assert f"/products/{slug}<" not in xml

@@ -5,11 +5,16 @@ its marker, and complete translation catalogs."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+import polib
 import pytest
+from flask import render_template_string
+from flask_babel import force_locale
 
 from tests.factories import CategoryFactory, CooperativeFactory, ProductFactory
 
@@ -64,6 +69,7 @@ def test_every_page_type_renders_in_every_language(client, shop, lang, page):
     assert EXPECTED[lang] in html
     for code in ("ar", "fr", "en"):
         assert f'hreflang="{code}"' in html
+    assert 'class="lang-switcher"' in html and 'name="q"' in html  # switcher and search box
 
 
 def test_arabic_pages_show_arabic_content_and_chrome(client, shop):
@@ -82,8 +88,12 @@ def test_language_switcher_keeps_the_page_and_query_string(client, shop):
         "fr": "/fr/products?sort=price_desc&province=errachidia",
         "en": "/en/products?sort=price_desc&province=errachidia",
     }
-    html = client.get("/en/search?q=تمر").get_data(as_text=True)
-    assert "/ar/search?q=" in html
+    # A query sent as raw UTF-8 (browsers percent-encode it, some clients do not).
+    html = client.get("/en/search?q=تمر&page=1").get_data(as_text=True)
+    assert 'href="/ar/search?q=%D8%AA%D9%85%D8%B1&amp;page=1" lang="ar"' in html
+    assert 'hreflang="fr" href="http://localhost/fr/search?q=%D8%AA%D9%85%D8%B1&amp;page=1"' in html
+    html = client.get("/en/search?q=%D8%AA%D9%85%D8%B1+bio").get_data(as_text=True)
+    assert 'href="/ar/search?q=%D8%AA%D9%85%D8%B1+bio" lang="ar"' in html
 
 
 def test_switching_language_remembers_it(client, shop):
@@ -110,6 +120,28 @@ def test_prices_are_formatted_for_the_locale(client, shop):
     )
 
 
+@pytest.mark.parametrize(
+    ("lang", "expected_date", "expected_datetime", "expected_price"),
+    [
+        ("fr", "6 novembre 2025", "06/11/2025 00:30", "1\u202f234,50\xa0MAD"),
+        ("en", "November 6, 2025", "11/6/25, 12:30\u202fAM", "MAD1,234.50"),
+        ("ar", "6 نوفمبر 2025", "6\u200f/11\u200f/2025، 12:30 ص", "\u200f1,234.50\xa0د.م.\u200f"),
+    ],
+)
+def test_dates_and_prices_are_formatted_by_babel_for_the_locale(
+    app, lang, expected_date, expected_datetime, expected_price
+):
+    # 23:30 UTC is already the next day in Casablanca (UTC+1 in November 2025).
+    moment = datetime(2025, 11, 5, 23, 30, tzinfo=UTC)
+    with app.test_request_context(f"/{lang}/"), force_locale(lang):
+        rendered = render_template_string(
+            "{{ d|date('long') }}|{{ d|datetime('short') }}|{{ cents|money }}",
+            d=moment,
+            cents=123450,
+        )
+    assert rendered.split("|") == [expected_date, expected_datetime, expected_price]
+
+
 def test_translation_catalogs_are_complete_and_up_to_date():
     result = subprocess.run(
         [sys.executable, "tools/i18n.py", "check"],
@@ -120,3 +152,34 @@ def test_translation_catalogs_are_complete_and_up_to_date():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_catalog_check_fails_on_fuzzy_untranslated_or_stale_entries(tmp_path):
+    """`make i18n-check` (run by `make test`) really fails: on a copy of the project, an ar
+    entry left untranslated, a fr entry marked fuzzy and a new template string not extracted."""
+    skip = shutil.ignore_patterns("__pycache__", "*.mo", ".lock")
+    for name in ("tools", "marketplace", "templates", "translations"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=skip)
+    shutil.copy(ROOT / "babel.cfg", tmp_path / "babel.cfg")
+    for locale, spoil in (("ar", "untranslated"), ("fr", "fuzzy")):
+        path = tmp_path / "translations" / locale / "LC_MESSAGES" / "messages.po"
+        catalog = polib.pofile(str(path))
+        entry = next(e for e in catalog if not e.obsolete and not e.msgid_plural and e.msgstr)
+        if spoil == "fuzzy":
+            entry.flags.append("fuzzy")
+        else:
+            entry.msgstr = ""
+        catalog.save()
+    (tmp_path / "templates" / "audit_new.html").write_text("{{ _('A sentence nobody extracted') }}")
+    result = subprocess.run(
+        [sys.executable, "tools/i18n.py", "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "messages.pot is stale: 1 new" in result.stderr
+    assert "ar: 1 untranslated or fuzzy" in result.stderr
+    assert "fr: 1 untranslated or fuzzy" in result.stderr

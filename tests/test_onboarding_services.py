@@ -18,6 +18,7 @@ from marketplace.cooperatives.validators import (
 from marketplace.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
 from marketplace.extensions import db
 from marketplace.storage import StoredDocument
+from marketplace.timeutil import utcnow
 from tests.factories import AdminFactory, CooperativeFactory, MemberFactory, UserFactory
 from tests.onboarding_helpers import VALID_RIB
 
@@ -142,7 +143,6 @@ def test_admins_and_members_cannot_apply():
         (S.VERIFIED, S.PENDING),
         (S.VERIFIED, S.VERIFIED),
         (S.REJECTED, S.VERIFIED),
-        (S.REJECTED, S.PENDING),
         (S.REJECTED, S.SUSPENDED),
         (S.SUSPENDED, S.REJECTED),
         (S.SUSPENDED, S.PENDING),
@@ -179,6 +179,38 @@ def test_rejection_and_suspension_need_a_reason():
 def test_only_admins_decide():
     with pytest.raises(Forbidden):
         services.change_status(CooperativeFactory(status="pending"), S.VERIFIED, MemberFactory())
+
+
+def test_only_the_owner_sends_a_rejected_application_again(outbox):
+    owner = MemberFactory(cooperative=CooperativeFactory(status="rejected"))
+    colleague = MemberFactory(cooperative=owner.cooperative, is_cooperative_owner=False)
+    stranger = MemberFactory(cooperative=CooperativeFactory(status="rejected"))
+    for actor in (AdminFactory(), colleague, stranger, UserFactory()):
+        with pytest.raises(Forbidden):
+            services.change_status(owner.cooperative, S.PENDING, actor, reason="fixed")
+    with pytest.raises(Forbidden):
+        services.resubmit_application(colleague, "fixed", [])
+    # The owner cannot decide anything else (e.g. approve their own cooperative).
+    with pytest.raises((Forbidden, IllegalTransition)):
+        services.change_status(owner.cooperative, S.VERIFIED, owner)
+    with pytest.raises(InvalidInput):
+        services.resubmit_application(owner, "  ", [])
+    owner.email_verified_at = None
+    with pytest.raises(services.EmailNotVerified):
+        services.resubmit_application(owner, "fixed", [])
+    assert db.session.get(Cooperative, owner.cooperative_id).status == "rejected"
+    owner.email_verified_at = utcnow()
+    services.resubmit_application(owner, "Documents lisibles envoyés.", [])
+    assert owner.cooperative.status == "pending"
+    (entry,) = db.session.scalars(select(AuditLogEntry)).all()
+    assert (entry.action, entry.actor_id, entry.reason) == (
+        "cooperative.resubmitted",
+        owner.id,
+        "Documents lisibles envoyés.",
+    )
+    # A pending cooperative cannot be "resubmitted".
+    with pytest.raises(IllegalTransition):
+        services.resubmit_application(owner, "again", [])
 
 
 def test_full_cycle_writes_audit_sends_signal_and_mails_each_member_in_their_language(outbox):

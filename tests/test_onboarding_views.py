@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import io
+import re
 import warnings
 
 from sqlalchemy import select
@@ -21,6 +23,7 @@ from tests.onboarding_helpers import (
     CONTACT,
     IDENTITY,
     VALID_RIB,
+    VALID_RIB_SPACED,
     apply_fully,
     fill_steps_1_to_3,
     pdf_bytes,
@@ -292,3 +295,197 @@ def test_replacing_and_removing_documents_deletes_the_old_files(client, app):
     assert response.status_code == 302
     assert list(folder.iterdir()) == []
     assert db.session.scalars(select(ApplicationDraft)).one().documents == []
+
+
+# --- a confirmed e-mail address before sending ------------------------------------------
+
+
+def test_an_unconfirmed_address_fills_the_steps_but_cannot_send_until_confirmed(client, outbox):
+    """Decision: anyone may prepare an application, but it is sent only from a confirmed
+    e-mail address, since every decision about the cooperative is e-mailed there."""
+    user = UserFactory(email_verified_at=None)
+    login(client, user)
+    fill_steps_1_to_3(client)
+    upload_documents(
+        client,
+        {
+            "statutes": (pdf_bytes(), "statuts.pdf"),
+            "registration_certificate": (png_bytes(), "certificat.png"),
+        },
+    )
+    page = client.get("/en/apply/step/5").get_data(as_text=True)
+    assert "Please confirm your e-mail address first" in page
+    assert "/en/verify/resend" in page
+
+    response = post_form(client, "/en/apply/step/5", {"confirm": "y"})
+    assert response.status_code == 403
+    assert "Please confirm your e-mail address first" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Cooperative)).all() == []
+    assert db.session.scalars(select(ApplicationDraft)).one().user_id == user.id
+
+    # The person asks for the link again and opens it.
+    assert post_form(client, "/en/verify/resend", {}, form_url="/en/account").status_code == 302
+    body = outbox()[-1].get_body().get_content()
+    link = re.search(r"https?://[^/\s]+(/\S+/verify/\S+)", body).group(1)
+    assert client.get(link).status_code == 302
+    response = post_form(client, "/en/apply/step/5", {"confirm": "y"})
+    assert response.status_code == 302
+    assert db.session.scalars(select(Cooperative)).one().status == "pending"
+
+
+# --- a rejected cooperative sends its application again ---------------------------------
+
+
+def rejected_owner(client, admin=None, **user_fields):
+    from marketplace.cooperatives import services
+
+    owner = MemberFactory(
+        cooperative=CooperativeFactory(status="pending", names={"fr": "Coop Refusée"}),
+        locale="fr",
+        **user_fields,
+    )
+    services.change_status(
+        owner.cooperative, "rejected", admin or AdminFactory(), reason_code="documents_missing"
+    )
+    release()
+    login(client, owner)
+    return owner
+
+
+def test_rejected_owner_corrects_and_resubmits_with_a_new_document(client, app, outbox):
+    from marketplace.admin.models import AuditLogEntry
+
+    admin = AdminFactory(email="reviewer@souk.ma", locale="en")
+    owner = rejected_owner(client, admin, email="owner@refusee.ma")
+    coop_id = owner.cooperative_id
+    before = len(outbox())
+
+    page = client.get("/en/apply/status").get_data(as_text=True)
+    assert "Documents are missing or cannot be read." in page
+    assert "Correct and send your application again" in page
+    dashboard = client.get("/en/dashboard").get_data(as_text=True)
+    assert "Correct and send your application again" in dashboard
+
+    # No note: refused, keeps nothing changed.
+    response = post_form(client, "/en/apply/resubmit", {"note": "  "}, form_url="/en/apply/status")
+    assert response.status_code == 400
+    assert "Please tell us what you corrected" in response.get_data(as_text=True)
+    assert db.session.get(Cooperative, coop_id).status == "rejected"
+
+    # A .exe renamed .pdf: refused, the note typed is kept, still rejected.
+    response = post_form(
+        client,
+        "/en/apply/resubmit",
+        {
+            "note": "Voici les statuts lisibles.",
+            "statutes": (io.BytesIO(b"MZ\x90\x00" * 64), "s.pdf"),
+        },
+        form_url="/en/apply/status",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "Voici les statuts lisibles." in response.get_data(as_text=True)
+    assert db.session.get(Cooperative, coop_id).status == "rejected"
+    assert db.session.scalars(select(CooperativeDocument)).all() == []
+
+    response = post_form(
+        client,
+        "/en/apply/resubmit",
+        {
+            "note": "Voici les statuts lisibles.",
+            "statutes": (io.BytesIO(pdf_bytes()), "statuts-2.pdf"),
+        },
+        form_url="/en/apply/status",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    cooperative = db.session.get(Cooperative, coop_id)
+    db.session.refresh(cooperative)
+    assert cooperative.status == "pending"
+    assert cooperative.status_reason == "" and cooperative.status_reason_code == ""
+    assert [d.original_name for d in cooperative.documents] == ["statuts-2.pdf"]
+    entry = db.session.scalars(
+        select(AuditLogEntry).where(AuditLogEntry.action == "cooperative.resubmitted")
+    ).one()
+    assert entry.actor_email == "owner@refusee.ma"
+    assert (entry.old_value, entry.new_value) == ("rejected", "pending")
+    assert entry.reason == "Voici les statuts lisibles."
+    mails = outbox()[before:]
+    assert sorted(m["To"] for m in mails) == ["owner@refusee.ma", "reviewer@souk.ma"]
+    release()
+
+    # Back in the admins' queue, with the note in its history; it can be decided again.
+    reviewer = app.test_client()
+    login(reviewer, admin)
+    assert "Coop Refusée" in reviewer.get("/en/admin/").get_data(as_text=True)
+    page = reviewer.get(f"/en/admin/applications/{coop_id}").get_data(as_text=True)
+    assert "Voici les statuts lisibles." in page and "statuts-2.pdf" in page
+    response = post_form(reviewer, f"/en/admin/applications/{coop_id}", {"action": "approve"})
+    assert response.status_code == 302
+    assert db.session.get(Cooperative, coop_id).status == "verified"
+    # The form is gone once the application is no longer rejected.
+    assert "Correct and send" not in client.get("/en/apply/status").get_data(as_text=True)
+
+
+def test_only_a_rejected_cooperatives_owner_can_resubmit(client, app):
+    owner = rejected_owner(client)
+    colleague = MemberFactory(cooperative=owner.cooperative, is_cooperative_owner=False)
+    pending_owner = MemberFactory(cooperative=CooperativeFactory(status="pending"))
+    release()
+    other = app.test_client()
+    login(other, colleague)
+    assert "Correct and send" not in other.get("/en/apply/status").get_data(as_text=True)
+    response = post_form(other, "/en/apply/resubmit", {"note": "x"}, form_url="/en/apply/status")
+    assert response.status_code == 403
+    assert db.session.get(Cooperative, owner.cooperative_id).status == "rejected"
+
+    third = app.test_client()
+    login(third, pending_owner)
+    response = post_form(third, "/en/apply/resubmit", {"note": "x"}, form_url="/en/apply/status")
+    assert response.status_code == 302
+    assert db.session.get(Cooperative, pending_owner.cooperative_id).status == "pending"
+
+    # Without the CSRF token nothing happens.
+    assert client.post("/en/apply/resubmit", data={"note": "x"}).status_code == 400
+    assert db.session.get(Cooperative, owner.cooperative_id).status == "rejected"
+
+
+def test_the_rib_is_masked_everywhere_after_it_is_entered(client, app, outbox):
+    from marketplace.cooperatives import services
+
+    admin = AdminFactory()
+    login(client, UserFactory())
+    fill_steps_1_to_3(client)
+    upload_documents(
+        client,
+        {
+            "statutes": (pdf_bytes(), "statuts.pdf"),
+            "registration_certificate": (png_bytes(), "certificat.png"),
+        },
+    )
+    pages = {url: client.get(url) for url in ("/en/apply/step/2", "/ar/apply/step/5")}
+    post_form(client, "/en/apply/step/5", {"confirm": "y"})
+    cooperative = db.session.scalars(select(Cooperative)).one()
+    services.change_status(cooperative, "verified", admin)
+    db.session.commit()
+    coop_id, slug = cooperative.id, cooperative.slug
+    reviewer = app.test_client()
+    login(reviewer, admin)
+    for url in (
+        "/en/apply/status",
+        "/en/dashboard",
+        "/en/dashboard/profile",
+        "/fr/dashboard/shipping",
+        f"/en/cooperatives/{slug}",
+    ):
+        pages[url] = client.get(url)
+    for url in ("/en/admin/", f"/en/admin/applications/{coop_id}", "/en/admin/audit"):
+        pages["admin " + url] = reviewer.get(url)
+    for name, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, name
+        assert VALID_RIB not in html and VALID_RIB_SPACED not in html, name
+        assert VALID_RIB[:12] not in html, name
+    assert "4921" in pages[f"admin /en/admin/applications/{coop_id}"].get_data(as_text=True)
+    for message in outbox():
+        assert VALID_RIB not in message.get_body().get_content()

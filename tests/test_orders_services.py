@@ -242,3 +242,58 @@ def test_same_token_returns_the_same_order(app):
     assert product.stock == 3
     assert len(first.sub_orders[0].events) == 1
     assert isinstance(first.sub_orders[0].events[0], OrderEvent)
+
+
+def test_every_order_email_is_in_its_recipients_language(app, outbox):
+    """Placed, shipped, delivered, cancelled: the shopper in the order's language (Arabic),
+    each cooperative member in their own (French, English)."""
+    shopper = UserFactory(email="salma@example.ma", locale="ar")
+    dates, roses = CooperativeFactory(), CooperativeFactory()
+    MemberFactory(cooperative=dates, email="dates@example.ma", locale="fr")
+    MemberFactory(cooperative=roses, email="roses@example.ma", locale="en")
+    p1, p2 = ProductFactory(cooperative=dates), ProductFactory(cooperative=roses)
+    order = place_test_order({p1: 1, p2: 1}, user=shopper)
+    db.session.commit()
+    number = order.number
+    sub_dates = next(s for s in order.sub_orders if s.cooperative_id == dates.id)
+    sub_roses = next(s for s in order.sub_orders if s.cooperative_id == roses.id)
+    services.transition(sub_dates, "shipped", None, by="cooperative", tracking_number="T1")
+    db.session.commit()
+    services.transition(sub_dates, "delivered", None, by="cooperative")
+    db.session.commit()
+    services.cancel_by_shopper(order, [sub_roses.id], shopper)
+    db.session.commit()
+
+    mails = outbox()
+    assert sorted((m["To"], m["Subject"]) for m in mails) == sorted(
+        [
+            ("salma@example.ma", f"طلبك {number}"),
+            ("dates@example.ma", f"Nouvelle commande {number}"),
+            ("roses@example.ma", f"New order {number}"),
+            ("salma@example.ma", f"تم شحن طلبك {number}"),
+            ("salma@example.ma", f"تم تسليم طلبك {number}"),
+            ("salma@example.ma", f"تم إلغاء طلبك {number}"),
+            ("roses@example.ma", f"Order {number} was cancelled"),
+        ]
+    )
+    # the bodies too, not only the subjects
+    delivered = next(m for m in mails if m["Subject"] == f"تم تسليم طلبك {number}")
+    assert "مرحبًا Fatima Zahra،" in delivered.get_content()  # "Hello …," in Arabic
+    assert f"/ar/orders/{number}" in delivered.get_content()
+
+
+def test_the_database_refuses_a_negative_stock(app):
+    """The CHECK constraint backs the atomic update up: even a direct write cannot oversell."""
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    from marketplace.catalogue.models import Product
+
+    product = ProductFactory(stock=2)
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(Product).where(Product.id == product.id).values(stock=-1))
+        db.session.flush()
+    db.session.rollback()
+    db.session.refresh(product)
+    assert product.stock == 2

@@ -248,6 +248,29 @@ def test_not_enough_stock_at_confirmation_writes_nothing(client):
     assert (stock_of(product), stock_of(other)) == (1, 5)
 
 
+def test_a_cooperative_suspended_before_confirmation_places_nothing(client):
+    from marketplace.cooperatives.models import CooperativeStatus
+
+    kept = ProductFactory(stock=5, names={"en": "Couscous"})
+    cooperative = CooperativeFactory()
+    gone = ProductFactory(cooperative=cooperative, stock=5, names={"en": "Saffron"})
+    add(client, kept, 1)
+    add(client, gone, 2)
+    fill_checkout(client)
+    fields = review_form(client)
+    cooperative.status = CooperativeStatus.SUSPENDED.value
+    db.session.commit()
+    response = confirm(client, fields)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Saffron is no longer available and was removed from your cart." in html
+    assert orders_count() == 0 and (stock_of(kept), stock_of(gone)) == (5, 5)
+    # confirming the new review orders what is left
+    assert confirm(client, form_fields(html)).status_code == 303
+    order = db.session.scalar(select(Order))
+    assert [line.product_id for s in order.sub_orders for line in s.lines] == [kept.id]
+
+
 def test_a_double_submitted_checkout_places_one_order(client):
     product = ProductFactory(stock=5)
     add(client, product, 2)
@@ -527,3 +550,29 @@ def test_pages_render_in_every_language(client, app, two_cooperatives):
         assert member.get(f"/{lang}/dashboard/orders").status_code == 200
         assert member.get(f"/{lang}/dashboard/orders/{sub.id}").status_code == 200
         assert member.get(f"/{lang}/dashboard/orders/{sub.id}/packing-slip").status_code == 200
+
+
+def test_order_lines_keep_the_names_of_the_day_in_every_language(client, app, outbox):
+    """A shopper orders in French; the Arabic-speaking member sees the Arabic name of the day
+    (not today's), and a name the product never had in English is marked as a fallback."""
+    member = MemberFactory(email="member-ar@example.ma", locale="ar")
+    product = ProductFactory(
+        cooperative=member.cooperative, names={"fr": "Dattes Mejhoul", "ar": "تمر المجهول"}
+    )
+    order = place_test_order({product: 1})  # the order's language: French
+    db.session.commit()
+    for translation in product.translations:
+        translation.name = f"Renamed {translation.locale}"
+    db.session.commit()
+    sub = order.sub_orders[0]
+    login(client, member)
+    page = client.get(f"/ar/dashboard/orders/{sub.id}").get_data(as_text=True)
+    assert "تمر المجهول" in page and "Renamed" not in page
+    slip = client.get(f"/ar/dashboard/orders/{sub.id}/packing-slip").get_data(as_text=True)
+    assert "تمر المجهول" in slip and "Dattes Mejhoul" not in slip
+    assert "تمر المجهول" in next(m for m in outbox() if m["To"] == member.email).get_content()
+    assert "Dattes Mejhoul" in next(m for m in outbox() if m["To"] == order.email).get_content()
+    english = client.get(f"/en/dashboard/orders/{sub.id}").get_data(as_text=True)
+    assert re.search(r'Dattes Mejhoul <span class="fallback-marker" lang="fr">', english)
+    french = client.get(f"/fr/dashboard/orders/{sub.id}").get_data(as_text=True)
+    assert "Dattes Mejhoul" in french and 'class="fallback-marker"' not in french

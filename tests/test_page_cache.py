@@ -78,9 +78,9 @@ def test_a_product_edit_is_visible_on_the_next_request(client, cached):
     for url in urls:
         fetch(client, url)
         assert fetch(client, url)[0] == "hit"
-    product.translations[[t.locale for t in product.translations].index("en")].name = (
-        "Royal Medjool dates"
-    )
+    product.translations[
+        [t.locale for t in product.translations].index("en")
+    ].name = "Royal Medjool dates"
     product.price_cents = 9900
     db.session.commit()
     for url in urls:

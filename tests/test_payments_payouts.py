@@ -263,3 +263,21 @@ def test_no_batch_without_positive_balances(client):
         follow_redirects=True,
     )
     assert "No cooperative has a positive balance" in response.get_data(as_text=True)
+
+
+def test_the_sellers_order_page_offers_the_cash_on_delivery_actions(client, seller_coop):
+    member = MemberFactory(cooperative=seller_coop)
+    product = ProductFactory(cooperative=seller_coop, price_cents=5000)
+    order = place([(product, 1)], method="cod")
+    sub = order.sub_orders[0]
+    login(client, member)
+    page = f"/fr/dashboard/orders/{sub.id}"
+    assert f"/dashboard/orders/{sub.id}/delivery-refused" not in client.get(page).text
+    advance(sub, "shipped")
+    assert f"/dashboard/orders/{sub.id}/delivery-refused" in client.get(page).text
+    deliver(sub)
+    html = client.get(page).text
+    assert f"/dashboard/orders/{sub.id}/cash-collected" in html
+    response = post_form(client, f"/fr/dashboard/orders/{sub.id}/cash-collected", {}, form_url=page)
+    assert response.status_code == 303
+    assert "/dashboard/orders/" not in client.get(page).text.split("cod-actions")[1][:400]

@@ -4,7 +4,7 @@ language, category and cooperative names, through each database's own full-text 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from marketplace.catalogue.models import CategoryTranslation, ProductStatus
 from marketplace.catalogue.search import query_tokens, search_products
@@ -61,6 +61,31 @@ def test_dates_are_found_in_every_form(catalogue, query):
 @pytest.mark.parametrize("query", ["أركان", "اركان", "الأركان", "إركان", "argan", "ARGAN"])
 def test_article_and_hamza_forms_do_not_matter(catalogue, query):
     assert slugs(query) == ["argan"]
+
+
+def test_search_goes_through_the_database_full_text_index(catalogue):
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert slugs("dattes") == ["mejhoul"]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    sql = " ".join(statements)
+    if db.engine.dialect.name == "postgresql":
+        assert "products.search_vector @@ to_tsquery" in sql  # the GIN-indexed tsvector
+        return
+    assert "products_fts MATCH" in sql
+    # The FTS5 index alone decides: a product missing from it is not found by a scan.
+    db.session.execute(
+        text("DELETE FROM products_fts WHERE rowid = :id"), {"id": catalogue["mejhoul"].id}
+    )
+    db.session.commit()
+    assert slugs("dattes") == []
+    assert db.session.get(type(catalogue["mejhoul"]), catalogue["mejhoul"].id) is not None
 
 
 def test_taa_marbuta_and_alef_maqsura_are_unified(app):

@@ -205,6 +205,8 @@ def search_products(
     results = SearchResults(query=query, tokens=words, page=page, per_page=per_page)
     if not words:
         return results
+    if db.engine.dialect.name == "postgresql":
+        return _search_postgres(results, words)
     matching, rank = match_products(select(Product).where(visible_products_filter()), words)
     # Counting stops past MAX_COUNTED: "more than 500 products" is all a shopper needs.
     counted = matching.with_only_columns(Product.id).limit(MAX_COUNTED + 1).subquery()
@@ -218,4 +220,51 @@ def search_products(
         .offset((page - 1) * per_page)
     )
     results.products = list(db.session.scalars(statement))
+    return results
+
+
+def _pg_candidates(words: list[str], *, prefix: bool) -> list[tuple[int, float]]:
+    """(id, rank) of at most MAX_COUNTED + 1 visible products matching every word, ranked
+    among themselves: ranking every match of a word found in 40,000 products would read and
+    score 40,000 vectors for a page of 24."""
+    from marketplace.catalogue.queries import visible_products_filter
+
+    tsquery = func.to_tsquery("simple", " & ".join(f"{tok}:*" if prefix else tok for tok in words))
+    vector = literal_column("products.search_vector")  # generated column, see 0002_search
+    candidates = (
+        select(Product.id.label("id"), vector.label("v"))
+        .where(visible_products_filter(), vector.op("@@")(tsquery))
+        .limit(MAX_COUNTED + 1)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
+    )
+    rank = func.ts_rank(candidates.c.v, tsquery)
+    rows = db.session.execute(select(candidates.c.id, rank))
+    return [(row[0], float(row[1])) for row in rows]
+
+
+def _search_postgres(results: SearchResults, words: list[str]) -> SearchResults:
+    """Words match by prefix. A GIN prefix match reads the whole posting list of every word
+    starting with each token (about 40 ms for a word found in 40,000 of 200,000 products),
+    while whole words intersect their lists cheaply: when the words as typed already match
+    more than MAX_COUNTED products (the usual case for a common word), those matches are the
+    results ("more than 500"); otherwise the prefix query finds the complete set."""
+    from marketplace.catalogue.queries import card_options
+
+    found = _pg_candidates(words, prefix=False)
+    if len(found) <= MAX_COUNTED:
+        found = _pg_candidates(words, prefix=True)
+    results.total = len(found)
+    start = (results.page - 1) * results.per_page
+    if not found or start >= results.total:
+        return results
+    found.sort(key=lambda item: (-item[1], item[0]))
+    ids = [product_id for product_id, _ in found[start : start + results.per_page]]
+    loaded = {
+        product.id: product
+        for product in db.session.scalars(
+            select(Product).where(Product.id.in_(ids)).options(*card_options())
+        )
+    }
+    results.products = [loaded[i] for i in ids if i in loaded]
     return results

@@ -251,3 +251,31 @@ class ReviewForm(FlaskForm):
         validators=[DataRequired(_l("Please tick the box to confirm."))],
     )
     submit = SubmitField(_l("Send the application"))
+
+
+class ResubmitForm(FlaskForm):
+    """A rejected cooperative's owner sends the corrected application again."""
+
+    note = TextAreaField(
+        _l("What did you correct?"),
+        validators=[
+            DataRequired(_l("Please tell us what you corrected or sent since the decision.")),
+            Length(max=2000),
+        ],
+        render_kw={"rows": 4, "dir": "auto"},
+    )
+    statutes = FileField(
+        _l("Statutes of the cooperative"),
+        render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
+    )
+    registration_certificate = FileField(
+        _l("Registration certificate"),
+        render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
+    )
+    other = FileField(
+        _l("Other document (optional)"),
+        render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"},
+    )
+    submit = SubmitField(_l("Send the application again"))
+
+    FILE_FIELDS = ("statutes", "registration_certificate", "other")

@@ -12,6 +12,7 @@ from marketplace.cooperatives.forms import (
     ContactForm,
     DocumentsForm,
     IdentityForm,
+    ResubmitForm,
     ReviewForm,
     StoryForm,
 )
@@ -165,6 +166,10 @@ def _review_step(draft):
     if form.validate_on_submit():
         try:
             services.submit_application(current_user, draft)
+        except services.EmailNotVerified as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return _render_step(5, form, draft, 403)
         except Conflict as error:
             db.session.rollback()
             flash(str(error.message), "error")
@@ -184,13 +189,70 @@ def application():
     cooperative = current_user.cooperative
     if cooperative is None:
         return redirect(url_for("cooperatives.apply"))
-    return render_template(
-        "cooperatives/application_status.html",
-        cooperative=cooperative,
-        picked=pick(cooperative.translations),
-        statuses=CooperativeStatus,
-        **_helpers(),
+    return _render_status(cooperative, ResubmitForm(formdata=None))
+
+
+def _render_status(cooperative, resubmit_form, status: int = 200):
+    can_resubmit = (
+        cooperative.status == CooperativeStatus.REJECTED.value and current_user.is_cooperative_owner
     )
+    return (
+        render_template(
+            "cooperatives/application_status.html",
+            cooperative=cooperative,
+            picked=pick(cooperative.translations),
+            statuses=CooperativeStatus,
+            resubmit_form=resubmit_form if can_resubmit else None,
+            **_helpers(),
+        ),
+        status,
+    )
+
+
+@bp.post("/apply/resubmit")
+@login_required
+def resubmit():
+    """The owner of a rejected cooperative corrects its application and sends it again."""
+    cooperative = current_user.cooperative
+    if cooperative is None:
+        return redirect(url_for("cooperatives.apply"))
+    form = ResubmitForm()
+    if cooperative.status != CooperativeStatus.REJECTED.value:
+        return redirect(url_for("cooperatives.application"))
+    if not form.validate_on_submit():
+        return _render_status(cooperative, form, 400)
+    stored_documents: list = []
+    failed = False
+    for kind in ResubmitForm.FILE_FIELDS:
+        field = getattr(form, kind)
+        upload = field.data
+        if not upload or not getattr(upload, "filename", ""):
+            continue
+        try:
+            stored_documents.append((kind, storage.save_document(upload)))
+        except DomainError as error:
+            field.errors = [*field.errors, error.message]
+            failed = True
+    error = None
+    if not failed:
+        try:
+            services.resubmit_application(current_user, form.note.data, stored_documents)
+        except DomainError as caught:
+            error = caught
+            field = getattr(form, caught.details.get("field", ""), None)
+            if field is not None:
+                field.errors = [*field.errors, caught.message]
+            else:
+                flash(str(caught.message), "error")
+    if failed or error is not None:
+        db.session.rollback()
+        for _kind, stored in stored_documents:
+            storage.delete_document(stored.stored_name)
+        cooperative = db.session.get(type(cooperative), cooperative.id)
+        return _render_status(cooperative, form, error.status_code if error else 400)
+    db.session.commit()
+    flash(_("Thank you! Your application was sent again. We will e-mail you our decision."))
+    return redirect(url_for("cooperatives.application"))
 
 
 @bp.get("/dashboard/documents/<int:doc_id>")

@@ -42,8 +42,12 @@ TRANSITIONS: dict[CooperativeStatus, frozenset[CooperativeStatus]] = {
     S.PENDING: frozenset({S.VERIFIED, S.REJECTED}),
     S.VERIFIED: frozenset({S.SUSPENDED}),
     S.SUSPENDED: frozenset({S.VERIFIED}),
-    S.REJECTED: frozenset(),
+    # A rejected cooperative's owner may correct the application and send it again.
+    S.REJECTED: frozenset({S.PENDING}),
 }
+# Transitions made by the cooperative's owner, not by an admin: every other one is an
+# admin's decision (or the system's, actor None).
+OWNER_TRANSITIONS = frozenset({(S.REJECTED, S.PENDING)})
 # Decisions that must say why.
 NEEDS_REASON = frozenset({S.REJECTED, S.SUSPENDED})
 MAX_REASON_LENGTH = 2000
@@ -86,19 +90,21 @@ def change_status(
     reason_code: str = "",
 ) -> Cooperative:
     """Move ``cooperative`` to ``new_status``: pending → verified | rejected,
-    verified → suspended → verified; anything else raises IllegalTransition.
+    verified → suspended → verified, and rejected → pending (the owner sends the corrected
+    application again, see ``resubmit_application``); anything else raises IllegalTransition.
+    Admins make every decision; only the cooperative's owner resubmits.
 
     Rejection and suspension need a reason: a ``reason_code`` from the lists above and/or a
     free-text ``reason`` (required when the code is "other" or missing). Writes the audit
     log, sends ``signals.cooperative_status_changed``, refreshes the cooperative's products in
     the search index and e-mails every member in their own language. Flushes, never commits.
     """
-    if actor is not None and not actor.is_admin:
-        raise Forbidden()
     try:
         target = CooperativeStatus(new_status)
     except ValueError as exc:
         raise IllegalTransition() from exc
+    if actor is not None and not (actor.is_admin or actor.cooperative_id == cooperative.id):
+        raise Forbidden()
 
     # Lock the row (PostgreSQL) and read its current status: two admins deciding at once
     # must not both succeed.
@@ -113,6 +119,13 @@ def change_status(
                 new=status_label(target),
             )
         )
+    if actor is not None:
+        if (old, target) in OWNER_TRANSITIONS:
+            allowed = actor.is_cooperative_owner and actor.cooperative_id == cooperative.id
+        else:
+            allowed = actor.is_admin
+        if not allowed:
+            raise Forbidden()
 
     reason = (reason or "").strip()
     reason_code = (reason_code or "").strip()
@@ -156,7 +169,8 @@ def change_status(
         cooperative, old=old.value, new=target.value, actor=actor, reason=reason
     )
     _refresh_products(cooperative)
-    _mail_members(cooperative, old, target)
+    if (old, target) not in OWNER_TRANSITIONS:
+        _mail_members(cooperative, old, target)
     return cooperative
 
 
@@ -169,6 +183,8 @@ def _action_name(old: CooperativeStatus, new: CooperativeStatus) -> str:
         return "suspended"
     if old == S.SUSPENDED and new == S.VERIFIED:
         return "reinstated"
+    if old == S.REJECTED and new == S.PENDING:
+        return "resubmitted"
     return new.value
 
 
@@ -397,9 +413,25 @@ def unique_slug(*candidates: str) -> str:
     return slug
 
 
+class EmailNotVerified(Forbidden):
+    default_message = _l(
+        "Please confirm your e-mail address first: open the link we sent you, then send "
+        "the application. We need it to tell you our decision."
+    )
+
+
+def ensure_email_verified(user: User) -> None:
+    """Applications are sent only from a confirmed address: every decision about the
+    cooperative is e-mailed to it, and a seller must be reachable by the marketplace."""
+    if not user.email_verified:
+        raise EmailNotVerified()
+
+
 def submit_application(user: User, draft: ApplicationDraft) -> Cooperative:
-    """Turn a complete draft into a pending Cooperative whose owner member is ``user``."""
+    """Turn a complete draft into a pending Cooperative whose owner member is ``user``
+    (whose e-mail address must be confirmed)."""
     ensure_can_apply(user)
+    ensure_email_verified(user)
     if first_incomplete_step(draft) != len(STEPS):
         raise InvalidInput(_l("Some steps of the application are not complete yet."))
     identity = draft.data["identity"]
@@ -467,6 +499,13 @@ def submit_application(user: User, draft: ApplicationDraft) -> Cooperative:
     db.session.delete(draft)
     db.session.flush()
 
+    _mail_application_received(user, cooperative)
+    return cooperative
+
+
+def _mail_application_received(user: User, cooperative: Cooperative) -> None:
+    """Tell the applicant their application arrived and every admin that one awaits review."""
+    number = cooperative.registration_number
     locale = user.locale if user.locale in LANGUAGES else "fr"
     queue_mail(
         user.email,
@@ -494,6 +533,46 @@ def submit_application(user: User, draft: ApplicationDraft) -> Cooperative:
                 "admin.application", admin_locale, cooperative_id=cooperative.id
             ),
         )
+
+
+MAX_RESUBMIT_NOTE_LENGTH = 2000
+
+
+def resubmit_application(user: User, note: str, documents: list) -> Cooperative:
+    """The owner of a rejected cooperative sends its application again, with a note saying
+    what was corrected and optionally new documents ((kind, storage.StoredDocument) pairs):
+    rejected → pending through the status machine (audit log "cooperative.resubmitted"), and
+    the admins are told a new application awaits review. Flushes, never commits."""
+    cooperative = user.cooperative
+    if cooperative is None or not user.is_cooperative_owner:
+        raise Forbidden(_l("Only the person who applied for the cooperative can send it again."))
+    ensure_email_verified(user)
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput(
+            _l("Please tell us what you corrected or sent since the decision."), field="note"
+        )
+    if len(note) > MAX_RESUBMIT_NOTE_LENGTH:
+        raise InvalidInput(
+            _l("The note may be at most %(n)d characters long.", n=MAX_RESUBMIT_NOTE_LENGTH),
+            field="note",
+        )
+    for kind, stored in documents:
+        try:
+            DocumentKind(kind)
+        except ValueError as exc:
+            raise InvalidInput(field=kind) from exc
+        cooperative.documents.append(
+            CooperativeDocument(
+                kind=kind,
+                original_name=stored.original_name,
+                stored_name=stored.stored_name,
+                content_type=stored.content_type,
+                size_bytes=stored.size_bytes,
+            )
+        )
+    change_status(cooperative, S.PENDING, user, reason=note)
+    _mail_application_received(user, cooperative)
     return cooperative
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -164,6 +165,12 @@ class CooperativeOrder(db.Model):
     )
 
 
+class LineName(NamedTuple):
+    name: str
+    locale: str
+    fallback: bool
+
+
 class OrderLine(db.Model):
     """A product bought, with its name, unit and price as they were when ordered."""
 
@@ -183,6 +190,10 @@ class OrderLine(db.Model):
         ForeignKey("products.id", ondelete="SET NULL"), index=True
     )
     product_name: Mapped[str] = mapped_column(String(200))
+    # The product's name in every language it had when ordered ({locale: name}), so that a
+    # cooperative member or an e-mail in another language than the order's sees it in theirs.
+    # Null for lines written without it (bulk loads): ``product_name`` is then used.
+    product_names: Mapped[dict[str, str] | None] = mapped_column(JSON)
     unit: Mapped[str] = mapped_column(String(40), default="")
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
@@ -194,6 +205,16 @@ class OrderLine(db.Model):
 
     sub_order: Mapped[CooperativeOrder] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()
+
+    def name_in(self, locale: str | None) -> LineName:
+        """The snapshot name in ``locale`` when the product had one then; otherwise the name
+        in the order's language, flagged as a fallback (like ``i18n.pick``)."""
+        names = self.product_names or {}
+        if locale and names.get(locale):
+            return LineName(names[locale], locale, False)
+        order_lang = self.sub_order.order.language if self.sub_order is not None else ""
+        source = next((code for code, n in names.items() if n == self.product_name), order_lang)
+        return LineName(self.product_name, source or "", bool(locale and locale != source))
 
 
 class OrderEvent(db.Model):

@@ -603,6 +603,7 @@ def place_order(
                 OrderLine(
                     product_id=product.id,
                     product_name=product_name(product, language),
+                    product_names={t.locale: t.name for t in product.translations if t.name},
                     unit=product.unit or "",
                     unit_price_cents=qline.unit_price_cents,
                     quantity=qline.quantity,

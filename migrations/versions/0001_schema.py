@@ -660,6 +660,7 @@ def upgrade():
         sa.Column("sub_order_id", sa.Integer(), nullable=False),
         sa.Column("product_id", sa.Integer(), nullable=True),
         sa.Column("product_name", sa.String(length=200), nullable=False),
+        sa.Column("product_names", sa.JSON(), nullable=True),
         sa.Column("unit", sa.String(length=40), nullable=False),
         sa.Column("unit_price_cents", sa.Integer(), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),

@@ -4,6 +4,8 @@ catalogue and, in English, shows the marker of its original language."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -27,7 +29,18 @@ def submit(page, form) -> None:
         form.locator("[type=submit][name=submit], button[type=submit]").first.click()
 
 
-def test_cooperative_applies_is_approved_and_sells_in_arabic(browsing, shop, artifacts):
+def confirmation_link(messages, to: str) -> str:
+    """Path of the e-mail-confirmation link sent to ``to`` (the host is the live server's)."""
+    for message in reversed(messages):
+        if to in str(message["To"]):
+            body = message.get_body(preferencelist=("plain",)).get_content()
+            found = re.search(r"https?://[^/\s]+(/\S*/verify/\S+)", body)
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no confirmation e-mail with a link was sent to {to}")
+
+
+def test_cooperative_applies_is_approved_and_sells_in_arabic(browsing, shop, outbox):
     # A person creates an account, in French.
     applicant = browsing.new_page()
     applicant.goto("/fr/register")
@@ -39,6 +52,11 @@ def test_cooperative_applies_is_approved_and_sells_in_arabic(browsing, shop, art
     expect(form.locator("select[name=locale]")).to_have_value("fr")
     submit(applicant, form)
     assert "/register" not in path_of(applicant), applicant.locator("main").inner_text()
+
+    # She confirms her address with the link of the e-mail she received.
+    link = confirmation_link(outbox(), "fadma@tighmert.example.ma")
+    applicant.goto(link)
+    assert "/verify/" not in path_of(applicant), applicant.locator("main").inner_text()
 
     # The application, step by step.
     applicant.goto("/fr/apply")
