@@ -3,6 +3,7 @@
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,37 @@ def test_stylesheet_mirrors_for_arabic_and_loads_nothing_from_outside():
     assert "@font-face" not in css and "@import" not in css
     assert re.search(r"url\(\s*['\"]?(?:https?:)?//", css) is None
     assert "Noto Naskh Arabic" in css  # a local Arabic font stack, nothing downloaded
+
+
+def test_configuration_comes_from_the_environment(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "FLASK_"))}
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path}/env.sqlite3",
+        SITE_NAME="Souk Test",
+        DEFAULT_LOCALE="ar",
+        SECRET_KEY="an-environment-secret-key-of-enough-length-0123",
+    )
+    script = (
+        "from wsgi import app; c = app.config; "
+        "print(c['SQLALCHEMY_DATABASE_URI'], c['SITE_NAME'], c['DEFAULT_LOCALE'], "
+        "c['BABEL_DEFAULT_LOCALE'], c['SECRET_KEY'][:14])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        f"sqlite:///{tmp_path}/env.sqlite3",
+        "Souk",
+        "Test",
+        "ar",
+        "ar",
+        "an-environment",
+    ]
