@@ -229,7 +229,8 @@ def _pg_candidates(words: list[str], *, prefix: bool) -> list[tuple[int, float]]
     score 40,000 vectors for a page of 24."""
     from marketplace.catalogue.queries import visible_products_filter
 
-    tsquery = func.to_tsquery("simple", " & ".join(f"{tok}:*" if prefix else tok for tok in words))
+    terms = " & ".join(f"{tok}:*" if prefix else tok for tok in words)
+    tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), terms)
     vector = literal_column("products.search_vector")  # generated column, see 0002_search
     candidates = (
         select(Product.id.label("id"), vector.label("v"))
@@ -239,7 +240,13 @@ def _pg_candidates(words: list[str], *, prefix: bool) -> list[tuple[int, float]]
         .prefix_with("MATERIALIZED")
     )
     rank = func.ts_rank(candidates.c.v, tsquery)
-    rows = db.session.execute(select(candidates.c.id, rank))
+    # Values rendered into the SQL (escaped by SQLAlchemy), no parameters: psycopg prepares a
+    # statement run five times and PostgreSQL then plans it once for any tsquery, without
+    # knowing how selective it is (70 ms instead of 20 at 200,000 products).
+    statement = select(candidates.c.id, rank).compile(
+        dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}
+    )
+    rows = db.session.execute(text(str(statement)))
     return [(row[0], float(row[1])) for row in rows]
 
 

@@ -38,7 +38,10 @@ def payments_context() -> dict:
     def cash_collected_for(sub_order) -> bool:
         return services.cash_collection_for(sub_order) is not None
 
-    return {"cash_collected_for": cash_collected_for}
+    return {
+        "cash_collected_for": cash_collected_for,
+        "card_payments_enabled": services.card_payments_enabled,
+    }
 
 
 def _order(number: str) -> Order:
