@@ -27,6 +27,8 @@ import hashlib
 import logging
 import os
 import secrets
+import time
+from collections import OrderedDict
 
 from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import event, inspect
@@ -51,8 +53,9 @@ CACHEABLE_ENDPOINTS = frozenset(
 # Flask-Login's session-protection bookkeeping.
 NEUTRAL_SESSION_KEYS = frozenset({"csrf_token", "_id", "_fresh", "_permanent"})
 VERSION_KEY = "page-cache:version"
-CSRF_PLACEHOLDER = "__souk_csrf_token_placeholder__"
-NONCE_PLACEHOLDER = "__souk_csp_nonce_placeholder__"
+# Stand-ins for the per-visitor values in stored pages (never valid HTML text).
+CSRF_MARK = b"\x00csrf\x00"
+NONCE_MARK = b"\x00nonce\x00"
 MAX_KEYED_URL = 1024  # longer URLs are served without the cache
 BYPASS_HEADER = "X-Bypass-Page-Cache"  # honoured only in bench/debug mode (QUERY_COUNT_HEADER)
 STATUS_HEADER = "X-Page-Cache"
@@ -140,36 +143,84 @@ def page_key() -> str:
     return "page:" + hashlib.sha256(url.encode()).hexdigest()
 
 
+# The last pages served, per worker process: a hit then costs one small Redis read (the
+# version) instead of moving and unpickling the whole page. Entries keep their expiry time.
+LOCAL_ENTRIES = 256
+_local: OrderedDict[str, tuple] = OrderedDict()
+
+
+def _current_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = secrets.token_hex(8)
+        cache.set(VERSION_KEY, version, timeout=0)
+    return version
+
+
+def _lookup(key: str, version: str) -> tuple | None:
+    now = time.time()
+    entry = _local.get(key)
+    if entry is None or entry[0] != version or entry[1] <= now:
+        entry = cache.get(key)
+        if entry is None or entry[0] != version or entry[1] <= now:
+            _local.pop(key, None)
+            return None
+        _local[key] = entry
+        if len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+    return entry
+
+
 def serve_cached() -> Response | None:
     """before_request: the cached page for this anonymous visitor, if there is one."""
     if not enabled() or not _cacheable_request():
         return None
-    g.page_cache_key = page_key()
+    key = page_key()
     try:
-        version, entry = cache.get_many(VERSION_KEY, g.page_cache_key)
+        version = _current_version()
+        entry = _lookup(key, version)
     except Exception:
         log.exception("page cache unavailable")
-        g.page_cache_key = None
         return None
-    if version is None:
-        version = secrets.token_hex(8)
-        cache.set(VERSION_KEY, version, timeout=0)
-    g.page_cache_version = version
-    if not entry or entry[0] != version:
+    g.page_cache_key, g.page_cache_version = key, version
+    if entry is None:
         return None
-    _, status, mimetype, body = entry
-    if CSRF_PLACEHOLDER in body:
+    _, _, status, mimetype, parts = entry
+    values = {}
+    if CSRF_MARK in parts:
         from flask_wtf.csrf import generate_csrf
 
-        body = body.replace(CSRF_PLACEHOLDER, generate_csrf())
-    if NONCE_PLACEHOLDER in body:
+        values[CSRF_MARK] = generate_csrf().encode()
+    if NONCE_MARK in parts:
         from marketplace.web import csp_nonce
 
-        body = body.replace(NONCE_PLACEHOLDER, csp_nonce())
+        values[NONCE_MARK] = csp_nonce().encode()
+    body = b"".join(values.get(part, part) for part in parts)
     response = Response(body, status=status, mimetype=mimetype)
     response.headers[STATUS_HEADER] = "hit"
     g.page_cache_key = None  # nothing to store
     return response
+
+
+def _split(body: bytes, marks: dict[bytes, bytes]) -> tuple[bytes, ...]:
+    """``body`` cut around every occurrence of the values of ``marks`` (replaced by their
+    keys), so that a hit only joins the pieces."""
+    parts = [body]
+    for mark, value in marks.items():
+        if not value:
+            continue
+        cut: list[bytes] = []
+        for part in parts:
+            if part in (CSRF_MARK, NONCE_MARK):
+                cut.append(part)
+                continue
+            pieces = part.split(value)
+            for index, piece in enumerate(pieces):
+                if index:
+                    cut.append(mark)
+                cut.append(piece)
+        parts = cut
+    return tuple(part for part in parts if part)
 
 
 def store_page(response: Response) -> Response:
@@ -181,16 +232,19 @@ def store_page(response: Response) -> Response:
         return response  # the view gave this visitor personal state (cart, message, login)
     if "Set-Cookie" in response.headers:
         return response  # the view set a cookie: not ours to replay to others
-    body = response.get_data(as_text=True)
-    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if token:
-        body = body.replace(token, CSRF_PLACEHOLDER)
-    nonce = g.get("csp_nonce")
-    if nonce:
-        body = body.replace(nonce, NONCE_PLACEHOLDER)
-    entry = (g.page_cache_version, response.status_code, response.mimetype, body)
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) or ""
+    nonce = g.get("csp_nonce") or ""
+    parts = _split(response.get_data(), {CSRF_MARK: token.encode(), NONCE_MARK: nonce.encode()})
+    ttl = current_app.config["PAGE_CACHE_SECONDS"]
+    entry = (
+        g.page_cache_version,
+        time.time() + ttl,
+        response.status_code,
+        response.mimetype,
+        parts,
+    )
     try:
-        cache.set(key, entry, timeout=current_app.config["PAGE_CACHE_SECONDS"])
+        cache.set(key, entry, timeout=ttl)
     except Exception:
         log.exception("could not store a page in the cache")
     response.headers[STATUS_HEADER] = "miss"

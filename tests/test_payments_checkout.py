@@ -282,3 +282,13 @@ def test_cancelling_a_whole_unpaid_card_order_closes_its_session(
     db.session.commit()
     assert stripe_fake.sessions[sid]["status"] == "expired"
     assert _payment(order).status == "cancelled"
+
+
+def test_reconcile_says_so_when_stripe_does_not_answer(app, order, stripe_fake):
+    from tests.fakes.stripe_server import StripeApiError
+
+    stripe_fake.failing = StripeApiError(500, "Stripe is down")
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    stripe_fake.failing = None
+    assert result.exit_code == 1
+    assert "Stripe did not answer" in result.output

@@ -185,6 +185,9 @@ def test_a_payout_batch_is_exported_paid_and_brings_the_balance_to_zero(
     assert db.session.scalar(select(db.func.count()).select_from(PayoutBatch)) == 1
 
     url = f"/en/admin/payments/payouts/{batch.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "011780000012345678901235" not in page  # masked on screen, full only in the CSV
+    assert "1235" in page
     assert post_form(client, url, {"reference": ""}).status_code == 400
     response = post_form(client, url, {"reference": "VIR-2026-11-29-001"})
     assert response.status_code == 303

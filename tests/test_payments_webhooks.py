@@ -120,6 +120,16 @@ def test_unverifiable_requests_are_refused_without_effect(client, card, stripe_f
     assert _reload(card).status == "pending"
 
 
+def test_a_small_clock_difference_is_tolerated_in_both_directions(client, card, stripe_fake):
+    session = stripe_fake.complete_session(card["sid"])
+    ahead = stripe_fake.event("checkout.session.completed", session)
+    behind = stripe_fake.event("checkout.session.completed", session)
+    assert post_event(client, ahead, timestamp=int(time.time()) + 60).status_code == 200
+    assert post_event(client, behind, timestamp=int(time.time()) - 60).status_code == 200
+    assert _events() == 2
+    assert _reload(card).status == "paid"
+
+
 def test_a_malformed_body_with_a_valid_signature_is_refused(client, card):
     db.session.commit()
     for payload in ("{not json", "[1, 2]", json.dumps({"id": "evt_1", "object": "event"})):

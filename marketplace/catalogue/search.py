@@ -32,7 +32,7 @@ from marketplace.text import normalize, strip_html, tokens
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TOKENS = 8
-MAX_COUNTED = 500
+MAX_COUNTED = 100  # counting (and ranking) stops there, see _search_postgres
 
 
 def build_search_document(product: Product) -> str:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.auth.decorators import admin_required
+from marketplace.cooperatives.validators import mask_rib
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.orders.models import CooperativeOrder, Order
@@ -177,7 +178,11 @@ def admin_payout_batch(batch_id: int):
         else:
             status = 400
         batch = _batch(batch_id)
-    return render_template("payments/admin_payout_batch.html", batch=batch, form=form), status
+    # The page shows RIBs masked; the full numbers are only in the CSV for the bank transfer.
+    page = render_template(
+        "payments/admin_payout_batch.html", batch=batch, form=form, mask_rib=mask_rib
+    )
+    return page, status
 
 
 @bp.get("/admin/payments/payouts/<int:batch_id>.csv")

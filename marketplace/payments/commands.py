@@ -79,7 +79,11 @@ def reconcile_command(hours: int) -> None:
     if not services.card_payments_enabled():
         click.echo("Stripe is not configured: nothing to reconcile.")
         return
-    counts = reconcile(hours)
+    try:
+        counts = reconcile(hours)
+    except gateway.StripeUnavailable as exc:
+        click.echo(f"Stripe did not answer: {exc}", err=True)
+        raise SystemExit(1) from exc
     click.echo(
         "events applied: {events}, already applied: {duplicates}, sessions checked: "
         "{sessions}, failures: {failed}".format(**counts)
