@@ -62,6 +62,8 @@ class Config:
     # the cache is Redis; PAGE_CACHE=1/0 forces it. Entries live PAGE_CACHE_SECONDS at most.
     PAGE_CACHE = os.environ.get("PAGE_CACHE")
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 30)
+    # How often a worker re-reads the catalogue version (other workers see an edit that late).
+    PAGE_CACHE_VERSION_SECONDS = float(os.environ.get("PAGE_CACHE_VERSION_SECONDS", "1"))
 
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Souk Drâa-Tafilalet <no-reply@souk-draa-tafilalet.ma>"

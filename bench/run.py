@@ -14,6 +14,7 @@ import platform
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -432,8 +433,16 @@ def place_orders(app_server: Gunicorn, name: str, duration: int, prepared: int) 
             conn.execute("SELECT id, stock FROM products WHERE slug = ANY(%s)", (slugs,)).fetchall()
         )
         orders_before = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+        last_order_id = conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()[0]
     rng = random.Random(7)
-    carts = [[rng.choice(slugs[:3]), rng.choice(slugs[3:])] for _ in range(prepared)]
+    # Every fifth cart holds one of the 3 scarce products: more demand (about 150 units) than
+    # their 120 units, so selling out happens and overselling would show; the others buy
+    # plentiful products (when every cart held a scarce one, 120 orders were all there could be).
+    carts = [
+        [rng.choice(slugs[:3]) if n % 5 == 0 else rng.choice(slugs[3:]), rng.choice(slugs[3:])]
+        for n in range(prepared)
+    ]
+    carts = [cart if cart[0] != cart[1] else cart[:1] for cart in carts]
     started = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
         tickets = list(pool.map(lambda c: ready_to_confirm(app_server.base, "fr", c), carts))
@@ -453,9 +462,10 @@ def place_orders(app_server: Gunicorn, name: str, duration: int, prepared: int) 
         sold = dict(
             conn.execute(
                 "SELECT l.product_id, sum(l.quantity) FROM order_lines l "
-                "JOIN cooperative_orders s ON s.id = l.sub_order_id JOIN orders o ON o.id = s.order_id "
+                "JOIN cooperative_orders s ON s.id = l.sub_order_id "
+                "JOIN orders o ON o.id = s.order_id "
                 "WHERE o.id > %s AND l.product_id = ANY(%s) GROUP BY l.product_id",
-                (orders_before, list(stock_before)),
+                (last_order_id, list(stock_before)),
             ).fetchall()
         )
     oversold = [
@@ -485,6 +495,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--reuse", action="store_true", help="keep the databases of the last run")
     args = parser.parse_args()
+    # A terminated run still stops its gunicorn servers (the finally blocks below run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     (RESULTS.parent / "work").mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     report: dict = {
@@ -499,7 +511,8 @@ def main() -> int:
     }
     if not args.reuse:
         log(
-            f"Seeding {args.products} products, {args.cooperatives} cooperatives, {args.orders} orders…"
+            f"Seeding {args.products} products, {args.cooperatives} cooperatives, "
+            f"{args.orders} orders…"
         )
         report["seed_s"] = round(seed(DB_NAME, args.products, args.cooperatives, args.orders), 1)
         log(f"  seeded in {report['seed_s']} s")
@@ -516,7 +529,10 @@ def main() -> int:
         "PREFERRED_URL_SCHEME": "http",
         "MEDIA_DIR": str(RESULTS.parent / "work" / "media"),
         "UPLOAD_DIR": str(RESULTS.parent / "work" / "uploads"),
+        # Order e-mails are handed to files (no SMTP server here: each send would fail).
+        "MAIL_OUTBOX_DIR": str(RESULTS.parent / "work" / "outbox"),
     }
+    shutil.rmtree(env["MAIL_OUTBOX_DIR"], ignore_errors=True)
     if cache_url := redis_url():
         env["REDIS_URL"] = cache_url
     report["page_cache"] = bool(cache_url)
@@ -561,7 +577,7 @@ def main() -> int:
         report["pages"] = results
         log("Placing cash-on-delivery orders…")
         orders = place_orders(
-            app_server, DB_NAME, args.duration, prepared=max(600, 90 * args.duration)
+            app_server, DB_NAME, args.duration, prepared=max(450, 60 * args.duration)
         )
         orders["ratio_to_ceiling"] = round(orders["rps"] / ceiling["rps"], 3)
         report["orders"] = orders

@@ -164,19 +164,21 @@ def copy_rows(conn, table_name: str, rows, total: int, label: str) -> None:
     table = _table(table_name)
     columns = ", ".join(f'"{c.name}"' for c in table.columns)
     progress = Progress(label, total)
-    with conn.cursor() as cursor:
-        with cursor.copy(f'COPY "{table_name}" ({columns}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(_complete(table, row))
-                progress.advance()
+    with (
+        conn.cursor() as cursor,
+        cursor.copy(f'COPY "{table_name}" ({columns}) FROM STDIN') as copy,
+    ):
+        for row in rows:
+            copy.write_row(_complete(table, row))
+            progress.advance()
     progress.finish()
 
 
 def _reset_sequence(conn, table_name: str) -> None:
-    conn.execute(
-        f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), "
-        f'(SELECT COALESCE(MAX(id), 1) FROM "{table_name}"))'
-    )
+    # table_name comes from our own metadata, never from input.
+    sql = f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), "
+    sql += f'(SELECT COALESCE(MAX(id), 1) FROM "{table_name}"))'  # noqa: S608
+    conn.execute(sql)
 
 
 def seed_catalogue(

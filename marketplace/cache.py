@@ -76,8 +76,10 @@ def enabled() -> bool:
 
 def bump_version() -> None:
     """Make every cached page stale (catalogue content changed)."""
+    version = secrets.token_hex(8)
+    _version[:] = [version, time.monotonic()]
     try:
-        cache.set(VERSION_KEY, secrets.token_hex(8), timeout=0)
+        cache.set(VERSION_KEY, version, timeout=0)
     except Exception:
         log.exception("could not bump the page cache version")
 
@@ -149,12 +151,26 @@ LOCAL_ENTRIES = 256
 _local: OrderedDict[str, tuple] = OrderedDict()
 
 
+# The version as this process last read it, and when: read again at most every
+# PAGE_CACHE_VERSION_SECONDS (a Redis round trip per hit was a third of a hit's cost). The
+# process that commits a change bumps its own copy at once; the others follow within that time.
+_version: list = [None, 0.0]
+
+
 def _current_version() -> str:
+    now = time.monotonic()
+    if _version[0] is not None and now - _version[1] < _version_seconds():
+        return _version[0]
     version = cache.get(VERSION_KEY)
     if version is None:
         version = secrets.token_hex(8)
         cache.set(VERSION_KEY, version, timeout=0)
+    _version[:] = [version, now]
     return version
+
+
+def _version_seconds() -> float:
+    return float(current_app.config.get("PAGE_CACHE_VERSION_SECONDS", 1.0))
 
 
 def _lookup(key: str, version: str) -> tuple | None:

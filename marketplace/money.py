@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel.numbers import format_currency
 
 CURRENCY = "MAD"
+_CODE_AGAINST_DIGIT = re.compile(r"([A-Za-z])(\d)")
 
 
 def to_cents(value: str | int | Decimal) -> int:
@@ -45,4 +47,6 @@ def percent_of(cents: int, basis_points: int) -> int:
 @lru_cache(maxsize=8192)
 def format_mad(cents: int, locale: str) -> str:
     """``12345`` centimes as "123,45 MAD" (fr), "MAD 123.45" (en)… per Babel locale data."""
-    return format_currency(from_cents(cents), CURRENCY, locale=locale)
+    text = format_currency(from_cents(cents), CURRENCY, locale=locale)
+    # CLDR's currency spacing, which Babel does not apply: "MAD90.00" → "MAD 90.00".
+    return _CODE_AGAINST_DIGIT.sub("\\1\u00a0\\2", text)

@@ -108,8 +108,12 @@ def app_ctx(app):
         yield app
         db.session.remove()
         _empty_database()
-        if app.config["RATELIMIT_ENABLED"]:
+        # The limiter is one object shared by every app: an app made by a test (e.g. in
+        # production configuration) switches it on for all. Forget its counts and put the
+        # suite's own setting back.
+        if getattr(limiter, "_storage", None) is not None:
             limiter.reset()
+        limiter.enabled = app.config["RATELIMIT_ENABLED"]
         for key in ("MAIL_OUTBOX_DIR", "UPLOAD_DIR", "MEDIA_DIR"):
             shutil.rmtree(app.config[key], ignore_errors=True)
 

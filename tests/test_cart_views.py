@@ -39,9 +39,9 @@ def test_anonymous_cart_groups_items_by_cooperative_with_shipping_and_totals(cli
     assert "Dates of Erfoud" in html and "Roses of Kelaa" in html
     assert "Medjool dates" in html and "Rose water" in html
     # dates: 2 × 45.50 = 91.00 + 25.00 shipping; roses: 240.00, free shipping above 200.00
-    assert "MAD91.00" in html and "MAD25.00" in html
-    assert "MAD240.00" in html and "Free" in html
-    assert "MAD356.00" in html  # grand total
+    assert "MAD\xa091.00" in html and "MAD\xa025.00" in html
+    assert "MAD\xa0240.00" in html and "Free" in html
+    assert "MAD\xa0356.00" in html  # grand total
     assert '<span class="cart-count" data-cart-count' in html
     assert ">4</span>" in html
 
@@ -144,8 +144,8 @@ def test_tampered_price_and_cooperative_in_the_form_are_ignored(client):
     other = CooperativeFactory()
     add(client, product, "1", price_cents="1", unit_price_cents="1", cooperative_id=other.id)
     html = cart_html(client)
-    assert "MAD120.00" in html
-    assert "MAD0.01" not in html
+    assert "MAD\xa0120.00" in html
+    assert "MAD\xa00.01" not in html
 
 
 def test_a_product_whose_cooperative_is_suspended_later_leaves_the_cart_with_a_message(client):
@@ -165,7 +165,7 @@ def test_a_price_change_is_shown_in_the_cart(client):
     product.price_cents = 11000
     db.session.commit()
     html = cart_html(client)
-    assert "The price of Couscous changed from MAD100.00 to MAD110.00." in html
+    assert "The price of Couscous changed from MAD\xa0100.00 to MAD\xa0110.00." in html
 
 
 def test_change_quantity_and_remove(client):

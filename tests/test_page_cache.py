@@ -28,6 +28,7 @@ def cached(app):
     app.extensions["cache"][cache] = SimpleCache()
     app.extensions["page_cache_enabled"] = True
     page_cache._local.clear()
+    page_cache._version[:] = [None, 0.0]
     yield
     app.extensions["cache"][cache], app.extensions["page_cache_enabled"] = saved
 

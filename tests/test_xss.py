@@ -401,6 +401,58 @@ def test_seller_shipping_notes_are_escaped_for_the_shopper(app):
     check_pages(seller, [f"/{{lang}}/dashboard/orders/{sub_order.id}"], shown)
 
 
+def test_seller_cancel_reason_is_escaped_for_the_shopper(app):
+    w = build_world()
+    sub_order, order = w.extra["sub_order_b"], w.extra["order_b"]
+    seller = app.test_client()
+    login(seller, w.member_b)
+    page = f"/fr/dashboard/orders/{sub_order.id}"
+    response = submit(seller, page, {"reason": hostile("XSSreason", 500)}, having={"reason"})
+    assert response.status_code in (302, 303), problems(response)
+    shown = {"XSSreason": escaped("XSSreason")}
+    shopper = app.test_client()
+    login(shopper, w.shopper_b)
+    seen = check_pages(shopper, [f"/{{lang}}/orders/{order.number}"], shown)
+    assert_shown(seen, "XSSreason", f"/{{lang}}/orders/{order.number}")
+    check_pages(seller, [page.replace("/fr/", "/{lang}/")], shown)
+
+
+def test_member_names_are_escaped_on_the_members_page(app):
+    w = build_world()
+    member = app.test_client()
+    login(member, w.member_a2)
+    response = submit(member, "/fr/account", {"name": hostile("XSSmember", 120)}, having="name")
+    assert response.status_code in (200, 302, 303), problems(response)
+    owner = app.test_client()
+    login(owner, w.member_a)
+    seen = check_pages(owner, ["/{lang}/dashboard/members"], {"XSSmember": escaped("XSSmember")})
+    assert_shown(seen, "XSSmember", "/{lang}/dashboard/members")
+
+
+def test_registration_name_is_escaped(app, outbox):
+    client = app.test_client()
+    values = {
+        "name": hostile("XSSregister", 120),
+        "email": "newcomer@example.ma",
+        "password": "a long enough passphrase 42",
+        "password_confirm": "a long enough passphrase 42",
+    }
+    response = submit(client, "/fr/register", values, having={"name", "email"})
+    assert response.status_code in (302, 303), problems(response)
+    from marketplace.auth.models import User
+
+    user = db.session.scalars(db.select(User).where(User.email == "newcomer@example.ma")).one()
+    assert user.name.startswith("XSSregister<script>")  # stored as typed, escaped when shown
+    if client.get("/fr/account").status_code != 200:  # not logged in by the registration
+        login(client, user, "a long enough passphrase 42")
+    seen = check_pages(client, ["/{lang}/account"], {"XSSregister": escaped("XSSregister")})
+    assert_shown(seen, "XSSregister", "/{lang}/account")
+    for message in outbox():  # the welcome/verification e-mail greets them by name
+        for part in message.walk():
+            if part.get_content_type() == "text/html":
+                assert_safe(part.get_content(), "e-mail")
+
+
 # --- long words and layout ---------------------------------------------------------------------
 
 

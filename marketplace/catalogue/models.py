@@ -74,6 +74,9 @@ class Product(db.Model):
         Index("ix_products_status_created", "status", "created_at", "id"),
         # Catalogue sorted by price (keyset pagination on (price_cents, id)).
         Index("ix_products_status_price", "status", "price_cents", "id"),
+        # Related products on the product page: the first few of a category, featured then
+        # newest, read from the end of this index instead of sorting the whole category.
+        Index("ix_products_category_featured", "category_id", "featured", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

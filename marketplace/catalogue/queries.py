@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.catalogue.models import Category, Product, ProductStatus, ProductTranslation
@@ -271,6 +271,41 @@ def related_products(product: Product, limit: int = 4) -> list[Product]:
         .limit(limit)
     )
     return list(db.session.scalars(statement))
+
+
+def product_with_related(slug: str, limit: int = 4) -> tuple[Product | None, list[Product]]:
+    """The visible product of ``slug`` and up to ``limit`` related products (as
+    ``related_products``), loaded by one statement: the product page's queries stay those of
+    the product alone (five), whatever the size of the catalogue."""
+    target = (
+        select(Product.id, Product.category_id, Product.cooperative_id)
+        .where(Product.slug == slug)
+        .cte("target")
+    )
+    same = or_(
+        and_(target.c.category_id.is_not(None), Product.category_id == target.c.category_id),
+        and_(target.c.category_id.is_(None), Product.cooperative_id == target.c.cooperative_id),
+    )
+    related_ids = (
+        select(Product.id)
+        .join(target, same)
+        .where(visible_products_filter(), Product.id != target.c.id)
+        .order_by(Product.featured.desc(), Product.created_at.desc(), Product.id.desc())
+        .limit(limit)
+    )
+    wanted = union_all(select(target.c.id), related_ids.subquery().select())
+    statement = (
+        select(Product)
+        .where(visible_products_filter(), Product.id.in_(wanted))
+        .options(*page_options())
+    )
+    found = list(db.session.scalars(statement).unique())
+    product = next((p for p in found if p.slug == slug), None)
+    related = sorted(
+        (p for p in found if p.slug != slug),
+        key=lambda p: (not p.featured, -p.created_at.timestamp(), -p.id),
+    )
+    return product, related
 
 
 def visible_product_by_slug(slug: str) -> Product | None:

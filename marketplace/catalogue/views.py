@@ -201,14 +201,10 @@ def category(slug: str):
 
 @bp.get("/products/<slug>")
 def product(slug: str):
-    found = queries.visible_product_by_slug(slug)
+    found, related = queries.product_with_related(slug, 4)
     if found is None:
         raise DomainNotFound(_l("This product does not exist or is no longer for sale."))
-    return render_template(
-        "catalogue/product.html",
-        product=found,
-        related=queries.related_products(found, 4),
-    )
+    return render_template("catalogue/product.html", product=found, related=related)
 
 
 @bp.get("/search")

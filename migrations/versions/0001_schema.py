@@ -179,6 +179,12 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
         sa.UniqueConstraint("slug", name=op.f("uq_products_slug")),
     )
+    op.create_index(
+        "ix_products_category_featured",
+        "products",
+        ["category_id", "featured", "created_at", "id"],
+        unique=False,
+    )
     op.create_index(op.f("ix_products_category_id"), "products", ["category_id"], unique=False)
     op.create_index(
         op.f("ix_products_cooperative_id"), "products", ["cooperative_id"], unique=False
@@ -860,6 +866,7 @@ def downgrade():
     op.drop_index("ix_products_status_created", table_name="products")
     op.drop_index(op.f("ix_products_cooperative_id"), table_name="products")
     op.drop_index(op.f("ix_products_category_id"), table_name="products")
+    op.drop_index("ix_products_category_featured", table_name="products")
     op.drop_table("products")
     op.drop_index(
         op.f("ix_cooperative_translations_cooperative_id"), table_name="cooperative_translations"
