@@ -7,7 +7,9 @@ for line in io.lines("bench/work/checkouts.tsv") do
 end
 
 local counter = 0
-local offset = 0
+-- A global, not a local: setup() sets each thread's own "offset" global (a local here would
+-- shadow it, both threads would post the same tickets and half the orders were duplicates).
+offset = 0
 
 function setup(thread)
   thread:set("offset", counter)
