@@ -10,7 +10,7 @@ from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.extensions import db
 from marketplace.orders.models import Cart, CartItem
 from tests.factories import CooperativeFactory, ProductFactory, UserFactory
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token, login, post_form
 
 
 def add(client, product, quantity="1", **extra):
@@ -264,3 +264,21 @@ def test_bad_input_messages_are_translated(client, lang, quantity, message):
     )
     html = client.get(hidden.headers["Location"]).get_data(as_text=True)
     assert ("هذا المنتج غير موجود" if lang == "ar" else "Ce produit n&#39;existe pas") in html
+
+
+def test_cart_page_queries_do_not_grow_with_its_lines(app, client):
+    from tests.test_catalogue_performance import query_count
+
+    cooperatives = [CooperativeFactory() for _ in range(3)]
+    products = [ProductFactory(cooperative=cooperatives[i % 3]) for i in range(6)]
+
+    def add(product):
+        url = f"/en/products/{product.slug}"
+        data = {"product_id": product.id, "quantity": 1}
+        assert post_form(client, "/en/cart/add", data, form_url=url).status_code in (302, 303)
+
+    add(products[0])
+    one_line = query_count(app, client, "/en/cart")
+    for product in products[1:]:
+        add(product)
+    assert query_count(app, client, "/en/cart") == one_line

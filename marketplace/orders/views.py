@@ -107,14 +107,18 @@ def cart_page():
     quote = services.price_cart(cart.entries())
     if quote.problems:
         cart.acknowledge_unavailable(quote)
-    db.session.commit()
-    return render_template(
+    # Rendered before the commit: committing expires the eagerly loaded products, and the
+    # template would then reload each one (a query per line). The commit (a merged or
+    # cleaned-up cart) still happens before the response leaves.
+    page = render_template(
         "orders/cart.html",
         quote=quote,
         price_changes=services.describe_price_changes(quote),
         line_form=CartLineForm(),
         cod_ceiling=current_app.config["COD_MAX_TOTAL_CENTS"],
     )
+    db.session.commit()
+    return page
 
 
 @bp.post("/cart/add")
