@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -269,3 +270,18 @@ def test_demo_data_fills_the_queue_with_a_pending_and_a_rejected_application(adm
     assert f"/en/admin/applications/{pending.id}" in html
     html = admin_client.get("/en/admin/?status=rejected").get_data(as_text=True)
     assert f"/en/admin/applications/{rejected.id}" in html
+
+
+def test_queue_pages_keep_their_filters(admin_client, app):
+    from marketplace.admin.views import PAGE_SIZE
+
+    for n in range(PAGE_SIZE + 1):
+        CooperativeFactory(status=PENDING, province="zagora", names={"fr": f"Coop {n}"})
+    release()
+    first = admin_client.get("/en/admin/?status=pending&province=zagora").get_data(as_text=True)
+    assert "Page 1 of 2" in first
+    next_link = re.search(r'rel="next" href="([^"]+)"', first).group(1)
+    assert all(part in next_link for part in ("page=2", "status=pending", "province=zagora"))
+    second = admin_client.get("/en/admin/?status=pending&province=zagora&page=2")
+    assert second.status_code == 200
+    assert "Page 2 of 2" in second.get_data(as_text=True)

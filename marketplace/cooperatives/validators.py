@@ -42,7 +42,7 @@ def ascii_digits(value: str) -> str:
 
 
 def normalize_phone(value: str) -> str | None:
-    """A Moroccan phone number as +212XXXXXXXXX, or None when it is not one.
+    """A Moroccan phone number as +212 followed by its 9 digits, or None when it is not one.
 
     Accepts 0612345678, 06 12 34 56 78, +212 6 12 34 56 78, +212 (0)6…, 00212…, 212…;
     the number after the country code has 9 digits starting with 5 (landline), 6 or 7
