@@ -356,3 +356,14 @@ def keyboard_problems(page, label: str) -> list[str]:
         elif not (f["radio"] and f["radio"] in reached_radio_groups):
             problems.append(f"{label}: not reachable with Tab: {f['what']}")
     return problems
+
+
+def choose_filter(page, name: str, **option) -> None:
+    """Pick an option of a catalogue filter list. The filters form submits itself when a list
+    changes (progressive enhancement), so each choice is one navigation: wait for it, or a
+    later check would race the next page's load."""
+    form = page.locator("main form.filters")
+    if not form.is_visible():  # the filters panel is a <details> folded on phones
+        page.locator("main details.filters-panel > summary").click()
+    with page.expect_navigation():
+        form.locator(f"select[name={name}]").select_option(**option)

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import choose_filter
 from tests.e2e.shop import build_shop, log_in, path_of
 
 pytestmark = pytest.mark.e2e
@@ -34,15 +35,10 @@ def test_switching_language_keeps_the_page_and_its_filters(page, shop):
     # Filter the French catalogue through its form: roses from the province of Tinghir,
     # cheapest first.
     page.goto("/fr/products")
-    filters = page.locator("main form.filters")
-    if not filters.is_visible():  # the filters panel is a <details> closed by default
-        page.locator("main details.filters-panel > summary").click()
-    filters.locator("select[name=province]").select_option(shop.rosa.province)
-    filters.locator("select[name=category]").select_option(shop.roses.slug)
-    filters.locator("select[name=sort]").select_option(index=1)
-    sort_value = filters.locator("select[name=sort]").input_value()
-    with page.expect_navigation():
-        filters.locator("[type=submit]").click()
+    choose_filter(page, "province", value=shop.rosa.province)
+    choose_filter(page, "category", value=shop.roses.slug)
+    choose_filter(page, "sort", index=1)
+    sort_value = page.locator("main form.filters select[name=sort]").input_value()
     assert sorted(product_names(page)) == sorted(
         [shop.rose_water.name("fr"), shop.rose_soap.name("fr")]
     )

@@ -9,7 +9,13 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, assert_no_horizontal_scroll, screenshot
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    assert_no_horizontal_scroll,
+    choose_filter,
+    screenshot,
+)
 from tests.e2e.shop import build_shop, fill_login_form, path_of
 
 pytestmark = pytest.mark.e2e
@@ -72,12 +78,7 @@ def test_shopper_buys_from_two_cooperatives_cash_on_delivery(
     # The catalogue, filtered by province (Tinghir: the valley of roses).
     with page.expect_navigation():
         page.locator(f"header a[href='/{lang}/products']").first.click()
-    summary = page.locator("main details.filters-panel > summary")
-    if not page.locator("main form.filters select[name=province]").is_visible():
-        summary.click()
-    page.locator("main form.filters select[name=province]").select_option(shop.rosa.province)
-    with page.expect_navigation():
-        page.locator("main form.filters [type=submit]").click()
+    choose_filter(page, "province", value=shop.rosa.province)
     assert sorted(grid_names(page)) == sorted(
         [shop.rose_water.name(lang), shop.rose_soap.name(lang)]
     )
