@@ -230,6 +230,36 @@ def test_place_order_refuses_bad_input_and_writes_nothing(app):
     assert db.session.scalar(db.select(Product.stock).where(Product.id == product.id)) == 3
 
 
+def test_a_quote_that_is_not_the_confirmed_cart_places_nothing(app):
+    from marketplace.catalogue.models import Product
+
+    dates, honey = ProductFactory(stock=5), ProductFactory(stock=5)
+
+    def place(quote, lines):
+        return services.place_order(
+            lines=lines,
+            shipping=services.ShippingDetails("A", "+212612345678", "x", "y", "a@b.ma"),
+            payment_method="cod",
+            idempotency_token=services.make_idempotency_token(),
+            language="fr",
+            quote=quote,
+        )
+
+    both = services.price_cart({dates.id: (1, None), honey.id: (1, None)})
+    one = [services.WantedLine(dates.id, 1, dates.price_cents)]
+    with pytest.raises(services.CartChanged):  # the quote holds a product not confirmed
+        place(both, one)
+    db.session.rollback()
+    two_of_one = services.price_cart({dates.id: (2, None)})
+    with pytest.raises(services.CartChanged):  # another quantity than confirmed
+        place(two_of_one, one)
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 0
+    assert db.session.scalar(db.select(Product.stock).where(Product.id == dates.id)) == 5
+    order = place(services.price_cart({dates.id: (1, None)}), one)
+    assert order.total_cents == services.price_cart({dates.id: (1, None)}).total_cents
+
+
 def test_same_token_returns_the_same_order(app):
     product = ProductFactory(stock=5)
     token = services.make_idempotency_token()

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace import signals
-from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.catalogue.models import Category, Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.errors import Conflict, DomainError, Forbidden, IllegalTransition, InvalidInput
 from marketplace.extensions import db
@@ -184,6 +184,8 @@ def is_purchasable(product: Product | None) -> bool:
 
 
 def load_products(ids: Iterable[int]) -> dict[int, Product]:
+    """The products of a cart with what pricing and the cart pages read (names, the
+    cooperative and its names, the category's commission), in a fixed number of queries."""
     ids = sorted(set(ids))
     if not ids:
         return {}
@@ -193,8 +195,8 @@ def load_products(ids: Iterable[int]) -> dict[int, Product]:
         .options(
             selectinload(Product.translations),
             selectinload(Product.cooperative).selectinload(Cooperative.translations),
-            selectinload(Product.category),
-            selectinload(Product.images),
+            # Only the commission is read from the category: not its names.
+            selectinload(Product.category).lazyload(Category.translations),
         )
     ).all()
     return {p.id: p for p in rows}
@@ -486,10 +488,15 @@ def place_order(
     language: str,
     user=None,
     save_address: bool = False,
+    quote: Quote | None = None,
 ) -> Order:
     """Create the order, its sub-orders and lines, and take the stock, in the caller's
     transaction. A second call with the same ``idempotency_token`` returns the first order
     (``order.was_duplicate`` is then True).
+
+    ``quote`` is the cart as the caller priced it in this same transaction (the review page
+    does, to compare it with what the shopper confirmed): it spares pricing it again. It
+    must hold exactly ``lines``, or CartChanged is raised.
 
     Raises CartChanged (a price differs from what the shopper confirmed or a product cannot
     be bought any more), NotEnoughStock, InvalidInput (payment method, country, quantities),
@@ -516,13 +523,18 @@ def place_order(
             )
         wanted[line.product_id] = line
 
-    products = load_products(wanted)
-    for product_id, line in wanted.items():
-        product = products.get(product_id)
-        if not is_purchasable(product) or product.price_cents != line.unit_price_cents:
-            raise CartChanged()
-
-    quote = price_cart({pid: (ln.quantity, ln.unit_price_cents) for pid, ln in wanted.items()})
+    if quote is None:
+        quote = price_cart({pid: (ln.quantity, ln.unit_price_cents) for pid, ln in wanted.items()})
+    # Every wanted product still for sale, at the price the shopper confirmed (price_cart
+    # leaves out what cannot be bought any more).
+    priced = {line.product_id: line for line in quote.lines}
+    if priced.keys() != wanted.keys() or any(
+        priced[pid].unit_price_cents != line.unit_price_cents
+        or priced[pid].quantity != line.quantity
+        for pid, line in wanted.items()
+    ):
+        raise CartChanged()
+    products = {pid: line.product for pid, line in priced.items()}
     cooperatives = quote.cooperatives
 
     if payment_method == PaymentMethod.CASH_ON_DELIVERY.value:

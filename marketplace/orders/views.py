@@ -313,8 +313,9 @@ def review():
         flash(problem, "error")
         return redirect(url_for("orders.checkout"))
     changes = quote.problems + services.describe_price_changes(quote)
-    cart.acknowledge(quote)
-    db.session.commit()
+    if request.method == "GET" or changes:
+        cart.acknowledge(quote)
+        db.session.commit()
     if request.method == "GET":
         return _render_review(quote, data, changes)
 
@@ -322,6 +323,7 @@ def review():
         return _render_review(quote, data, changes or [_("Your cart changed.")], 409)
     if any(line.problem for line in quote.lines):
         return _render_review(quote, data, [], 409)
+    # Unchanged since the shopper saw it: place it in this transaction, from this quote.
     try:
         order = services.place_order(
             lines=[
@@ -334,6 +336,7 @@ def review():
             language=current_lang(),
             user=_user(),
             save_address=bool(data.get("save_address")),
+            quote=quote,
         )
     except services.CartChanged as error:
         db.session.rollback()
