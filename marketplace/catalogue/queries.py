@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from marketplace.catalogue.models import Category, Product, ProductStatus, ProductTranslation
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus, Province
@@ -43,6 +43,8 @@ def visible_products_filter():
 def card_options():
     """Loader options for everything a product card shows, in a fixed number of queries."""
     return (
+        # The search document (every language's text) is for the database, not for cards.
+        defer(Product.search_document),
         selectinload(Product.translations),
         selectinload(Product.images),
         joinedload(Product.cooperative).selectinload(Cooperative.translations),
