@@ -16,14 +16,14 @@ PYTEST := $(BIN)/pytest -p no:cacheprovider -n $(JOBS) --dist loadgroup
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
 	  echo "python3-venv is missing; installing it"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq python3-venv; fi; \
 	  rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the pinned dependencies
