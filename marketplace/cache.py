@@ -157,7 +157,8 @@ _local: OrderedDict[str, tuple] = OrderedDict()
 _version: list = [None, 0.0]
 
 
-def _current_version() -> str:
+def current_version() -> str:
+    """The catalogue version (any cached rendering of catalogue content is keyed by it)."""
     now = time.monotonic()
     if _version[0] is not None and now - _version[1] < _version_seconds():
         return _version[0]
@@ -193,7 +194,7 @@ def serve_cached() -> Response | None:
         return None
     key = page_key()
     try:
-        version = _current_version()
+        version = current_version()
         entry = _lookup(key, version)
     except Exception:
         log.exception("page cache unavailable")
@@ -218,16 +219,16 @@ def serve_cached() -> Response | None:
     return response
 
 
-def _split(body: bytes, marks: dict[bytes, bytes]) -> tuple[bytes, ...]:
-    """``body`` cut around every occurrence of the values of ``marks`` (replaced by their
-    keys), so that a hit only joins the pieces."""
+def split_marks(body, marks: dict) -> tuple:
+    """``body`` (bytes or str) cut around every occurrence of the values of ``marks``
+    (replaced by their keys), so that a hit only joins the pieces."""
     parts = [body]
     for mark, value in marks.items():
         if not value:
             continue
-        cut: list[bytes] = []
+        cut: list = []
         for part in parts:
-            if part in (CSRF_MARK, NONCE_MARK):
+            if part in marks:
                 cut.append(part)
                 continue
             pieces = part.split(value)
@@ -250,7 +251,9 @@ def store_page(response: Response) -> Response:
         return response  # the view set a cookie: not ours to replay to others
     token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) or ""
     nonce = g.get("csp_nonce") or ""
-    parts = _split(response.get_data(), {CSRF_MARK: token.encode(), NONCE_MARK: nonce.encode()})
+    parts = split_marks(
+        response.get_data(), {CSRF_MARK: token.encode(), NONCE_MARK: nonce.encode()}
+    )
     ttl = current_app.config["PAGE_CACHE_SECONDS"]
     entry = (
         g.page_cache_version,

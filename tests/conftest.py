@@ -129,3 +129,24 @@ def outbox(app):
     from marketplace.mail import read_outbox
 
     return lambda: read_outbox(Path(app.config["MAIL_OUTBOX_DIR"]))
+
+
+@pytest.fixture
+def cached(app):
+    """The page cache (and with it the card cache) switched on, on a fresh per-test
+    in-memory store."""
+    from flask_caching.backends.simplecache import SimpleCache
+
+    from marketplace import cache as page_cache
+    from marketplace.catalogue import cards
+    from marketplace.extensions import cache
+
+    saved = app.extensions["cache"][cache], app.extensions["page_cache_enabled"]
+    app.extensions["cache"][cache] = SimpleCache()
+    app.extensions["page_cache_enabled"] = True
+    page_cache._local.clear()
+    page_cache._version[:] = [None, 0.0]
+    cards._local.clear()
+    yield
+    app.extensions["cache"][cache], app.extensions["page_cache_enabled"] = saved
+    cards._local.clear()

@@ -6,31 +6,17 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from flask_caching.backends.simplecache import SimpleCache
 from sqlalchemy import update
 
 from marketplace import cache as page_cache
 from marketplace.catalogue.models import Product
 from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.cooperatives.services import change_status
-from marketplace.extensions import cache, db
+from marketplace.extensions import db
 from tests.factories import AdminFactory, ProductFactory, UserFactory
 from tests.helpers import CSRF_RE, login
 
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-@pytest.fixture
-def cached(app):
-    """The page cache switched on, on a fresh per-test in-memory store."""
-    saved = app.extensions["cache"][cache], app.extensions["page_cache_enabled"]
-    app.extensions["cache"][cache] = SimpleCache()
-    app.extensions["page_cache_enabled"] = True
-    page_cache._local.clear()
-    page_cache._version[:] = [None, 0.0]
-    yield
-    app.extensions["cache"][cache], app.extensions["page_cache_enabled"] = saved
 
 
 def fetch(client, url):

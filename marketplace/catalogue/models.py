@@ -77,6 +77,9 @@ class Product(db.Model):
         # Related products on the product page: the first few of a category, featured then
         # newest, read from the end of this index instead of sorting the whole category.
         Index("ix_products_category_featured", "category_id", "featured", "created_at", "id"),
+        # The home page's featured products, featured then newest: read from the end of this
+        # index (without it, every visible product was sorted: 19 ms at 20,000 products).
+        Index("ix_products_status_featured", "status", "featured", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

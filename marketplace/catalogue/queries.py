@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import defer, joinedload, selectinload
 
+from marketplace import cache as page_cache
 from marketplace.catalogue.models import Category, Product, ProductStatus, ProductTranslation
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus, Province
 from marketplace.extensions import db
@@ -49,6 +50,13 @@ def card_options():
         selectinload(Product.images),
         joinedload(Product.cooperative).selectinload(Cooperative.translations),
     )
+
+
+def grid_options() -> tuple:
+    """Loader options for products about to be shown as a grid (``cards.product_grid``):
+    with cached cards, only the products' own columns (the grid loads what a card missing
+    from the cache needs); otherwise everything a card shows, in the listing's own queries."""
+    return () if page_cache.enabled() else card_options()
 
 
 def page_options():
@@ -93,14 +101,9 @@ def sort_columns(sort: str, lang: str) -> list[tuple[Any, bool, str]]:
     return [(Product.created_at, True, "datetime"), (Product.id, True, "int")]
 
 
-def _sort_values(product: Product, sort: str, lang: str) -> list[Any]:
-    if sort in ("price_asc", "price_desc"):
-        return [product.price_cents, product.id]
-    if sort == "name":
-        name = pick(product.translations, lang).name or ""
-        return [name.lower(), product.id]
-    created = product.created_at
-    return [created.isoformat() if created else "", product.id]
+def _cursor_values(keys) -> list[Any]:
+    """A row's sort keys as a cursor stores them (JSON: dates as ISO text)."""
+    return [key.isoformat() if isinstance(key, datetime) else key for key in keys]
 
 
 class BadCursor(ValueError):
@@ -217,7 +220,13 @@ def list_products(
     accepted only up to MAX_OFFSET_PAGE. Raises BadCursor on a tampered cursor."""
     sort = sort if sort in SORTS else DEFAULT_SORT
     columns = sort_columns(sort, lang)
-    statement = select(Product).where(*filters.conditions()).options(*card_options())
+    # The sort keys come with each row, as the database computed them: the cursors are
+    # made of exactly what the next page's condition compares.
+    statement = (
+        select(Product, *(expr for expr, _, _ in columns))
+        .where(*filters.conditions())
+        .options(*grid_options())
+    )
     backwards = False
     if after:
         statement = statement.where(
@@ -233,17 +242,17 @@ def list_products(
     order = [
         (expr.asc() if descending == backwards else expr.desc()) for expr, descending, _ in columns
     ]
-    rows = list(db.session.scalars(statement.order_by(*order).limit(per_page + 1)))
+    rows = db.session.execute(statement.order_by(*order).limit(per_page + 1)).all()
     has_more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:
         rows.reverse()
-    result = ProductPage(products=rows, page=page)
+    result = ProductPage(products=[row[0] for row in rows], page=page)
     if rows:
         if has_more or backwards:
-            result.next_cursor = encode_cursor(_sort_values(rows[-1], sort, lang))
+            result.next_cursor = encode_cursor(_cursor_values(rows[-1][1:]))
         if page > 1 and (has_more or not backwards):
-            result.prev_cursor = encode_cursor(_sort_values(rows[0], sort, lang))
+            result.prev_cursor = encode_cursor(_cursor_values(rows[0][1:]))
     return result
 
 
@@ -251,7 +260,7 @@ def featured_products(limit: int = 8) -> list[Product]:
     statement = (
         select(Product)
         .where(visible_products_filter())
-        .options(*card_options())
+        .options(*grid_options())
         .order_by(Product.featured.desc(), Product.created_at.desc(), Product.id.desc())
         .limit(limit)
     )

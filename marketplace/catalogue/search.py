@@ -199,7 +199,7 @@ def search_products(
     ``lang`` is the page's language; matching covers all languages so that a shopper finds a
     product whatever language its cooperative wrote it in.
     """
-    from marketplace.catalogue.queries import card_options, visible_products_filter
+    from marketplace.catalogue.queries import grid_options, visible_products_filter
 
     words = query_tokens(query)
     results = SearchResults(query=query, tokens=words, page=page, per_page=per_page)
@@ -214,7 +214,7 @@ def search_products(
     if results.total == 0 or (page - 1) * per_page >= results.total:
         return results
     statement = (
-        matching.options(*card_options())
+        matching.options(*grid_options())
         .order_by(rank, Product.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -276,7 +276,7 @@ def pg_ranked_page(words: list[str], page: int, per_page: int) -> tuple[int, lis
 
 
 def _search_postgres(results: SearchResults, words: list[str]) -> SearchResults:
-    from marketplace.catalogue.queries import card_options
+    from marketplace.catalogue.queries import grid_options
 
     results.total, ids = pg_ranked_page(words, results.page, results.per_page)
     if not ids:
@@ -284,7 +284,7 @@ def _search_postgres(results: SearchResults, words: list[str]) -> SearchResults:
     loaded = {
         product.id: product
         for product in db.session.scalars(
-            select(Product).where(Product.id.in_(ids)).options(*card_options())
+            select(Product).where(Product.id.in_(ids)).options(*grid_options())
         )
     }
     results.products = [loaded[i] for i in ids if i in loaded]

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from marketplace import storage
-from marketplace.catalogue import bp, queries, root_bp
+from marketplace.catalogue import bp, cards, queries, root_bp
 from marketplace.catalogue.editing import ALLOWED_TAGS
 from marketplace.catalogue.forms import FilterForm
 from marketplace.catalogue.models import Category, Product
@@ -69,6 +69,7 @@ for _name, _function in {
     "image_url": storage.image_url,
     "image_display_size": storage.display_size,
     "pick": pick,
+    "product_grid": cards.product_grid,
     "province_name": province_name,
     "url_with": url_with,
 }.items():
