@@ -496,6 +496,23 @@ def test_seller_list_filters_and_survives_bad_page_numbers(client):
         assert client.get(f"/en/dashboard/orders?{query}").status_code == 200
 
 
+def test_seller_order_pages_keep_the_filter(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    member = MemberFactory()
+    product = ProductFactory(cooperative=member.cooperative, stock=50)
+    orders = [place_test_order({product: 1}) for _ in range(5)]
+    db.session.commit()
+    login(client, member)
+    first = client.get("/en/dashboard/orders?status=confirmed").get_data(as_text=True)
+    assert "Page 1 of 3" in first and 'rel="prev"' not in first
+    next_link = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    assert "page=2" in next_link and "status=confirmed" in next_link
+    second = client.get(next_link).get_data(as_text=True)
+    assert "Page 2 of 3" in second and 'rel="prev"' in second
+    shown = [o.number for o in orders if o.number in first + second]
+    assert len(shown) == 4
+
+
 def test_admin_sees_every_order_and_shoppers_may_not(client, app):
     order = place_test_order({ProductFactory(): 1})
     db.session.commit()

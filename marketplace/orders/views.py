@@ -79,13 +79,7 @@ def cart_context():
         except Exception:  # noqa: BLE001 - a broken cart must not break every page
             return 0
 
-    def pager_url(page: int) -> str:
-        args = {k: v for k, v in request.args.items() if k != "page"}
-        args["page"] = page
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
-
     return {
-        "pager_url": pager_url,
         "cart_count": cart_count,
         "order_status_label": services.status_label,
         "actor_label": services.actor_label,
