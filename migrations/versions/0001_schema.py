@@ -193,6 +193,12 @@ def upgrade():
         "ix_products_status_created", "products", ["status", "created_at", "id"], unique=False
     )
     op.create_index(
+        "ix_products_status_featured",
+        "products",
+        ["status", "featured", "created_at", "id"],
+        unique=False,
+    )
+    op.create_index(
         "ix_products_status_price", "products", ["status", "price_cents", "id"], unique=False
     )
     op.create_table(
@@ -863,6 +869,7 @@ def downgrade():
     op.drop_index(op.f("ix_users_cooperative_id"), table_name="users")
     op.drop_table("users")
     op.drop_index("ix_products_status_price", table_name="products")
+    op.drop_index("ix_products_status_featured", table_name="products")
     op.drop_index("ix_products_status_created", table_name="products")
     op.drop_index(op.f("ix_products_cooperative_id"), table_name="products")
     op.drop_index(op.f("ix_products_category_id"), table_name="products")
