@@ -75,6 +75,11 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     # When set, e-mails are written there as .eml files instead of being sent.
     MAIL_OUTBOX_DIR: str | None = os.environ.get("MAIL_OUTBOX_DIR")
+    # "queue": messages stored with the transaction that queues them and sent by a background
+    # thread, retried when the mail server fails (marketplace/mail.py); "after_commit": sent
+    # right after the commit, in the request. Production queues by default.
+    MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "after_commit")
+    MAIL_POLL_SECONDS = _int("MAIL_POLL_SECONDS", 60)
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
@@ -118,6 +123,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "queue")
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True

@@ -1,5 +1,17 @@
 """Translated e-mails, queued during a transaction and delivered only after it commits.
 
+Two ways of delivering, chosen by ``MAIL_DELIVERY``:
+
+- ``queue`` (production): each message is stored in the ``mail_queue`` table in the
+  transaction that queues it, so an order and its confirmation are committed (or rolled
+  back) together and no message is lost when the mail server is down. A background thread
+  in each application process sends what is due after every commit that queued mail (and
+  every ``MAIL_POLL_SECONDS``), retrying failures with a growing delay; a sent message is
+  deleted. Sending never happens on the request's time. ``flask mail deliver`` sends what is
+  due by hand.
+- ``after_commit`` (development, tests): messages are handed over right after the commit,
+  in the same request.
+
 In development and tests (``MAIL_OUTBOX_DIR`` set) messages are written there as .eml files
 and logged instead of being sent.
 """
@@ -7,21 +19,53 @@ and logged instead of being sent.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import current_app, render_template
+import click
+from flask import Flask, current_app, render_template
+from flask.cli import with_appcontext
 from flask_babel import force_locale
 from flask_mail import Message
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import DateTime, Integer, String, Text, delete, event, func, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marketplace.extensions import db, mail
 from marketplace.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 _OUTBOX_KEY = "outgoing_mail"
+_QUEUED_KEY = "outgoing_mail_stored"
+QUEUE = "queue"
+AFTER_COMMIT = "after_commit"
+MAX_ATTEMPTS = 8  # about a day and a half of retries (see retry_delay)
+CLAIM_SECONDS = 300  # a sender that died mid-batch gives its messages back after this
+
+
+class QueuedMail(db.Model):
+    """A message waiting to be sent (``MAIL_DELIVERY=queue``); deleted once sent. One that
+    failed MAX_ATTEMPTS times stays, with ``failed_at`` and its last error, for the operator."""
+
+    __tablename__ = "mail_queue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(400))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(32), index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 @dataclass(frozen=True)
@@ -55,9 +99,21 @@ def _template_exists(name: str) -> bool:
     return True
 
 
+def delivery_mode() -> str:
+    return current_app.config.get("MAIL_DELIVERY") or AFTER_COMMIT
+
+
 def queue_mail(to: str, locale: str, template: str, subject, **context) -> None:
     """Queue an e-mail on the current database transaction; it leaves after the commit."""
     message = render_mail(to, locale, template, subject, **context)
+    if delivery_mode() == QUEUE:
+        db.session.add(
+            QueuedMail(
+                recipient=message.to, subject=message.subject, text=message.text, html=message.html
+            )
+        )
+        db.session.info[_QUEUED_KEY] = True
+        return
     db.session.info.setdefault(_OUTBOX_KEY, []).append(message)
 
 
@@ -93,6 +149,8 @@ def read_outbox(folder: str | Path) -> list:
 
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
+    if session.info.pop(_QUEUED_KEY, False):
+        wake_sender()
     for message in session.info.pop(_OUTBOX_KEY, []):
         try:
             deliver(message)
@@ -103,3 +161,165 @@ def _send_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_rollback(session: Session) -> None:
     session.info.pop(_OUTBOX_KEY, None)
+    session.info.pop(_QUEUED_KEY, None)
+
+
+# --- the queue (MAIL_DELIVERY=queue) ---------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes after each failure, at most 6 hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+def claim_due(limit: int = 20) -> tuple[str, list[QueuedMail]]:
+    """Take up to ``limit`` messages that are due and not being sent by another process, and
+    commit the claim. The UPDATE repeats the conditions, so two senders racing for the same
+    rows cannot both take one: the second re-reads a row it waited for and skips it."""
+    now = utcnow()
+    token = secrets.token_hex(8)
+    available = (
+        QueuedMail.failed_at.is_(None),
+        QueuedMail.next_attempt_at <= now,
+        or_(QueuedMail.claimed_until.is_(None), QueuedMail.claimed_until < now),
+    )
+    due = select(QueuedMail.id).where(*available).order_by(QueuedMail.id).limit(limit)
+    ids = list(db.session.scalars(due))
+    if ids:
+        db.session.execute(
+            update(QueuedMail)
+            .where(QueuedMail.id.in_(ids), *available)
+            .values(claimed_by=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    claimed = db.session.scalars(
+        select(QueuedMail).where(QueuedMail.claimed_by == token).order_by(QueuedMail.id)
+    ).all()
+    return token, list(claimed)
+
+
+def deliver_due(limit: int = 20) -> int:
+    """Send the messages that are due, each committed on its own (sent: deleted; failed:
+    tried again later, given up after MAX_ATTEMPTS). Returns how many were sent."""
+    _, claimed = claim_due(limit)
+    sent = 0
+    for row in claimed:
+        message = OutgoingMail(row.recipient, row.subject, row.text, row.html)
+        try:
+            deliver(message)
+        except Exception as error:  # noqa: BLE001 - any transport error: try again later
+            row.attempts += 1
+            row.last_error = f"{type(error).__name__}: {error}"[:2000]
+            row.claimed_by = row.claimed_until = None
+            if row.attempts >= MAX_ATTEMPTS:
+                row.failed_at = utcnow()
+                log.error("gave up mail %s to %s: %s", row.id, row.recipient, row.last_error)
+            else:
+                row.next_attempt_at = utcnow() + retry_delay(row.attempts)
+                log.warning("mail %s to %s failed, retrying: %s", row.id, row.recipient, error)
+        else:
+            db.session.execute(delete(QueuedMail).where(QueuedMail.id == row.id))
+            sent += 1
+        db.session.commit()
+    return sent
+
+
+
+
+# --- the sender thread ----------------------------------------------------------------------
+
+
+class _Sender:
+    """The background thread of this process that sends the queue. A forked process (a
+    gunicorn worker) starts its own: threads do not survive fork()."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.pid: int | None = None
+        self.wake = threading.Event()
+        self.stop = threading.Event()
+
+
+_sender = _Sender()
+
+
+def ensure_sender(app: Flask) -> None:
+    """Start this process's sender thread if it is not running."""
+    if _sender.pid == os.getpid() and _sender.thread is not None and _sender.thread.is_alive():
+        return
+    with _sender.lock:
+        if _sender.pid == os.getpid() and _sender.thread is not None and _sender.thread.is_alive():
+            return
+        _sender.wake, _sender.stop = threading.Event(), threading.Event()
+        _sender.pid = os.getpid()
+        _sender.thread = threading.Thread(
+            target=_send_forever,
+            args=(app, _sender.wake, _sender.stop),
+            name="mail-sender",
+            daemon=True,
+        )
+        _sender.thread.start()
+
+
+def wake_sender() -> None:
+    """Ask this process's sender to look at the queue now (after a commit that queued)."""
+    ensure_sender(current_app._get_current_object())
+    _sender.wake.set()
+
+
+def stop_sender(timeout: float = 5.0) -> None:
+    """Stop this process's sender thread (tests; a daemon thread otherwise ends with us)."""
+    thread = _sender.thread
+    if thread is None:
+        return
+    _sender.stop.set()
+    _sender.wake.set()
+    thread.join(timeout)
+    _sender.thread = None
+
+
+def _send_forever(app: Flask, wake: threading.Event, stop: threading.Event) -> None:
+    poll = float(app.config.get("MAIL_POLL_SECONDS", 60))
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                while deliver_due() and not stop.is_set():
+                    pass
+        except Exception:
+            log.exception("mail sender: the queue could not be read; trying again later")
+        wake.wait(poll)
+        wake.clear()
+
+
+def init_app(app: Flask) -> None:
+    """With MAIL_DELIVERY=queue, every process that serves requests runs a sender (it also
+    sends what was left in the queue when the previous process stopped)."""
+    if app.config.get("MAIL_DELIVERY") != QUEUE:
+        return
+
+    @app.before_request
+    def _start_mail_sender() -> None:
+        ensure_sender(app)
+
+
+@click.group("mail")
+def mail_cli() -> None:
+    """The e-mail queue (MAIL_DELIVERY=queue)."""
+
+
+@mail_cli.command("deliver")
+@with_appcontext
+def deliver_command() -> None:
+    """Send every queued message that is due now, and report what is left."""
+    sent = 0
+    while batch := deliver_due():
+        sent += batch
+    waiting = db.session.scalar(
+        select(func.count()).select_from(QueuedMail).where(QueuedMail.failed_at.is_(None))
+    )
+    failed = db.session.scalar(
+        select(func.count()).select_from(QueuedMail).where(QueuedMail.failed_at.is_not(None))
+    )
+    click.echo(f"{sent} sent; {waiting} waiting to be tried again; {failed} given up")

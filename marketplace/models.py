@@ -10,3 +10,5 @@ for _domain in DOMAINS:
     except ModuleNotFoundError as exc:  # a domain without models of its own
         if exc.name != f"marketplace.{_domain}.models":
             raise
+
+import_module("marketplace.mail")  # the e-mail queue's table

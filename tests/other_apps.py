@@ -21,6 +21,8 @@ def make_app_fixture(database_url, tmp_path):
             "UPLOAD_DIR": str(tmp_path / "uploads"),
             "MEDIA_DIR": str(tmp_path / "media"),
             "LOG_JSON": False,
+            # No background mail sender in the test process (tests/test_mail_queue.py covers it).
+            "MAIL_DELIVERY": "after_commit",
             **overrides,
         }
         if config_name == "production":

@@ -68,6 +68,26 @@ def upgrade():
     op.create_index(op.f("ix_cooperatives_province"), "cooperatives", ["province"], unique=False)
     op.create_index(op.f("ix_cooperatives_status"), "cooperatives", ["status"], unique=False)
     op.create_table(
+        "mail_queue",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("subject", sa.String(length=400), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("html", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("claimed_by", sa.String(length=32), nullable=True),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_queue")),
+    )
+    op.create_index(op.f("ix_mail_queue_claimed_by"), "mail_queue", ["claimed_by"], unique=False)
+    op.create_index(
+        op.f("ix_mail_queue_next_attempt_at"), "mail_queue", ["next_attempt_at"], unique=False
+    )
+    op.create_table(
         "stripe_events",
         sa.Column("id", sa.String(length=255), nullable=False),
         sa.Column("type", sa.String(length=100), nullable=False),
@@ -886,6 +906,9 @@ def downgrade():
     op.drop_index(op.f("ix_category_translations_category_id"), table_name="category_translations")
     op.drop_table("category_translations")
     op.drop_table("stripe_events")
+    op.drop_index(op.f("ix_mail_queue_next_attempt_at"), table_name="mail_queue")
+    op.drop_index(op.f("ix_mail_queue_claimed_by"), table_name="mail_queue")
+    op.drop_table("mail_queue")
     op.drop_index(op.f("ix_cooperatives_status"), table_name="cooperatives")
     op.drop_index(op.f("ix_cooperatives_province"), table_name="cooperatives")
     op.drop_table("cooperatives")

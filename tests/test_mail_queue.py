@@ -1,0 +1,134 @@
+"""The e-mail queue (MAIL_DELIVERY=queue, production's default): messages are committed with
+the data that caused them, sent by a background sender, retried while the mail server fails,
+never sent twice, never lost."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+
+from marketplace import mail
+from marketplace.extensions import db
+from marketplace.mail import QueuedMail
+from marketplace.timeutil import utcnow
+from tests.factories import CooperativeFactory, MemberFactory, ProductFactory, place_test_order
+
+
+@pytest.fixture
+def queued(app, monkeypatch):
+    """Queue mode, without the sender thread (each test sends by calling deliver_due)."""
+    monkeypatch.setitem(app.config, "MAIL_DELIVERY", mail.QUEUE)
+    monkeypatch.setattr(mail, "wake_sender", lambda: None)
+
+
+def queue_size() -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(QueuedMail))
+
+
+def recipients(outbox) -> list[str]:
+    return sorted(message["To"] for message in outbox())
+
+
+def test_order_mails_are_committed_with_the_order_and_sent_once(app, queued, outbox):
+    coop = CooperativeFactory()
+    MemberFactory(cooperative=coop, email="nakhil@example.ma", locale="fr")
+    order = place_test_order({ProductFactory(cooperative=coop): 1})
+    db.session.commit()
+    assert queue_size() == 2 and outbox() == []  # nothing sent on the request's time
+    assert mail.deliver_due() == 2
+    assert recipients(outbox) == ["nakhil@example.ma", "shopper@example.ma"]
+    assert any(order.number in message["Subject"] for message in outbox())
+    assert queue_size() == 0
+    assert mail.deliver_due() == 0
+    assert len(outbox()) == 2
+
+
+def test_a_rolled_back_order_queues_nothing(app, queued, outbox):
+    place_test_order({ProductFactory(): 1})
+    db.session.rollback()
+    assert queue_size() == 0
+    assert mail.deliver_due() == 0 and outbox() == []
+
+
+def test_a_failing_mail_server_is_retried_later_then_given_up(app, queued, outbox, monkeypatch):
+    place_test_order({ProductFactory(): 1})
+    db.session.commit()
+    real_deliver = mail.deliver
+
+    def refuse(message):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(mail, "deliver", refuse)
+    assert mail.deliver_due() == 0
+    row = db.session.scalar(db.select(QueuedMail))
+    assert row.attempts == 1 and "mail server down" in row.last_error
+    assert row.claimed_by is None and row.failed_at is None
+    assert mail.deliver_due() == 0 and row.attempts == 1  # not due yet: no second try now
+
+    def make_due():
+        db.session.execute(
+            db.update(QueuedMail).values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+
+    for _ in range(mail.MAX_ATTEMPTS - 1):
+        make_due()
+        mail.deliver_due()
+    db.session.refresh(row)
+    assert row.attempts == mail.MAX_ATTEMPTS and row.failed_at is not None
+    make_due()
+    monkeypatch.setattr(mail, "deliver", real_deliver)
+    assert mail.deliver_due() == 0 and outbox() == []  # given up: kept for the operator
+    result = app.test_cli_runner().invoke(args=["mail", "deliver"])
+    assert result.exit_code == 0
+    assert "0 sent; 0 waiting to be tried again; 1 given up" in result.output
+
+
+def test_a_failure_then_success_sends_exactly_once(app, queued, outbox, monkeypatch):
+    place_test_order({ProductFactory(): 1})
+    db.session.commit()
+    real_deliver = mail.deliver
+    monkeypatch.setattr(mail, "deliver", lambda m: (_ for _ in ()).throw(OSError("timeout")))
+    mail.deliver_due()
+    monkeypatch.setattr(mail, "deliver", real_deliver)
+    db.session.execute(db.update(QueuedMail).values(next_attempt_at=utcnow()))
+    db.session.commit()
+    assert mail.deliver_due() == 1
+    assert recipients(outbox) == ["shopper@example.ma"]
+
+
+def test_claimed_messages_are_not_taken_twice_until_their_claim_expires(app, queued):
+    place_test_order({ProductFactory(): 1})
+    db.session.commit()
+    token, claimed = mail.claim_due()
+    assert len(claimed) == 1
+    assert mail.claim_due()[1] == []  # another sender finds nothing to take
+    # The first sender died: once its claim has expired the message is taken again.
+    db.session.execute(db.update(QueuedMail).values(claimed_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    again, reclaimed = mail.claim_due()
+    assert [row.id for row in reclaimed] == [row.id for row in claimed] and again != token
+
+
+def test_the_sender_thread_sends_after_the_commit(app, monkeypatch, outbox):
+    monkeypatch.setitem(app.config, "MAIL_DELIVERY", mail.QUEUE)
+    try:
+        place_test_order({ProductFactory(): 1})
+        db.session.commit()  # wakes this process's sender
+        deadline = time.monotonic() + 10
+        while not outbox() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert recipients(outbox) == ["shopper@example.ma"]
+    finally:
+        mail.stop_sender()
+    db.session.expire_all()
+    assert queue_size() == 0
+
+
+def test_production_queues_by_default():
+    import config
+
+    assert config.ProductionConfig.MAIL_DELIVERY == mail.QUEUE  # MAIL_DELIVERY is not set here
+    assert config.DevelopmentConfig.MAIL_DELIVERY == mail.AFTER_COMMIT
