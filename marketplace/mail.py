@@ -42,7 +42,7 @@ _OUTBOX_KEY = "outgoing_mail"
 _QUEUED_KEY = "outgoing_mail_stored"
 QUEUE = "queue"
 AFTER_COMMIT = "after_commit"
-MAX_ATTEMPTS = 8  # about a day and a half of retries (see retry_delay)
+MAX_ATTEMPTS = 14  # about a day and a half of retries: 1, 2, 4 … minutes, then every 6 hours
 CLAIM_SECONDS = 300  # a sender that died mid-batch gives its messages back after this
 
 
@@ -223,8 +223,6 @@ def deliver_due(limit: int = 20) -> int:
             sent += 1
         db.session.commit()
     return sent
-
-
 
 
 # --- the sender thread ----------------------------------------------------------------------
