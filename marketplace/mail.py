@@ -232,6 +232,52 @@ def deliver_due(limit: int = 50) -> int:
     return len(sent)
 
 
+def queued_page(given_up: bool, page: int, per_page: int) -> tuple[list[QueuedMail], int]:
+    """One page of the queue for the operator: the messages given up, newest first, or those
+    waiting, next due first; and how many pages there are."""
+    condition = QueuedMail.failed_at.is_not(None) if given_up else QueuedMail.failed_at.is_(None)
+    order = (
+        (QueuedMail.failed_at.desc(), QueuedMail.id.desc())
+        if given_up
+        else (QueuedMail.next_attempt_at, QueuedMail.id)
+    )
+    total = db.session.scalar(select(func.count()).select_from(QueuedMail).where(condition))
+    rows = db.session.scalars(
+        select(QueuedMail)
+        .where(condition)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), max(1, -(-(total or 0) // per_page))
+
+
+def queue_counts() -> dict[str, int]:
+    """How many messages wait to be (re)tried and how many were given up."""
+    rows = db.session.execute(
+        select(QueuedMail.failed_at.is_not(None), func.count()).group_by(
+            QueuedMail.failed_at.is_not(None)
+        )
+    ).all()
+    counts = {"waiting": 0, "given_up": 0}
+    for given_up, count in rows:
+        counts["given_up" if given_up else "waiting"] += count
+    return counts
+
+
+def send_again(mail_id: int) -> QueuedMail | None:
+    """Put a message back at the head of the queue (a new series of attempts); None when it
+    is not in the queue any more (sent meanwhile). The sender picks it up after the commit."""
+    row = db.session.get(QueuedMail, mail_id)
+    if row is None:
+        return None
+    row.failed_at = row.claimed_by = row.claimed_until = None
+    row.attempts = 0
+    row.next_attempt_at = utcnow()
+    db.session.info[_QUEUED_KEY] = True
+    return row
+
+
 # --- the sender thread ----------------------------------------------------------------------
 
 
@@ -324,10 +370,7 @@ def deliver_command() -> None:
     sent = 0
     while batch := deliver_due():
         sent += batch
-    waiting = db.session.scalar(
-        select(func.count()).select_from(QueuedMail).where(QueuedMail.failed_at.is_(None))
+    counts = queue_counts()
+    click.echo(
+        f"{sent} sent; {counts['waiting']} waiting to be tried again; {counts['given_up']} given up"
     )
-    failed = db.session.scalar(
-        select(func.count()).select_from(QueuedMail).where(QueuedMail.failed_at.is_not(None))
-    )
-    click.echo(f"{sent} sent; {waiting} waiting to be tried again; {failed} given up")

@@ -179,6 +179,10 @@ ROUTES: dict[str, Route] = {
     "admin.index": Route(ADMIN),
     "admin.application": Route(ADMIN, lambda w: {"cooperative_id": w.coop_pending.id}),
     "admin.audit_log": Route(ADMIN),
+    "admin.mail_queue": Route(ADMIN),
+    "admin.mail_send_again": Route(
+        None, lambda w: {"mail_id": w.extra["queued_mail"].id}, post=ADMIN
+    ),
     # Orders (guests may buy: the cart and checkout are open to everyone)
     "orders.cart": Route(PUBLIC),
     "orders.cart_add": Route(None, post=PUBLIC),

@@ -132,3 +132,42 @@ def test_production_queues_by_default():
 
     assert config.ProductionConfig.MAIL_DELIVERY == mail.QUEUE  # MAIL_DELIVERY is not set here
     assert config.DevelopmentConfig.MAIL_DELIVERY == mail.AFTER_COMMIT
+
+
+def test_the_admin_sees_given_up_mails_and_sends_one_again(app, queued, outbox):
+    from marketplace.admin.models import AuditLogEntry
+    from tests.factories import AdminFactory
+    from tests.helpers import login, post_form
+    from tests.world import given_up_mail
+
+    row = given_up_mail("salma@example.ma")
+    place_test_order({ProductFactory(): 1})  # one waiting message too
+    db.session.commit()
+    row_id = row.id
+    admin = app.test_client()
+    login(admin, AdminFactory())
+    for lang in ("en", "fr", "ar"):
+        html = admin.get(f"/{lang}/admin/mail").get_data(as_text=True)
+        assert "salma@example.ma" in html and "SMTPServerDisconnected" in html
+        assert "shopper@example.ma" not in html  # waiting ones are on the other tab
+    assert "Abandonnés (1)" in admin.get("/fr/admin/mail").get_data(as_text=True)
+    waiting = admin.get("/en/admin/mail?show=waiting").get_data(as_text=True)
+    assert "shopper@example.ma" in waiting and "salma@example.ma" not in waiting
+
+    url = f"/en/admin/mail/{row_id}/send-again"
+    assert admin.post(url).status_code == 400  # no CSRF token
+    response = post_form(admin, url, {}, form_url="/en/admin/mail", follow_redirects=True)
+    assert "will be sent again" in response.get_data(as_text=True)
+    db.session.expire_all()
+    again = db.session.get(QueuedMail, row_id)
+    assert again.failed_at is None and again.attempts == 0
+    entry = db.session.scalar(
+        db.select(AuditLogEntry).where(AuditLogEntry.action == "mail.send_again")
+    )
+    assert entry.target_id == row_id and "SMTPServerDisconnected" in entry.reason
+    assert mail.deliver_due() == 2
+    assert recipients(outbox) == ["salma@example.ma", "shopper@example.ma"]
+    # Sent meanwhile: sending it again says so and changes nothing.
+    gone = post_form(admin, url, {}, form_url="/en/admin/mail", follow_redirects=True)
+    assert "no longer in the queue" in gone.get_data(as_text=True)
+    assert admin.post("/en/admin/mail/abc/send-again").status_code == 404

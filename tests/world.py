@@ -106,8 +106,27 @@ def build_world() -> World:
     w.doc_pending = add_document(w.coop_pending)
     w.extra["invitation_a"] = invite(w.member_a, "invitee@example.ma")
     w.extra["media_name"] = add_product_image(w.product_a)
+    w.extra["queued_mail"] = given_up_mail("shopper-a@example.ma")
     add_orders_and_payments(w)
     return w
+
+
+def given_up_mail(recipient: str):
+    """A message the mail queue gave up on (MAIL_DELIVERY=queue), for the admin's page."""
+    from marketplace.mail import MAX_ATTEMPTS, QueuedMail
+    from marketplace.timeutil import utcnow
+
+    row = QueuedMail(
+        recipient=recipient,
+        subject="Your order",
+        text="…",
+        attempts=MAX_ATTEMPTS,
+        failed_at=utcnow(),
+        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def invite(owner, email: str):

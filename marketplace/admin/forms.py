@@ -18,6 +18,10 @@ ACTIONS = {
 }
 
 
+class ActionForm(FlaskForm):
+    """A button that changes something (only the CSRF token)."""
+
+
 class DecisionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired(), AnyOf(list(ACTIONS))])
     reason_code = SelectField(_l("Reason"), choices=[], validators=[Optional()])

@@ -9,9 +9,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from marketplace import mail
 from marketplace.admin import bp
-from marketplace.admin.forms import ACTIONS, DecisionForm, reason_choices
+from marketplace.admin.forms import ACTIONS, ActionForm, DecisionForm, reason_choices
 from marketplace.admin.models import AuditLogEntry
+from marketplace.admin.services import record_audit
 from marketplace.auth.decorators import admin_required
 from marketplace.auth.models import User
 from marketplace.cooperatives import services as cooperative_services
@@ -220,3 +222,44 @@ def audit_log():
         pages=max(1, -(-total // PAGE_SIZE)),
         **_helpers(),
     )
+
+
+@bp.get("/admin/mail")
+@admin_required
+def mail_queue():
+    """E-mails the mail server has not accepted yet, or that were given up after repeated
+    failures (MAIL_DELIVERY=queue), with the last error; each can be sent again."""
+    given_up = request.args.get("show") != "waiting"
+    page = _page_arg()
+    rows, pages = mail.queued_page(given_up, page, PAGE_SIZE)
+    return render_template(
+        "admin/mail_queue.html",
+        rows=rows,
+        given_up=given_up,
+        counts=mail.queue_counts(),
+        page=page,
+        pages=pages,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/admin/mail/<int:mail_id>/send-again")
+@admin_required
+def mail_send_again(mail_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    row = mail.send_again(mail_id)
+    if row is None:
+        flash(_("This e-mail is no longer in the queue: it has been sent."), "info")
+    else:
+        record_audit(
+            current_user,
+            "mail.send_again",
+            target_type="mail",
+            target_id=row.id,
+            target_label=row.recipient,
+            reason=row.last_error or "",
+        )
+        db.session.commit()
+        flash(_("The e-mail will be sent again in a moment."), "success")
+    return redirect(url_for("admin.mail_queue"), code=303)
