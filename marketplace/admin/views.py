@@ -28,6 +28,7 @@ from marketplace.cooperatives.models import (
 from marketplace.cooperatives.validators import format_phone, mask_rib
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.http import page_arg
 from marketplace.i18n import pick
 
 PAGE_SIZE = 50
@@ -37,12 +38,6 @@ ACTION_MESSAGES = {
     "suspend": _l("The cooperative is suspended; its products are hidden."),
     "reinstate": _l("The cooperative is verified again; its products are visible."),
 }
-
-
-def _page_arg() -> int:
-    """?page=N, tolerant of nonsense (page=abc, page=-3 → 1)."""
-    value = request.args.get("page", "1")
-    return max(1, min(int(value), 100000)) if value.isdigit() else 1
 
 
 def _helpers() -> dict:
@@ -74,7 +69,7 @@ def index():
     if province:
         query = query.where(Cooperative.province == province)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = _page_arg()
+    page = page_arg()
     cooperatives = db.session.scalars(
         query.options(selectinload(Cooperative.documents))
         .order_by(Cooperative.created_at.asc(), Cooperative.id.asc())
@@ -207,7 +202,7 @@ def audit_log():
     else:
         action = ""
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = _page_arg()
+    page = page_arg()
     entries = db.session.scalars(
         query.order_by(AuditLogEntry.created_at.desc(), AuditLogEntry.id.desc())
         .limit(PAGE_SIZE)
@@ -230,7 +225,7 @@ def mail_queue():
     """E-mails the mail server has not accepted yet, or that were given up after repeated
     failures (MAIL_DELIVERY=queue), with the last error; each can be sent again."""
     given_up = request.args.get("show") != "waiting"
-    page = _page_arg()
+    page = page_arg()
     rows, pages = mail.queued_page(given_up, page, PAGE_SIZE)
     return render_template(
         "admin/mail_queue.html",

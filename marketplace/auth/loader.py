@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from marketplace.extensions import db, login_manager
+from marketplace.http import parse_int
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to open this page.")
@@ -18,10 +19,10 @@ def load_user(session_id: str):
     deactivation) no longer loads the user."""
     from marketplace.auth.models import User
 
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    user_id, version = (parse_int(part) for part in session_id.partition(":")[::2])
+    if user_id is None or version is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
         return None
     return user

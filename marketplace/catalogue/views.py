@@ -29,10 +29,10 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import InvalidInput
 from marketplace.errors import NotFound as DomainNotFound
 from marketplace.extensions import db
+from marketplace.http import page_arg
 from marketplace.i18n import LANGUAGES, current_lang, pick
 
 MEDIA_MAX_AGE = 365 * 24 * 3600
-MAX_PAGE_PARAM = 10_000_000
 
 PROVINCE_NAMES = {
     "errachidia": _l("Errachidia"),
@@ -80,14 +80,6 @@ root_bp.add_app_template_filter(safe_description, "safe_description")
 # --- request parsing ----------------------------------------------------------------------
 
 
-def page_param() -> int:
-    """``page`` from the query string: a positive integer, else a 400 page."""
-    raw = request.args.get("page", "1").strip() or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_PARAM:
-        raise InvalidInput(_l("The page number must be a whole number of 1 or more."))
-    return int(raw)
-
-
 def cursor_param(name: str) -> str | None:
     value = request.args.get(name) or None
     if value is not None and len(value) > 600:
@@ -131,7 +123,7 @@ def listing(
     if cooperative is None and form.clean_value("cooperative"):
         by_slug = {f.slug: f for f in facet_data["cooperatives"]}
         filters.cooperative_id = by_slug[form.clean_value("cooperative")].id
-    page = page_param()
+    page = page_arg(strict=True)
     after, before = cursor_param("after"), cursor_param("before")
     if page > queries.MAX_OFFSET_PAGE and not (after or before):
         raise DomainNotFound(_l("This page of results does not exist."))
@@ -212,7 +204,7 @@ def product(slug: str):
 def search():
     query = request.args.get("q", "")
     too_long = len(query) > MAX_QUERY_CHARS
-    page = page_param()
+    page = page_arg(strict=True)
     if page > queries.MAX_OFFSET_PAGE:
         raise DomainNotFound(_l("This page of results does not exist."))
     results = search_products(

@@ -26,15 +26,11 @@ from marketplace.cooperatives.models import status_label
 from marketplace.cooperatives.services import reason_label
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.http import page_arg
 from marketplace.i18n import LANGUAGE_NAMES, current_lang, pick
 
 PRODUCTS_PER_PAGE = 50
 HOME_PRODUCTS = 10
-
-
-def _page_arg() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
 def _category_choices() -> list[tuple[str, str]]:
@@ -141,7 +137,7 @@ def dashboard_products():
     if status not in {s.value for s in ProductStatus}:
         status = ""
     stmt = editing.cooperative_products(current_user.cooperative_id, status or None)
-    pagination = db.paginate(stmt, page=_page_arg(), per_page=PRODUCTS_PER_PAGE, error_out=False)
+    pagination = db.paginate(stmt, page=page_arg(), per_page=PRODUCTS_PER_PAGE, error_out=False)
     return _render(
         "cooperatives/dashboard_products.html",
         rows=_product_rows(pagination.items),

@@ -10,7 +10,6 @@ from wtforms import (
     BooleanField,
     Field,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -22,6 +21,8 @@ from wtforms.widgets import TextInput
 from marketplace import money
 from marketplace.catalogue import editing
 from marketplace.catalogue.models import ProductStatus
+from marketplace.cooperatives.forms import LenientIntegerField
+from marketplace.http import parse_int
 from marketplace.i18n import LANGUAGES
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
@@ -75,7 +76,7 @@ class SeenNumber(HiddenField):
 
     def process_formdata(self, valuelist) -> None:
         value = (valuelist[0] if valuelist else "").strip()
-        self.data = int(value) if value.isdigit() and len(value) < 10 else None
+        self.data = parse_int(value, maximum=999_999_999)
 
     def _value(self) -> str:
         return "" if self.data is None else str(self.data)
@@ -94,7 +95,7 @@ def _int_field(label, minimum, maximum, required=True, **kw):
         )
     )
     kw.setdefault("render_kw", {"inputmode": "numeric", "min": minimum, "max": maximum})
-    return IntegerField(label, validators, **kw)
+    return LenientIntegerField(label, validators, **kw)
 
 
 LANG_LABELS = {
@@ -233,14 +234,16 @@ class ImagesForm(FlaskForm):
             if not key.startswith("position-"):
                 continue
             image_id, position = key.removeprefix("position-"), value.strip()
-            if image_id.isdigit() and position.lstrip("-").isdigit() and len(position) < 6:
-                result[int(image_id)] = int(position)
+            image, place = parse_int(image_id), parse_int(position.removeprefix("-"), maximum=99999)
+            if image is not None and place is not None:
+                result[image] = -place if position.startswith("-") else place
         return result
 
     def parsed_action(self) -> tuple[str, int | None]:
         verb, _, target = (self.action.data or "order").partition(":")
-        if verb in ("up", "down", "remove") and target.isdigit():
-            return verb, int(target)
+        image_id = parse_int(target)
+        if verb in ("up", "down", "remove") and image_id is not None:
+            return verb, image_id
         return "order", None
 
 

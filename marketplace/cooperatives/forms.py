@@ -31,6 +31,7 @@ from marketplace.cooperatives.validators import (
     clean_rib,
     normalize_phone,
 )
+from marketplace.http import parse_int
 from marketplace.timeutil import utcnow
 
 
@@ -43,17 +44,12 @@ class LenientIntegerField(IntegerField):
     digits and surrounding spaces."""
 
     def process_formdata(self, valuelist):
-        from marketplace.cooperatives.validators import ascii_digits
-
         if not valuelist or not str(valuelist[0]).strip():
             self.data = None
             return
-        text = ascii_digits(str(valuelist[0])).strip()
-        try:
-            self.data = int(text)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(_l("Enter a whole number, for example 12.")) from exc
+        self.data = parse_int(valuelist[0])
+        if self.data is None:
+            raise ValueError(_l("Enter a whole number, for example 12."))
 
 
 def province_choices():

@@ -15,27 +15,14 @@ whose textbook form 97 - ((89·bank + 15·branch + 3·account) mod 97) only fits
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
+from marketplace.http import ascii_digits, is_digits
+
 _SEPARATORS = re.compile(r"[\s.\-/()\u200e\u200f\u202a-\u202e]+")
 RIB_LENGTH = 24
-
-
-def ascii_digits(value: str) -> str:
-    """``value`` with any Unicode decimal digit (Arabic-Indic…) turned into 0-9."""
-    out = []
-    for ch in value or "":
-        if ch.isdigit() and not ("0" <= ch <= "9"):
-            try:
-                out.append(str(unicodedata.decimal(ch)))
-                continue
-            except ValueError:
-                pass
-        out.append(ch)
-    return "".join(out)
 
 
 # --- phone --------------------------------------------------------------------------------
@@ -59,7 +46,7 @@ def normalize_phone(value: str) -> str | None:
         text = text[2:]
         if not text.startswith("212"):
             return None
-    if not text.isdigit():
+    if not is_digits(text):
         return None
     if text.startswith("212") and len(text) in (12, 13):
         national = text[3:]
@@ -112,7 +99,7 @@ def rib_key(first_22_digits: str) -> int:
 
 def is_valid_rib(value: str) -> bool:
     rib = clean_rib(value)
-    if len(rib) != RIB_LENGTH or not rib.isdigit():
+    if len(rib) != RIB_LENGTH or not is_digits(rib):
         return False
     return int(rib[22:]) == rib_key(rib[:22])
 
@@ -124,11 +111,11 @@ class MoroccanRib:
         if not field.data:
             return
         rib = clean_rib(field.data)
-        if not rib.isdigit() or len(rib) != RIB_LENGTH:
+        if not is_digits(rib) or len(rib) != RIB_LENGTH:
             raise ValidationError(
                 _l(
                     "A RIB has 24 digits; you entered %(n)d.",
-                    n=sum(ch.isdigit() for ch in rib),
+                    n=sum(ch in "0123456789" for ch in rib),
                 )
             )
         if not is_valid_rib(rib):

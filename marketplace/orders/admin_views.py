@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.auth.decorators import admin_required
 from marketplace.extensions import db
+from marketplace.http import page_arg
 from marketplace.orders import bp
 from marketplace.orders.models import CooperativeOrder, Order, OrderStatus, PaymentMethod
 
@@ -22,8 +23,7 @@ def admin_orders():
     if method not in {m.value for m in PaymentMethod}:
         method = ""
     q = (request.args.get("q") or "").strip()[:60]
-    value = request.args.get("page", "1")
-    page = int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 100000 else 1
+    page = page_arg()
     size = current_app.config["PAGE_SIZE"]
     query = select(Order)
     if status:

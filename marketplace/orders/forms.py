@@ -18,7 +18,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from marketplace.cooperatives.validators import ascii_digits, normalize_phone
+from marketplace.cooperatives.validators import normalize_phone
+from marketplace.http import ascii_digits
 from marketplace.orders.services import HOME_COUNTRY, payment_method_label
 
 _INTERNATIONAL = re.compile(r"\+?[0-9]{8,15}")

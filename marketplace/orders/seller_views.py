@@ -11,14 +11,10 @@ from sqlalchemy.orm import selectinload
 from marketplace.auth.decorators import cooperative_member_required
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.http import page_arg
 from marketplace.orders import bp, services
 from marketplace.orders.forms import ActionForm, CancelForm, ShipForm
 from marketplace.orders.models import CooperativeOrder, Order, SubOrderStatus
-
-
-def _page_arg() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 100000 else 1
 
 
 @bp.get("/dashboard/orders")
@@ -28,7 +24,7 @@ def seller_orders():
     if status not in {s.value for s in SubOrderStatus}:
         status = ""
     q = (request.args.get("q") or "").strip()[:40]
-    page = _page_arg()
+    page = page_arg()
     size = current_app.config["PAGE_SIZE"]
     query = (
         select(CooperativeOrder)

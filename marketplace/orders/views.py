@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     abort,
     current_app,
@@ -22,6 +20,7 @@ from sqlalchemy import func, select
 from marketplace.cooperatives.validators import format_phone
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
+from marketplace.http import next_url, page_arg, parse_int, wants_json
 from marketplace.i18n import current_lang, pick
 from marketplace.money import format_mad
 from marketplace.orders import bp, cart, notifications, services
@@ -54,21 +53,6 @@ CHECKOUT_FIELDS = (
 
 def _user():
     return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def _wants_json() -> bool:
-    return (
-        request.headers.get("X-Requested-With") == "fetch"
-        or request.accept_mimetypes.best == "application/json"
-    )
-
-
-def _safe_next(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return default
 
 
 @bp.app_context_processor
@@ -125,21 +109,21 @@ def cart_add():
         product, quantity = cart.add(form.product_id.data, form.quantity.data)
     except DomainError as error:
         db.session.rollback()
-        return _cart_error(str(error.message), _safe_next(fallback), error.status_code)
+        return _cart_error(str(error.message), next_url(fallback), error.status_code)
     db.session.commit()
     message = _(
         "%(name)s was added to your cart (%(n)d in the cart).",
         name=services.product_name(product),
         n=quantity,
     )
-    if _wants_json():
+    if wants_json():
         return jsonify(ok=True, message=message, count=cart.count())
     flash(message, "success")
-    return redirect(_safe_next(fallback), code=303)
+    return redirect(next_url(fallback), code=303)
 
 
 def _cart_error(message: str, target: str, status: int):
-    if _wants_json():
+    if wants_json():
         return jsonify(ok=False, message=message, count=cart.count()), status
     flash(message, "error")
     return redirect(target, code=303)
@@ -166,7 +150,7 @@ def cart_update():
         db.session.rollback()
         return _cart_error(str(error.message), target, error.status_code)
     db.session.commit()
-    if _wants_json():
+    if wants_json():
         return jsonify(ok=True, message=message, count=cart.count())
     flash(message, "success")
     return redirect(target, code=303)
@@ -375,15 +359,10 @@ def _after_placed(order: Order):
 # --- the shopper's orders -------------------------------------------------------------------
 
 
-def _page_arg() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 100000 else 1
-
-
 @bp.get("/orders")
 @login_required
 def history():
-    page = _page_arg()
+    page = page_arg()
     size = current_app.config["PAGE_SIZE"]
     query = select(Order).where(Order.user_id == current_user.id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -446,9 +425,10 @@ def cancel(number):
         abort(400)
     sub_ids = None
     if form.sub_order_id.data:
-        if not form.sub_order_id.data.isdigit():
+        sub_id = parse_int(form.sub_order_id.data)
+        if sub_id is None:
             raise InvalidInput()
-        sub_ids = [int(form.sub_order_id.data)]
+        sub_ids = [sub_id]
         if sub_ids[0] not in {s.id for s in order.sub_orders}:
             abort(404)
     try:
