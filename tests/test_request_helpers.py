@@ -351,3 +351,39 @@ def test_product_photo_action_with_a_superscript_id_is_not_a_500(app):
         form = ImagesForm(formdata=MultiDict({"action": "remove:²"}), meta={"csrf": False})
         assert form.parsed_action() == ("order", None)
         assert form.positions(MultiDict({"position-²": "1", "position-3": "-٢"})) == {3: -2}
+
+
+# --- values written into response headers -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "original", ['statuts"\r\n.pdf', "statuts\u2028.pdf", "\x85\x00", "../..\\statuts.pdf"]
+)
+def test_document_download_names_are_header_safe(app, original):
+    world = build_world()
+    world.doc_a.original_name = original
+    from marketplace.extensions import db
+
+    db.session.commit()
+    client = client_for(app, world, "member_a")
+    response = client.get(f"/fr/dashboard/documents/{world.doc_a.id}")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert not any(ch in disposition for ch in "\r\n\x00\x85\u2028\\")
+
+
+@pytest.mark.parametrize("incoming", ["abc\x85def", "a b", "x" * 200, "é", "<script>"])
+def test_a_proxy_request_id_that_is_not_a_plain_token_is_replaced(client, incoming):
+    response = client.get("/fr/", headers={"X-Request-ID": incoming})
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] != incoming
+    assert http.header_safe(response.headers["X-Request-ID"])
+
+
+def test_the_language_cookie_only_ever_holds_a_known_language(client):
+    response = client.get("/fr/")
+    assert response.headers.get("Set-Cookie", "").startswith("lang=fr;")
+    hostile = client.get("/x%0d%0aSet-Cookie:a=b/")
+    assert hostile.status_code in (301, 302, 308, 404)
+    assert "a=b" not in hostile.headers.get("Set-Cookie", "")

@@ -25,6 +25,7 @@ from marketplace.cooperatives.models import (
 from marketplace.cooperatives.validators import format_phone, mask_rib
 from marketplace.errors import Conflict, DomainError
 from marketplace.extensions import db
+from marketplace.http import download_name
 from marketplace.i18n import pick
 
 STEP_TITLES = {
@@ -265,7 +266,7 @@ def document(doc_id: int):
         storage.document_path(found.stored_name),
         mimetype=found.content_type,
         as_attachment=True,
-        download_name=found.original_name,
+        download_name=download_name(found.original_name, f"document-{doc_id}"),
         max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"
