@@ -3,6 +3,8 @@ return-address rule, one header-value rule; and every route and form that uses t
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from flask import redirect
 from hypothesis import HealthCheck, given, settings
@@ -184,10 +186,8 @@ class _Field:
 
 
 def _validated(validator, value) -> None:
-    try:
+    with contextlib.suppress(ValidationError):
         validator(None, _Field(value))
-    except ValidationError:
-        pass
 
 
 @pytest.mark.parametrize("phone", ["+2126123456²8", "06123456①8", "0612345６78"])
