@@ -1,13 +1,16 @@
 """Saving and serving uploads.
 
 Images (product photos, cooperative logos and covers) are public: they are recognised by
-their magic bytes, refused above a pixel count far below Pillow's own limit, decoded and
-re-encoded (which drops EXIF and any payload hidden after the image data), and written to
-MEDIA_DIR under a random name as the original plus WebP and JPEG display sizes.
+their magic bytes, refused above a pixel count far below Pillow's own limit, decoded fully,
+converted to sRGB and re-encoded without any metadata (EXIF, XMP, ICC profile, comments, text
+chunks) or payload hidden after the image data, and written to MEDIA_DIR under a random name as
+the original plus WebP and JPEG display sizes.
 
-Documents (verification papers) are private: PDF, JPEG or PNG by magic bytes, at most 5 MB,
-kept byte for byte under a random name in UPLOAD_DIR, outside static/, served only by views
-that check who asks.
+Documents (verification papers) are private: PDF, JPEG or PNG by magic bytes, at most 5 MB.
+Images are re-encoded as photos are; PDFs are re-written by qpdf (pikepdf) without JavaScript,
+actions, attachments or forms' scripts, nor anything outside the PDF's own objects. A file that
+does not parse as what it claims is refused. They are kept under a random name in UPLOAD_DIR,
+outside static/, served only by views that check who asks, as attachments.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from marketplace.errors import DomainError
 from marketplace.errors import NotFound as DomainNotFound
@@ -38,6 +42,33 @@ _DOCUMENT_TYPES = {
     "jpeg": ("image/jpeg", "jpg"),
     "png": ("image/png", "png"),
 }
+# Of what Pillow reads besides the pixels, only transparency is part of the picture; the rest
+# (EXIF with GPS, XMP, ICC, comments, PNG text) is metadata that encoders would copy out.
+_KEPT_IMAGE_INFO = ("transparency",)
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+# PDF keys that run or carry something: JavaScript, automatic and additional actions, embedded
+# files (name tree and file specifications' contents) and XFA forms (which hold scripts).
+_PDF_ACTIVE_KEYS = frozenset(
+    {"/OpenAction", "/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/XFA"}
+)
+_PDF_ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToR",
+        "/GoToE",
+        "/Rendition",
+        "/RichMediaExecute",
+        "/Sound",
+        "/Movie",
+    }
+)
+_PDF_ACTIVE_ANNOTATIONS = frozenset(
+    {"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"}
+)
+_SAFE_URI_SCHEMES = ("http://", "https://", "mailto:")
 IMAGE_NAME = re.compile(r"^[0-9a-f]{32}$")
 MEDIA_FILE = re.compile(r"^[0-9a-f]{32}-(?:thumb|card|large|original)\.(?:webp|jpg|png)$")
 DOCUMENT_NAME = re.compile(r"^[0-9a-f]{32}\.(?:pdf|jpg|png)$")
@@ -141,6 +172,46 @@ def _too_many_pixels():
     )
 
 
+def _decode(data: bytes, kind: str) -> Image.Image:
+    """Every pixel of an image, upright, in sRGB, with no metadata left; refused when any
+    part of it cannot be decoded (Pillow raises on truncated data)."""
+    image = _open_checked(data, kind)
+    try:
+        image.seek(0)
+        image.load()
+        image = ImageOps.exif_transpose(image)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise UploadRejected(_l("This image could not be read.")) from exc
+    image = _to_srgb(image)
+    # Encoders copy some of ``info`` by default (JPEG its comment, PNG its ICC profile).
+    image.info = {key: image.info[key] for key in _KEPT_IMAGE_INFO if key in image.info}
+    return image
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Colours as the embedded profile meant them, since the profile itself is dropped."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # a broken or unsupported profile: keep the pixels as they are
+
+
+def _encode_original(image: Image.Image, kind: str, target: Any) -> None:
+    """Write ``image`` (from _decode) in its uploaded format to a path or file object."""
+    if kind == "jpeg":
+        _flatten(image).save(target, "JPEG", quality=90, optimize=True)
+    elif kind == "png":
+        keep = image if image.mode in ("RGB", "RGBA", "L", "LA", "P") else _flatten(image)
+        keep.save(target, "PNG", optimize=True)
+    else:
+        image.convert("RGBA").save(target, "WEBP", quality=88)
+
+
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB on a white background (JPEG has no transparency)."""
     if image.mode in ("RGBA", "LA", "P"):
@@ -169,27 +240,12 @@ def save_image(file_or_bytes: Any, kind: str = "product") -> StoredImage:
     detected = sniff(data)
     if detected not in _IMAGE_FORMATS:
         raise UploadRejected(_l("Only JPEG, PNG and WebP images are accepted."))
-    image = _open_checked(data, detected)
-    try:
-        image.seek(0)
-        image.load()
-        image = ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise UploadRejected(_l("This image could not be read.")) from exc
+    image = _decode(data, detected)
 
     name = secrets.token_hex(16)
     folder = media_dir()
     rgb = _flatten(image)
-    # The original, re-encoded without metadata.
-    original_ext = _ORIGINAL_EXT[detected]
-    original_path = folder / f"{name}-original.{original_ext}"
-    if detected == "jpeg":
-        rgb.save(original_path, "JPEG", quality=90, optimize=True)
-    elif detected == "png":
-        keep = image if image.mode in ("RGB", "RGBA", "L", "LA", "P") else rgb
-        keep.save(original_path, "PNG", optimize=True)
-    else:
-        image.convert("RGBA").save(original_path, "WEBP", quality=88)
+    _encode_original(image, detected, folder / f"{name}-original.{_ORIGINAL_EXT[detected]}")
     for size, box in SIZES.items():
         resized = rgb.copy()
         resized.thumbnail((box, box), Image.Resampling.LANCZOS)
@@ -230,17 +286,18 @@ def delete_image(name: str) -> None:
 
 
 def save_document(file_storage: Any) -> StoredDocument:
-    """Store a verification document (PDF, JPEG or PNG, ≤ 5 MB) under a random name."""
+    """Sanitise and store a verification document (PDF, JPEG or PNG, ≤ 5 MB) under a random
+    name: what is stored is our own re-writing of it, never the uploaded bytes."""
     data = _read_limited(file_storage)
     detected = sniff(data)
     if detected not in _DOCUMENT_TYPES:
         raise UploadRejected(_l("Only PDF, JPEG and PNG documents are accepted."))
-    if detected in ("jpeg", "png"):
-        image = _open_checked(data, detected)
-        try:
-            image.verify()
-        except Exception as exc:  # Pillow raises many kinds of errors on broken files
-            raise UploadRejected(_l("This image could not be read.")) from exc
+    if detected == "pdf":
+        data = _rewrite_pdf(data)
+    else:
+        buffer = io.BytesIO()
+        _encode_original(_decode(data, detected), detected, buffer)
+        data = buffer.getvalue()
     content_type, ext = _DOCUMENT_TYPES[detected]
     stored_name = f"{secrets.token_hex(16)}.{ext}"
     path = upload_dir() / stored_name
@@ -253,6 +310,77 @@ def save_document(file_storage: Any) -> StoredDocument:
         size_bytes=len(data),
         original_name=original,
     )
+
+
+def _rewrite_pdf(data: bytes) -> bytes:
+    """The PDF re-written from its parsed objects without active content. Writing afresh
+    drops comments, unreferenced objects and anything before the header or after the end;
+    object streams leave no dictionary in clear text for a browser to sniff."""
+    unreadable = _l("This PDF could not be read.")
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) == 0:
+                raise UploadRejected(unreadable)
+            _strip_pdf_object(pdf.trailer)
+            for obj in pdf.objects:
+                _strip_pdf_object(obj)
+            out = io.BytesIO()
+            pdf.save(
+                out,
+                encryption=False,
+                compress_streams=True,
+                object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            )
+            return out.getvalue()
+    except pikepdf.PasswordError as exc:
+        raise UploadRejected(
+            _l("This PDF is protected by a password: please send it without one.")
+        ) from exc
+    except UploadRejected:
+        raise
+    except Exception as exc:  # qpdf reports a damaged file through many kinds of errors
+        raise UploadRejected(unreadable) from exc
+
+
+def _strip_pdf_object(obj: Any) -> None:
+    """Remove active entries from a dictionary, stream or array and from the direct objects
+    inside it; indirect objects are each visited from ``pdf.objects``."""
+    if isinstance(obj, pikepdf.Stream):
+        obj = obj.stream_dict
+    if isinstance(obj, pikepdf.Dictionary):
+        for key in list(obj.keys()):
+            value = obj[key]
+            if key in _PDF_ACTIVE_KEYS or _is_active_pdf_object(value):
+                del obj[key]
+            elif _is_direct_container(value):
+                _strip_pdf_object(value)
+    elif isinstance(obj, pikepdf.Array):
+        for index in reversed(range(len(obj))):
+            value = obj[index]
+            if _is_active_pdf_object(value):
+                del obj[index]
+            elif _is_direct_container(value):
+                _strip_pdf_object(value)
+
+
+def _is_direct_container(value: Any) -> bool:
+    return isinstance(value, pikepdf.Dictionary | pikepdf.Array) and not value.is_indirect
+
+
+def _is_active_pdf_object(value: Any) -> bool:
+    """An action that runs code, opens other files or sends data (including a URI that is
+    not a web or mail address), or an annotation that embeds a file or a player."""
+    if isinstance(value, pikepdf.Stream):
+        value = value.stream_dict
+    if not isinstance(value, pikepdf.Dictionary):
+        return False
+    kind = str(value.get("/S", ""))
+    if "/JS" in value or kind in _PDF_ACTIVE_ACTIONS:
+        return True
+    if kind == "/URI":
+        uri = str(value.get("/URI", "")).strip().lower()
+        return not uri.startswith(_SAFE_URI_SCHEMES)
+    return str(value.get("/Subtype", "")) in _PDF_ACTIVE_ANNOTATIONS
 
 
 def document_path(stored_name: str) -> Path:

@@ -6,6 +6,8 @@ import io
 import struct
 import zlib
 
+import pikepdf
+from pikepdf import Dictionary, Name
 from PIL import Image
 
 from tests.helpers import post_form
@@ -36,11 +38,16 @@ STORY = {
 
 
 def pdf_bytes(text: str = "statutes") -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% "
-        + text.encode()
-        + b"\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-    )
+    """A one-page PDF showing ``text`` (documents are re-written, so they must parse)."""
+    out = io.BytesIO()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        page = pdf.pages[0]
+        font = Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica)
+        page.Resources = Dictionary(Font=Dictionary(F1=font))
+        page.Contents = pdf.make_stream(b"BT /F1 12 Tf 72 760 Td (%s) Tj ET" % text.encode())
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
 
 
 def png_bytes(size: tuple[int, int] = (40, 30)) -> bytes:

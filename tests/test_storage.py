@@ -128,14 +128,16 @@ def test_truncated_image_is_refused(app):
 
 
 def test_document_names_are_random_and_traversal_is_harmless(app):
-    doc = storage.save_document(upload(b"%PDF-1.7\n%%EOF\n", "../../etc/passwd\\..\\x.pdf"))
+    from tests.world import PDF_BYTES
+
+    doc = storage.save_document(upload(PDF_BYTES, "../../etc/passwd\\..\\x.pdf"))
     assert doc.content_type == "application/pdf"
     assert doc.original_name == "x.pdf"
     assert storage.DOCUMENT_NAME.match(doc.stored_name)
     path = storage.document_path(doc.stored_name)
     assert path.parent == Path(app.config["UPLOAD_DIR"])
-    assert path.read_bytes() == b"%PDF-1.7\n%%EOF\n"
-    assert doc.size_bytes == len(b"%PDF-1.7\n%%EOF\n")
+    assert path.read_bytes().startswith(b"%PDF-")  # re-written: see test_upload_sanitising
+    assert doc.size_bytes == path.stat().st_size
     with pytest.raises(storage.DomainNotFound):
         storage.document_path("../" + doc.stored_name)
     with pytest.raises(storage.DomainNotFound):

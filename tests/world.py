@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+import pikepdf
 from flask import current_app
 
 from marketplace.cooperatives.models import CooperativeDocument, CooperativeStatus
@@ -21,11 +22,17 @@ from tests.factories import (
     UserFactory,
 )
 
-# A minimal valid PDF (the verification documents are PDFs).
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+def _one_page_pdf() -> bytes:
+    out = io.BytesIO()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+# A minimal valid PDF, one blank page (documents are re-written, so they must parse).
+PDF_BYTES = _one_page_pdf()
 
 
 @dataclass
