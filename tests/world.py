@@ -62,6 +62,7 @@ class World:
             "shopper_a": self.shopper_a,
             "shopper_b": self.shopper_b,
             "member_a": self.member_a,
+            "member_a2": self.member_a2,
             "member_b": self.member_b,
             "pending_member": self.pending_member,
             "admin": self.admin,
