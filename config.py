@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
-WEAK_SECRET_KEYS = {"", "dev", "change-me", "secret", "development-only-secret-key"}
+WEAK_SECRET_KEYS = {"", "dev", "change-me", "secret"}
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -22,9 +24,56 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def instance_secret_key(folder: Path) -> str:
+    """The key kept in ``folder/secret_key`` (mode 600), made at the first start and reused:
+    a key written in the code would let anyone who reads it forge a session cookie."""
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        draft = folder / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(draft, path)  # atomic: two first starts at once both keep the same key
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable secret key: delete it and start again")
+    return key
+
+
+def trust_public_host(app) -> None:
+    """Links in e-mails come from PUBLIC_BASE_URL only; the app answers for its host plus
+    TRUSTED_HOSTS, and any other Host header gets a 400 (Flask's TRUSTED_HOSTS)."""
+    base = app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        raise RuntimeError(
+            "PUBLIC_BASE_URL must be set to the site's public address, e.g. "
+            "https://souk.example.ma: links in e-mails are built from it, never from the request"
+        )
+    parts = urlsplit(base)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise RuntimeError(
+            f"PUBLIC_BASE_URL must be an absolute http(s) address such as "
+            f"https://souk.example.ma, not {base!r}"
+        )
+    hosts = [parts.hostname, *(app.config.get("TRUSTED_HOSTS") or ())]
+    app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(hosts))
+
+
 class Config:
     SITE_NAME = os.environ.get("SITE_NAME", "Souk Drâa-Tafilalet")
-    SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-secret-key")
+    # No default: production requires one, development keeps a random one in instance/.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
     )
@@ -92,7 +141,19 @@ class Config:
 
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # The only source of links in e-mails (required in production; see trust_public_host).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
+    # Host names answered besides PUBLIC_BASE_URL's. Loopback by default, for health checks
+    # and local tools; TRUSTED_HOSTS="" answers the public host only.
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS", "localhost,127.0.0.1")
+
+    # Failed logins per e-mail address (auth/services.py): after LOGIN_FREE_FAILURES in a
+    # row each attempt waits LOGIN_DELAY_SECONDS, doubled per further failure up to
+    # LOGIN_MAX_DELAY_SECONDS; a quiet LOGIN_FORGET_SECONDS forgets the failures.
+    LOGIN_FREE_FAILURES = _int("LOGIN_FREE_FAILURES", 10)
+    LOGIN_DELAY_SECONDS = _int("LOGIN_DELAY_SECONDS", 30)
+    LOGIN_MAX_DELAY_SECONDS = _int("LOGIN_MAX_DELAY_SECONDS", 15 * 60)
+    LOGIN_FORGET_SECONDS = _int("LOGIN_FORGET_SECONDS", 24 * 3600)
 
     PAGE_SIZE = _int("PAGE_SIZE", 24)
     COD_MAX_TOTAL_CENTS = _int("COD_MAX_TOTAL_CENTS", 500_000)
@@ -103,16 +164,27 @@ class Config:
 
     @staticmethod
     def init_app(app) -> None:
-        pass
+        trust_public_host(app)
 
 
 class DevelopmentConfig(Config):
     DEBUG = True
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    @staticmethod
+    def init_app(app) -> None:
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+        trust_public_host(app)
 
 
 class TestingConfig(Config):
     TESTING = True
+    SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48)  # per process
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost")
+    # The test client's host and the browser tests' live server, whatever the environment says.
+    TRUSTED_HOSTS = [*Config.TRUSTED_HOSTS, "localhost", "127.0.0.1"]
     # Cheap hashes keep the suite fast; production uses the argon2-cffi defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
@@ -140,6 +212,7 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production"
             )
+        trust_public_host(app)
 
 
 CONFIGS = {

@@ -534,6 +534,7 @@ def main() -> int:
     env = {
         "APP_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # required in production; gunicorn binds there
         "DATABASE_URL": sqlalchemy_url(DB_NAME),
         "QUERY_COUNT_HEADER": "1",
         "RATELIMIT_ENABLED": "false",

@@ -27,6 +27,7 @@ def make_app_fixture(database_url, tmp_path):
         }
         if config_name == "production":
             settings.setdefault("SECRET_KEY", "a-production-grade-secret-key-for-tests-0123")
+            settings.setdefault("PUBLIC_BASE_URL", "https://souk.example.ma")  # required there
         other = create_app(config_name, **settings)
         made.append(other)
         return other

@@ -252,6 +252,7 @@ def test_production_keeps_rate_limits_and_cache_in_redis(tmp_path):
         **os.environ,
         "APP_ENV": "production",
         "SECRET_KEY": "x" * 40,
+        "PUBLIC_BASE_URL": "https://souk.example.ma",
         "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite3",
         "INSTANCE_PATH": str(tmp_path),
         "REDIS_URL": "redis://127.0.0.1:6379/13",

@@ -88,3 +88,17 @@ class Invitation(db.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.cancelled_at is None
+
+
+class LoginThrottle(db.Model):
+    """Failed logins in a row for one e-mail address, whether an account has it or not (so
+    being slowed down tells nothing about which addresses have accounts). Keyed by a SHA-256
+    digest of the normalised address; the row goes away with a successful login or a
+    password reset, and a quiet day forgets it."""
+
+    __tablename__ = "login_throttles"
+
+    email_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -6,14 +6,18 @@ translated message (``details["field"]`` names the form field it belongs to, whe
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from flask_babel import ngettext
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.auth import tokens
-from marketplace.auth.models import Invitation, Role, User
+from marketplace.auth.models import Invitation, LoginThrottle, Role, User
 from marketplace.auth.passwords import (
     dummy_verify,
     hash_password,
@@ -46,6 +50,27 @@ class LinkExpired(LinkInvalid):
     default_message = _l("This link has expired. Please ask for a new one.")
 
 
+class LoginThrottled(DomainError):
+    """Too many failed logins in a row for this address: refused without even checking the
+    password until ``retry_after`` seconds have passed."""
+
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, math.ceil(retry_after / 60))
+        super().__init__(
+            ngettext(
+                "Too many failed attempts to log in with this e-mail address. Please try again "
+                "in %(num)d minute, or reset your password.",
+                "Too many failed attempts to log in with this e-mail address. Please try again "
+                "in %(num)d minutes, or reset your password.",
+                minutes,
+            ),
+            retry_after=retry_after,
+        )
+        self.retry_after = retry_after
+
+
 class InvitationUnavailable(DomainError):
     status_code = 404
     default_message = _l(
@@ -73,18 +98,21 @@ def _locale(locale: str | None) -> str:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for e-mails (PUBLIC_BASE_URL when configured)."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        base = base.rstrip("/")
-    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
-        # CLI commands and background work: build the path in a throwaway request.
-        scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
-        with current_app.test_request_context("/", base_url=base or f"{scheme}://localhost"):
-            return url_for(endpoint, _external=True, **values)
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    """An absolute link for e-mails, always on PUBLIC_BASE_URL (config.py requires it): never
+    on the request's host, which whoever sends the request chooses. The same inside a
+    request, a CLI command or background work."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:  # SQLite returns naive datetimes
+        return moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _check_password(password: str, *, email: str = "", name: str = "", field="password"):
@@ -172,21 +200,131 @@ def verify_email(token: str) -> User:
 # --- logging in ---------------------------------------------------------------------------
 
 
+def throttle_key(email: str) -> str:
+    return tokens.digest(normalize_email(email))
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The user when the e-mail and password match, else None; the same work is done for
-    unknown addresses. A deactivated account is refused only after a correct password."""
+    unknown addresses. A deactivated account is refused only after a correct password.
+
+    Failures in a row are counted per address, known or not: after LOGIN_FREE_FAILURES,
+    attempts are refused (LoginThrottled) without checking the password until a delay that
+    doubles with each further failure has passed. The caller commits failures too."""
+    email = normalize_email(email)
+    now = utcnow()
+    throttle = _locked_throttle(throttle_key(email))
+    blocked_until = _aware(throttle.blocked_until)
+    if blocked_until is not None and blocked_until > now:
+        raise LoginThrottled(math.ceil((blocked_until - now).total_seconds()))
     user = user_by_email(email)
     if user is None:
         dummy_verify(password or "")
+        _record_failure(throttle, None, email, now)
         return None
     if not verify_password(user.password_hash, password or ""):
+        _record_failure(throttle, user, email, now)
         return None
     if not user.active:
         raise AccountDisabled()
+    db.session.delete(throttle)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-        db.session.flush()
+    db.session.flush()
     return user
+
+
+def _locked_throttle(key: str) -> LoginThrottle:
+    """The address's counter, created when missing and locked until the commit: attempts on
+    one address take turns, so parallel guesses cannot all pass before a failure counts."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    for _ in range(3):  # a row deleted by a concurrent success is made again
+        db.session.execute(
+            dialect.insert(LoginThrottle)
+            .values(email_digest=key, failures=0)
+            .on_conflict_do_nothing(index_elements=["email_digest"])
+        )
+        throttle = db.session.scalar(
+            select(LoginThrottle)
+            .where(LoginThrottle.email_digest == key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if throttle is not None:
+            return throttle
+    raise RuntimeError("the login counter kept disappearing")  # pragma: no cover
+
+
+def _record_failure(throttle: LoginThrottle, user: User | None, email: str, now: datetime) -> None:
+    config = current_app.config
+    forget = timedelta(seconds=config["LOGIN_FORGET_SECONDS"])
+    last = _aware(throttle.last_failed_at)
+    if last is None or now - last > forget:
+        throttle.failures = 0  # a new burst
+        _purge_old_throttles(throttle.email_digest, now - forget, now)
+    throttle.failures += 1
+    throttle.last_failed_at = now
+    beyond = throttle.failures - config["LOGIN_FREE_FAILURES"]
+    throttle.blocked_until = None
+    if beyond >= 0:
+        delay = min(
+            config["LOGIN_DELAY_SECONDS"] * 2 ** min(beyond, 20), config["LOGIN_MAX_DELAY_SECONDS"]
+        )
+        throttle.blocked_until = now + timedelta(seconds=delay)
+    if beyond == 0:  # the first delay of this burst: tell the owner, once
+        _send_login_failures_notice(user, email)
+    db.session.flush()
+
+
+def _purge_old_throttles(keep: str, cutoff: datetime, now: datetime) -> None:
+    """Forget counters nobody touched for LOGIN_FORGET_SECONDS (a batch at a time, skipping
+    rows other logins hold, so that two purges never wait on each other)."""
+    stale = (
+        select(LoginThrottle.email_digest)
+        .where(
+            LoginThrottle.email_digest != keep,
+            LoginThrottle.last_failed_at < cutoff,
+            or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now),
+        )
+        .limit(100)
+        .with_for_update(skip_locked=True)
+    )
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.email_digest.in_(stale)),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _clear_throttle(email: str) -> None:
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.email_digest == throttle_key(email)),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _send_login_failures_notice(user: User | None, email: str) -> None:
+    """E-mail the owner that their logins are being slowed; for an unknown (or deactivated)
+    address the same message is only rendered, which costs the same time."""
+    subject = _l("Failed attempts to log in to your account")
+    if user is None or not user.active:
+        locale = _locale(None)
+        render_mail(
+            email or "nobody@example.invalid",
+            locale,
+            "auth_login_failures",
+            subject,
+            user=None,
+            link=external_url("auth.forgot_password", lang=locale),
+        )
+        return
+    queue_mail(
+        user.email,
+        user.locale,
+        "auth_login_failures",
+        subject,
+        user=user,
+        link=external_url("auth.forgot_password", lang=user.locale),
+    )
 
 
 def log_out(user: User) -> None:
@@ -262,6 +400,7 @@ def user_for_reset_token(token: str) -> User:
 def reset_password(token: str, new_password: str) -> User:
     user = user_for_reset_token(token)
     _check_password(new_password, email=user.email, name=user.name)
+    _clear_throttle(user.email)  # the mailbox's owner chose a new password: no more delay
     _set_password(user, new_password)
     if user.email_verified_at is None:  # the link reached the mailbox
         user.email_verified_at = utcnow()

@@ -153,7 +153,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(next_url or url_for("auth.account"))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
@@ -161,18 +161,19 @@ def login():
             db.session.rollback()
             flash(str(error.message), "error")
             status = error.status_code
+            if "retry_after" in error.details:
+                headers["Retry-After"] = str(error.details["retry_after"])
         else:
+            db.session.commit()  # the failure count, or its reset and a rehashed password
             if user is not None:
-                db.session.commit()  # a rehashed password
                 login_user(user)
                 return redirect(next_url or _home_for(user))
-            db.session.rollback()
             # Same answer whether the address is known or not.
             flash(_("The e-mail address or the password is not correct."), "error")
             status = 401
     elif form.errors:
         status = 400
-    return render_template("auth/login.html", form=form, next_url=next_url), status
+    return render_template("auth/login.html", form=form, next_url=next_url), status, headers
 
 
 @bp.post("/logout")

@@ -68,6 +68,20 @@ def upgrade():
     op.create_index(op.f("ix_cooperatives_province"), "cooperatives", ["province"], unique=False)
     op.create_index(op.f("ix_cooperatives_status"), "cooperatives", ["status"], unique=False)
     op.create_table(
+        "login_throttles",
+        sa.Column("email_digest", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("email_digest", name=op.f("pk_login_throttles")),
+    )
+    op.create_index(
+        op.f("ix_login_throttles_last_failed_at"),
+        "login_throttles",
+        ["last_failed_at"],
+        unique=False,
+    )
+    op.create_table(
         "mail_queue",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("recipient", sa.String(length=320), nullable=False),
@@ -909,6 +923,8 @@ def downgrade():
     op.drop_index(op.f("ix_mail_queue_next_attempt_at"), table_name="mail_queue")
     op.drop_index(op.f("ix_mail_queue_claimed_by"), table_name="mail_queue")
     op.drop_table("mail_queue")
+    op.drop_index(op.f("ix_login_throttles_last_failed_at"), table_name="login_throttles")
+    op.drop_table("login_throttles")
     op.drop_index(op.f("ix_cooperatives_status"), table_name="cooperatives")
     op.drop_index(op.f("ix_cooperatives_province"), table_name="cooperatives")
     op.drop_table("cooperatives")
