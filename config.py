@@ -138,6 +138,11 @@ class Config:
     STRIPE_WEBHOOK_TOLERANCE = _int("STRIPE_WEBHOOK_TOLERANCE", 300)
     # How long a Checkout Session (and the stock it holds) stays open: 30 to 1440 minutes.
     STRIPE_CHECKOUT_MINUTES = _int("STRIPE_CHECKOUT_MINUTES", 60)
+    # An unpaid card order releases its stock this long after it was placed
+    # (``flask orders expire-unpaid``, run every few minutes).
+    UNPAID_CARD_ORDER_MINUTES = _int("UNPAID_CARD_ORDER_MINUTES", 60)
+    # The most one order may cost (Stripe's limit for MAD: 999,999.99).
+    MAX_ORDER_TOTAL_CENTS = _int("MAX_ORDER_TOTAL_CENTS", 99_999_999)
 
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")

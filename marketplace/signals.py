@@ -9,5 +9,8 @@ signals = Namespace()
 order_placed = signals.signal("order-placed")
 # sender: the CooperativeOrder; kwargs: old (str), new (str), actor (User | None), reason (str)
 sub_order_status_changed = signals.signal("sub-order-status-changed")
+# Sent before a sub-order is cancelled; a listener refuses by raising a DomainError.
+# sender: the CooperativeOrder; kwargs: old (str), actor (User | None), role (str)
+sub_order_cancelling = signals.signal("sub-order-cancelling")
 # sender: the Cooperative; kwargs: old (str), new (str), actor (User | None), reason (str)
 cooperative_status_changed = signals.signal("cooperative-status-changed")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -124,8 +125,8 @@ class Cooperative(db.Model):
     logo_path: Mapped[str | None] = mapped_column(String(255))
     cover_path: Mapped[str | None] = mapped_column(String(255))
     # Shipping and payment settings
-    shipping_fee_cents: Mapped[int] = mapped_column(Integer, default=3000)
-    free_shipping_threshold_cents: Mapped[int | None] = mapped_column(Integer)
+    shipping_fee_cents: Mapped[int] = mapped_column(BigInteger, default=3000)
+    free_shipping_threshold_cents: Mapped[int | None] = mapped_column(BigInteger)
     accepts_cash_on_delivery: Mapped[bool] = mapped_column(Boolean, default=True)
     ships_abroad: Mapped[bool] = mapped_column(Boolean, default=False)
     stripe_account_id: Mapped[str | None] = mapped_column(String(64))

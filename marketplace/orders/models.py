@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -86,9 +87,9 @@ class Order(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="fr")
     payment_method: Mapped[str] = mapped_column(String(10))
     currency: Mapped[str] = mapped_column(String(3), default="MAD")
-    items_cents: Mapped[int] = mapped_column(Integer)
-    shipping_cents: Mapped[int] = mapped_column(Integer)
-    total_cents: Mapped[int] = mapped_column(Integer)
+    items_cents: Mapped[int] = mapped_column(BigInteger)
+    shipping_cents: Mapped[int] = mapped_column(BigInteger)
+    total_cents: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(20), index=True)
     # One checkout form = one token: a double submit finds the order already placed.
     idempotency_token: Mapped[str] = mapped_column(String(64), unique=True)
@@ -130,15 +131,15 @@ class CooperativeOrder(db.Model):
         ForeignKey("cooperatives.id", ondelete="RESTRICT"), index=True
     )
     status: Mapped[str] = mapped_column(String(20))
-    items_cents: Mapped[int] = mapped_column(Integer)
-    shipping_cents: Mapped[int] = mapped_column(Integer)
-    total_cents: Mapped[int] = mapped_column(Integer)
+    items_cents: Mapped[int] = mapped_column(BigInteger)
+    shipping_cents: Mapped[int] = mapped_column(BigInteger)
+    total_cents: Mapped[int] = mapped_column(BigInteger)
     # Platform commission fixed at placement. ``commission_bp`` is the rate (the category's
     # override when all lines share it, else the items-weighted rate); ``commission_cents`` is
     # the exact amount: the sum over lines of percent_of(line_total_cents, line.commission_bp).
     # Shipping carries no commission.
     commission_bp: Mapped[int] = mapped_column(Integer)
-    commission_cents: Mapped[int] = mapped_column(Integer, default=0)
+    commission_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     carrier: Mapped[str] = mapped_column(String(80), default="")
     tracking_number: Mapped[str] = mapped_column(String(80), default="")
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
@@ -195,9 +196,9 @@ class OrderLine(db.Model):
     # Null for lines written without it (bulk loads): ``product_name`` is then used.
     product_names: Mapped[dict[str, str] | None] = mapped_column(JSON)
     unit: Mapped[str] = mapped_column(String(40), default="")
-    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
-    line_total_cents: Mapped[int] = mapped_column(Integer)
+    line_total_cents: Mapped[int] = mapped_column(BigInteger)
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("categories.id", ondelete="SET NULL")
     )
@@ -275,7 +276,7 @@ class CartItem(db.Model):
     )
     quantity: Mapped[int] = mapped_column(Integer)
     # The price the shopper last saw (to tell them when it changed before they pay).
-    price_seen_cents: Mapped[int] = mapped_column(Integer)
+    price_seen_cents: Mapped[int] = mapped_column(BigInteger)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     cart: Mapped[Cart] = relationship(back_populates="items")

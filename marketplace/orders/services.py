@@ -422,6 +422,27 @@ def cod_allowed(cooperatives: Sequence[Cooperative], total_cents: int) -> bool:
     )
 
 
+# The most one order may cost: Stripe's limit for a two-decimal currency (999,999.99 MAD).
+MAX_ORDER_TOTAL_CENTS_DEFAULT = 99_999_999
+
+
+def max_order_total_cents() -> int:
+    return int(current_app.config.get("MAX_ORDER_TOTAL_CENTS", MAX_ORDER_TOTAL_CENTS_DEFAULT))
+
+
+def check_order_total(total_cents: int) -> None:
+    """Refuse an order above the cap (money columns are 64-bit, but no provider takes more)."""
+    cap = max_order_total_cents()
+    if total_cents > cap:
+        raise InvalidInput(
+            _l(
+                "An order may not exceed %(amount)s. Please order fewer items, or place "
+                "several orders.",
+                amount=_format(cap),
+            )
+        )
+
+
 def card_allowed() -> bool:
     from marketplace.payments.services import card_payments_enabled
 
@@ -536,6 +557,7 @@ def place_order(
         raise CartChanged()
     products = {pid: line.product for pid, line in priced.items()}
     cooperatives = quote.cooperatives
+    check_order_total(quote.total_cents)
 
     if payment_method == PaymentMethod.CASH_ON_DELIVERY.value:
         if not cod_allowed(cooperatives, quote.total_cents):
@@ -832,6 +854,9 @@ def transition(
         raise InvalidInput(_l("The text is too long (at most %(n)d characters).", n=1000))
     carrier = (carrier or "").strip()[:80]
     tracking_number = (tracking_number or "").strip()[:80]
+
+    if new == S.CANCELLED:  # e.g. PAYMENTS refuses while card money is not refunded
+        signals.sub_order_cancelling.send(sub_order, old=old.value, actor=actor, role=role)
 
     now = utcnow()
     values: dict[str, Any] = {"status": new.value, "updated_at": now}

@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.orders.models import CooperativeOrder, Order
 from marketplace.payments import bp, payouts, refunds, services
 from marketplace.payments.forms import ActionForm, MarkPaidForm, RefundForm
-from marketplace.payments.models import Payment, PayoutBatch
+from marketplace.payments.models import Payment, PayoutBatch, RefundStatus
 
 PAGE_SIZE = 50
 
@@ -93,7 +93,7 @@ def admin_refund(sub_order_id: int):
     if not form.validate_on_submit():
         return _render_order(sub.order, {sub.id: form}, 400)
     try:
-        refunds.create_refund(
+        refund = refunds.create_refund(
             sub,
             form.amount_cents,
             form.reason.data,
@@ -105,7 +105,18 @@ def admin_refund(sub_order_id: int):
         form.amount.errors = [*form.amount.errors, str(error.message)]
         return _render_order(sub.order, {sub.id: form}, error.status_code)
     db.session.commit()
-    flash(_("The refund was recorded and the customer informed."), "success")
+    if refund.status == RefundStatus.FAILED.value:
+        flash(_("Stripe refused the refund, so nothing was refunded."), "error")
+    elif not refund.manual and not refund.stripe_refund_id:
+        flash(
+            _(
+                "Stripe did not answer. The refund is recorded and will be sent again "
+                "automatically; nothing will be refunded twice."
+            ),
+            "warning",
+        )
+    else:
+        flash(_("The refund was recorded and the customer informed."), "success")
     return redirect(url_for("payments.admin_order", number=sub.order.number), code=303)
 
 
@@ -180,9 +191,36 @@ def admin_payout_batch(batch_id: int):
         batch = _batch(batch_id)
     # The page shows RIBs masked; the full numbers are only in the CSV for the bank transfer.
     page = render_template(
-        "payments/admin_payout_batch.html", batch=batch, form=form, mask_rib=mask_rib
+        "payments/admin_payout_batch.html",
+        batch=batch,
+        form=form,
+        rebuild_form=ActionForm(),
+        mask_rib=mask_rib,
     )
     return page, status
+
+
+@bp.post("/admin/payments/payouts/<int:batch_id>/rebuild")
+@admin_required
+def admin_payout_rebuild(batch_id: int):
+    batch = _batch(batch_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        rebuilt = payouts.rebuild_batch(batch, current_user._get_current_object())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("payments.admin_payout_batch", batch_id=batch_id), code=303)
+    db.session.commit()
+    if rebuilt is None:
+        flash(_("No cooperative is owed anything any more: the batch was removed."), "info")
+        return redirect(url_for("payments.admin_payouts"), code=303)
+    flash(
+        _("The batch was rebuilt from the balances of now. Download its new file for the bank."),
+        "success",
+    )
+    return redirect(url_for("payments.admin_payout_batch", batch_id=batch_id), code=303)
 
 
 @bp.get("/admin/payments/payouts/<int:batch_id>.csv")

@@ -3,6 +3,7 @@ arrived), through the same idempotent functions as the webhook."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import click
@@ -10,10 +11,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.payments import services, webhooks
+from marketplace.payments import refunds, services, webhooks
 from marketplace.payments import stripe_gateway as gateway
-from marketplace.payments.models import Payment, PaymentProvider, PaymentStatus
+from marketplace.payments.models import Payment, PaymentProvider, PaymentStatus, Refund
 
+log = logging.getLogger(__name__)
 payments_cli = AppGroup("payments", help="Card payments: reconciliation with Stripe.")
 
 
@@ -21,7 +23,7 @@ def reconcile(hours: int = 72) -> dict[str, int]:
     """Replay recent Stripe events (each applied at most once), then apply recent Checkout
     Sessions and ask Stripe about every card payment still waiting. Commits after each item
     so one failure does not undo the others."""
-    counts = {"events": 0, "duplicates": 0, "sessions": 0, "failed": 0}
+    counts = {"events": 0, "duplicates": 0, "deferred": 0, "sessions": 0, "refunds": 0, "failed": 0}
     since = int(time.time()) - hours * 3600
     events = gateway.list_events(since, sorted(webhooks.handled_types()))
     for stripe_event in sorted(events, key=lambda e: e.created):
@@ -33,6 +35,9 @@ def reconcile(hours: int = 72) -> dict[str, int]:
         except webhooks.DuplicateEvent:
             db.session.rollback()
             counts["duplicates"] += 1
+        except webhooks.NotReady:
+            db.session.rollback()
+            counts["deferred"] += 1
         except Exception:  # noqa: BLE001 - report and go on with the others
             db.session.rollback()
             counts["failed"] += 1
@@ -59,6 +64,16 @@ def reconcile(hours: int = 72) -> dict[str, int]:
             counts["failed"] += 1
             continue
         counts["failed" if not _fulfil(checkout) else "sessions"] += 1
+    for refund_id in refunds.pending_card_refunds():
+        db.session.commit()
+        try:
+            answered = refunds.settle_pending(db.session.get(Refund, refund_id))
+            db.session.commit()
+        except Exception:  # report it and go on with the others
+            db.session.rollback()
+            log.exception("settling refund %s failed", refund_id)
+            answered = False
+        counts["refunds" if answered else "failed"] += 1
     return counts
 
 
@@ -70,6 +85,24 @@ def _fulfil(checkout: dict) -> bool:
         db.session.rollback()
         return False
     return True
+
+
+def expire_unpaid(limit: int = 500) -> dict[str, int]:
+    """Release every unpaid card order past its time to pay, one transaction each (a
+    failure, or another worker holding one, leaves the others done)."""
+    counts = {"expired": 0, "paid": 0, "skipped": 0, "failed": 0}
+    due = services.unpaid_due(limit=limit)
+    db.session.commit()
+    for payment_id in due:
+        try:
+            outcome = services.expire_unpaid(payment_id)
+            db.session.commit()
+        except Exception:  # report it and go on with the others
+            db.session.rollback()
+            log.exception("expiring payment %s failed", payment_id)
+            outcome = "failed"
+        counts[outcome] += 1
+    return counts
 
 
 @payments_cli.command("reconcile")
@@ -85,8 +118,9 @@ def reconcile_command(hours: int) -> None:
         click.echo(f"Stripe did not answer: {exc}", err=True)
         raise SystemExit(1) from exc
     click.echo(
-        "events applied: {events}, already applied: {duplicates}, sessions checked: "
-        "{sessions}, failures: {failed}".format(**counts)
+        "events applied: {events}, already applied: {duplicates}, not ready yet: "
+        "{deferred}, sessions checked: {sessions}, refunds settled: {refunds}, "
+        "failures: {failed}".format(**counts)
     )
     if counts["failed"]:
         raise SystemExit(1)

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from marketplace import signals
+from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
 from marketplace.orders.models import CooperativeOrder, PaymentMethod, SubOrderStatus
 from marketplace.payments.models import LedgerEntry, LedgerKind, Refund, RefundStatus
@@ -31,7 +32,21 @@ KIND_LABELS = {
 DELIVERY_KINDS = (LedgerKind.GROSS.value, LedgerKind.COD_COMMISSION_DEBIT.value)
 
 
+def lock_accounts(cooperative_ids) -> None:
+    """Lock the cooperatives' ledgers until the end of the transaction (their rows, in id
+    order, so two lockers never deadlock): a payout reads a balance nobody changes meanwhile."""
+    ids = sorted(set(cooperative_ids))
+    if ids:
+        db.session.execute(
+            select(Cooperative.id)
+            .where(Cooperative.id.in_(ids))
+            .order_by(Cooperative.id)
+            .with_for_update()
+        ).all()
+
+
 def post(cooperative_id: int, kind: LedgerKind, amount_cents: int, **refs) -> LedgerEntry:
+    lock_accounts([cooperative_id])
     entry = LedgerEntry(
         cooperative_id=cooperative_id, kind=kind.value, amount_cents=amount_cents, **refs
     )

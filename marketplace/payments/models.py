@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -21,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -60,15 +63,19 @@ class Payment(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
     provider: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PENDING.value, index=True)
-    amount_cents: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="MAD")
     # The number of Checkout Sessions created so far (the "v<n>" of the idempotency key).
     attempt: Mapped[int] = mapped_column(Integer, default=0)
+    # The Checkout Session being created: its idempotency key and the exact parameters it was
+    # first sent with, committed before Stripe is called, so a retry sends the same.
+    checkout_key: Mapped[str | None] = mapped_column(String(100))
+    checkout_params: Mapped[dict | None] = mapped_column(JSON)
     stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_session_url: Mapped[str | None] = mapped_column(Text)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
     # What Stripe actually captured (also when the payment was flagged instead of accepted).
-    received_cents: Mapped[int] = mapped_column(Integer, default=0)
+    received_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     flagged_for_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     review_reason: Mapped[str] = mapped_column(Text, default="")
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -105,7 +112,7 @@ class CashCollection(db.Model):
     sub_order_id: Mapped[int] = mapped_column(
         ForeignKey("cooperative_orders.id", ondelete="CASCADE"), unique=True
     )
-    amount_cents: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
     collected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     collected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -130,13 +137,16 @@ class Refund(db.Model):
         ForeignKey("cooperative_orders.id", ondelete="CASCADE"), index=True
     )
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"))
-    amount_cents: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=RefundStatus.PENDING.value)
     manual: Mapped[bool] = mapped_column(Boolean, default=False)  # cash: recorded, not sent
     goods_returned: Mapped[bool] = mapped_column(Boolean, default=False)
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    # The parameters of the Stripe call, stored with its key before the call: a retry (after
+    # a lost answer) sends exactly these.
+    stripe_params: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
@@ -154,7 +164,19 @@ class PayoutBatchStatus(enum.StrEnum):
 
 
 class PayoutBatch(db.Model):
+    """At most one batch is open at a time (a partial unique index): two admins, or one
+    double click, can never build two batches that would pay the same balance twice."""
+
     __tablename__ = "payout_batches"
+    __table_args__ = (
+        Index(
+            "uq_payout_batches_one_open",
+            "status",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(10), default=PayoutBatchStatus.OPEN.value)
@@ -192,7 +214,7 @@ class Payout(db.Model):
     cooperative_id: Mapped[int] = mapped_column(
         ForeignKey("cooperatives.id", ondelete="RESTRICT"), index=True
     )
-    amount_cents: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
     rib: Mapped[str] = mapped_column(String(24), default="")  # snapshot for the bank file
     stripe_transfer_id: Mapped[str | None] = mapped_column(String(255))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -226,7 +248,7 @@ class LedgerEntry(db.Model):
         ForeignKey("cooperatives.id", ondelete="RESTRICT"), index=True
     )
     kind: Mapped[str] = mapped_column(String(30))
-    amount_cents: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
     sub_order_id: Mapped[int | None] = mapped_column(
         ForeignKey("cooperative_orders.id", ondelete="RESTRICT"), index=True
     )

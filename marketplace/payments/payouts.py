@@ -1,8 +1,9 @@
 """Payout batches: what the platform pays each cooperative with a positive balance.
 
-An admin creates a batch (each cooperative's balance at that moment, cooperatives already in
-an unpaid batch left out), exports it as CSV for the bank transfer, then marks it paid with
-the transfer reference: a ``payout`` entry per cooperative brings its balance down by what it
+An admin creates a batch (each cooperative's balance at that moment; one open batch at a
+time), exports it as CSV for the bank transfer, then marks it paid with the transfer
+reference (refused if a balance fell below what the batch pays: the admin rebuilds it): a
+``payout`` entry per cooperative brings its balance down by what it
 received. A cooperative with a Stripe Connect account id may be paid by a Stripe Transfer
 instead (separate charges and transfers, grouped by ``transfer_group``).
 """
@@ -15,11 +16,13 @@ import logging
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
-from marketplace.money import from_cents
+from marketplace.i18n import current_lang
+from marketplace.money import format_mad, from_cents
 from marketplace.orders.services import cooperative_name
 from marketplace.payments import ledger
 from marketplace.payments import stripe_gateway as gateway
@@ -48,35 +51,84 @@ def payouts_of(cooperative_id: int) -> list[Payout]:
     )
 
 
-def _in_open_batch() -> set[int]:
-    return set(
-        db.session.scalars(
-            select(Payout.cooperative_id)
-            .join(PayoutBatch)
-            .where(PayoutBatch.status == PayoutBatchStatus.OPEN.value)
-        )
+def open_batch() -> PayoutBatch | None:
+    return db.session.scalar(
+        select(PayoutBatch).where(PayoutBatch.status == PayoutBatchStatus.OPEN.value)
     )
 
 
-def create_batch(actor) -> PayoutBatch:
-    """A batch with every cooperative whose balance is positive (InvalidInput if none)."""
-    waiting = _in_open_batch()
-    owed = {
-        coop_id: amount
-        for coop_id, amount in ledger.balances().items()
-        if amount > 0 and coop_id not in waiting
-    }
-    if not owed:
-        raise InvalidInput(_l("No cooperative has a positive balance to pay out."))
-    batch = PayoutBatch(created_by_id=getattr(actor, "id", None))
-    db.session.add(batch)
+class BatchAlreadyOpen(Conflict):
+    default_message = _l(
+        "A payout batch is already open. Mark it as paid, or rebuild it, before making a new one."
+    )
+
+
+def _owed() -> dict[int, int]:
+    return {coop_id: amount for coop_id, amount in ledger.balances().items() if amount > 0}
+
+
+def _fill(batch: PayoutBatch, owed: dict[int, int]) -> None:
     cooperatives = db.session.scalars(select(Cooperative).where(Cooperative.id.in_(owed)))
     for coop in sorted(cooperatives, key=lambda c: c.id):
         batch.payouts.append(
             Payout(cooperative_id=coop.id, amount_cents=owed[coop.id], rib=coop.rib or "")
         )
+
+
+def create_batch(actor) -> PayoutBatch:
+    """A batch with every cooperative whose balance is positive (InvalidInput if none).
+
+    The batch row is inserted first: the unique index on the open batch makes a concurrent
+    second creation wait for the first and then fail (BatchAlreadyOpen), in the database.
+    """
+    if open_batch() is not None:
+        raise BatchAlreadyOpen()
+    batch = PayoutBatch(created_by_id=getattr(actor, "id", None))
+    try:
+        with db.session.begin_nested():
+            db.session.add(batch)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise BatchAlreadyOpen() from exc
+    owed = _owed()
+    if not owed:
+        raise InvalidInput(_l("No cooperative has a positive balance to pay out."))
+    _fill(batch, owed)
     db.session.flush()
     return batch
+
+
+def rebuild_batch(batch: PayoutBatch, actor) -> PayoutBatch | None:
+    """An open batch made again from the balances of now (after a refund, say). Returns
+    None when nobody is owed anything any more: the batch is then removed."""
+    locked = _lock_batch(batch)
+    if locked.status != PayoutBatchStatus.OPEN.value:
+        raise Conflict(_l("This payout batch was already marked as paid."))
+    for payout in list(locked.payouts):
+        locked.payouts.remove(payout)
+    db.session.flush()
+    owed = _owed()
+    if not owed:
+        db.session.delete(locked)
+        db.session.flush()
+        return None
+    locked.created_by_id = getattr(actor, "id", None) or locked.created_by_id
+    locked.created_at = utcnow()
+    _fill(locked, owed)
+    db.session.flush()
+    return locked
+
+
+def _lock_batch(batch: PayoutBatch) -> PayoutBatch:
+    locked = db.session.scalar(
+        select(PayoutBatch)
+        .where(PayoutBatch.id == batch.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None:
+        raise Conflict(_l("This payout batch no longer exists."))
+    return locked
 
 
 def bank_reference(payout: Payout) -> str:
@@ -131,14 +183,25 @@ def mark_paid(batch: PayoutBatch, reference: str, actor) -> PayoutBatch:
         raise InvalidInput(_l("Please give the reference of the bank transfer."))
     if len(reference) > MAX_REFERENCE:
         raise InvalidInput(_l("The text is too long (at most %(n)d characters).", n=MAX_REFERENCE))
-    locked = db.session.scalar(
-        select(PayoutBatch)
-        .where(PayoutBatch.id == batch.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if locked is None or locked.status == PayoutBatchStatus.PAID.value:
+    locked = _lock_batch(batch)
+    if locked.status == PayoutBatchStatus.PAID.value:
         raise Conflict(_l("This payout batch was already marked as paid."))
+    # Never pay more than a cooperative is owed now: its ledger is locked (ledger.post
+    # takes the same lock) and its balance compared with what the batch captured.
+    ledger.lock_accounts([p.cooperative_id for p in locked.payouts])
+    for payout in locked.payouts:
+        current = ledger.balance_cents(payout.cooperative_id)
+        if payout.amount_cents > current:
+            raise Conflict(
+                _l(
+                    "%(cooperative)s is now owed %(amount)s, less than this batch pays "
+                    "(%(batch_amount)s): a refund was made since. Rebuild the batch, "
+                    "download its new file, then mark it as paid.",
+                    cooperative=cooperative_name(payout.cooperative, current_lang()),
+                    amount=format_mad(current, current_lang()),
+                    batch_amount=format_mad(payout.amount_cents, current_lang()),
+                )
+            )
     now = utcnow()
     for payout in locked.payouts:
         coop = payout.cooperative

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 
+import stripe
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from marketplace.errors import InvalidInput
+from marketplace import signals
+from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
+from marketplace.http import parse_int
 from marketplace.i18n import current_lang
 from marketplace.mail import queue_mail
 from marketplace.money import format_mad
@@ -21,15 +24,16 @@ from marketplace.payments.models import (
     LedgerEntry,
     LedgerKind,
     Payment,
+    PaymentStatus,
     Refund,
     RefundStatus,
 )
 from marketplace.payments.services import (
-    PaymentUnavailable,
     cash_collection_for,
     paid_cents,
     payment_for,
 )
+from marketplace.payments.webhooks import NotReady
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +103,11 @@ def create_refund(
     *,
     goods_returned: bool = False,
 ) -> Refund:
-    """Refund ``amount_cents`` of ``sub_order`` to the shopper."""
+    """Refund ``amount_cents`` of ``sub_order`` to the shopper.
+
+    Cash: recorded as done. Card: the refund is recorded (pending, with the key and the
+    exact parameters of the Stripe call) and committed, then sent (``send_refund``). The
+    result is pending and unsent when Stripe did not answer, failed when it refused."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_l("Please give the reason for the refund."))
@@ -135,34 +143,86 @@ def create_refund(
     )
     db.session.add(refund)
     db.session.flush()
-    if payment.is_card:
-        try:
-            stripe_refund = gateway.create_refund(
-                {
-                    "payment_intent": payment.stripe_payment_intent_id,
-                    "amount": amount_cents,
-                    "reason": "requested_by_customer",
-                    "metadata": {
-                        "refund_id": str(refund.id),
-                        "sub_order_id": str(sub_order.id),
-                        "order_id": str(sub_order.order_id),
-                    },
-                },
-                idempotency_key=refund.idempotency_key,
-            ).to_dict()
-        except gateway.StripeUnavailable as exc:
-            log.error("stripe refund for sub-order %s failed: %s", sub_order.id, exc)
-            raise PaymentUnavailable(
-                _l("Stripe did not accept the refund. Nothing was refunded; please try again.")
-            ) from exc
-        refund.stripe_refund_id = stripe_refund["id"]
-        refund.status = STRIPE_STATUSES.get(stripe_refund.get("status"), RefundStatus.PENDING).value
-    else:
-        refund.status = RefundStatus.SUCCEEDED.value  # the cash was handed back
-    db.session.flush()
-    ledger.post_refund(refund)
     if goods_returned:
         orders.return_stock(sub_order)
+    if not payment.is_card:
+        refund.status = RefundStatus.SUCCEEDED.value  # the cash was handed back
+        db.session.flush()
+        ledger.post_refund(refund)
+        _tell_the_shopper(refund)
+        return refund
+    refund.stripe_params = {
+        "payment_intent": payment.stripe_payment_intent_id,
+        "amount": amount_cents,
+        "reason": "requested_by_customer",
+        "metadata": {
+            "refund_id": str(refund.id),
+            "sub_order_id": str(sub_order.id),
+            "order_id": str(sub_order.order_id),
+        },
+    }
+    db.session.commit()  # the intent, before Stripe is asked (a webhook may come first)
+    return send_refund(refund.id)
+
+
+def send_refund(refund_id: int) -> Refund:
+    """Ask Stripe for a recorded card refund: its stored key and parameters, exactly (after
+    a lost answer Stripe replays the first one; it never refunds twice). Without an answer
+    the refund stays pending and unsent: ``flask payments reconcile`` sends it again."""
+    refund = db.session.get(Refund, refund_id)
+    if refund.stripe_refund_id or refund.status != RefundStatus.PENDING.value:
+        return refund
+    params, key = refund.stripe_params, refund.idempotency_key
+    db.session.commit()  # no transaction (nor SQLite's write lock) held while Stripe answers
+    try:
+        answer = gateway.create_refund(params, idempotency_key=key).to_dict()
+    except gateway.StripeUnavailable as exc:
+        refund = _locked(refund_id)
+        if isinstance(exc.__cause__, stripe.InvalidRequestError):  # refused for good
+            log.error("stripe refused refund %s: %s", refund_id, exc)
+            if refund.status == RefundStatus.PENDING.value and not refund.stripe_refund_id:
+                refund.status = RefundStatus.FAILED.value
+                db.session.flush()
+            return refund
+        log.error("stripe refund %s not sent: %s", refund_id, exc)
+        return refund
+    _apply_answer(_locked(refund_id), answer)
+    refund = _locked(refund_id)
+    _tell_the_shopper(refund)
+    return refund
+
+
+def _locked(refund_id: int) -> Refund:
+    return db.session.scalar(
+        select(Refund)
+        .where(Refund.id == refund_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _apply_answer(refund: Refund, data: dict) -> None:
+    """What Stripe says of one of our refunds (its answer, a webhook, or reconcile)."""
+    if not refund.stripe_refund_id:
+        refund.stripe_refund_id = data.get("id")
+    new = STRIPE_STATUSES.get(data.get("status"))
+    if new is None or new.value == refund.status:
+        db.session.flush()
+        return
+    if new == RefundStatus.PENDING:  # never back to pending (a late, older answer)
+        db.session.flush()
+        return
+    old = refund.status
+    refund.status = new.value
+    db.session.flush()
+    if new == RefundStatus.SUCCEEDED:
+        ledger.post_refund(refund)
+    elif old == RefundStatus.SUCCEEDED.value:
+        _reverse_posted(refund)
+
+
+def _tell_the_shopper(refund: Refund) -> None:
+    sub_order = refund.sub_order
     order = sub_order.order
     queue_mail(
         order.email,
@@ -175,7 +235,6 @@ def create_refund(
         cooperative=orders.cooperative_name(sub_order.cooperative, order.language),
         order_url=_order_url(order),
     )
-    return refund
 
 
 def _order_url(order) -> str:
@@ -184,26 +243,50 @@ def _order_url(order) -> str:
     return absolute_url("orders.detail", number=order.number, lang=order.language)
 
 
+class RefundNotKnownYet(NotReady):
+    """A Stripe event about a refund of ours that this database does not hold (yet): the
+    event is not recorded as handled, so Stripe (or reconcile) delivers it again."""
+
+
 def _apply_stripe_refund(data: dict) -> None:
-    refund = db.session.scalar(
-        select(Refund)
-        .where(Refund.stripe_refund_id == data.get("id"))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    refund = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == data.get("id")))
+    if refund is None:
+        ours = parse_int((data.get("metadata") or {}).get("refund_id"))
+        if ours is not None:
+            refund = db.session.get(Refund, ours)
+            if refund is None or refund.stripe_refund_id not in (None, data.get("id")):
+                raise RefundNotKnownYet(data.get("id"))
     if refund is None:
         log.warning("stripe refund %s is not one of ours (made in the dashboard?)", data.get("id"))
         return
-    new = STRIPE_STATUSES.get(data.get("status"))
-    if new is None or new.value == refund.status:
-        return
-    old = refund.status
-    refund.status = new.value
-    db.session.flush()
-    if new == RefundStatus.SUCCEEDED:
-        ledger.post_refund(refund)
-    elif old == RefundStatus.SUCCEEDED.value:
-        _reverse_posted(refund)
+    _apply_answer(_locked(refund.id), data)
+
+
+def settle_pending(refund: Refund) -> bool:
+    """Reconcile one pending card refund: send it if its answer never came, else ask Stripe
+    what became of it. Whether Stripe answered."""
+    if refund.manual or refund.status != RefundStatus.PENDING.value:
+        return True
+    if not refund.stripe_refund_id:
+        return send_refund(refund.id).stripe_refund_id is not None
+    refund_id, stripe_id = refund.id, refund.stripe_refund_id
+    db.session.commit()
+    try:
+        data = gateway.retrieve_refund(stripe_id).to_dict()
+    except gateway.StripeUnavailable:
+        return False
+    _apply_answer(_locked(refund_id), data)
+    return True
+
+
+def pending_card_refunds() -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Refund.id)
+            .where(Refund.status == RefundStatus.PENDING.value, Refund.manual.is_(False))
+            .order_by(Refund.id)
+        )
+    )
 
 
 def _reverse_posted(refund: Refund) -> None:
@@ -222,6 +305,39 @@ def _reverse_posted(refund: Refund) -> None:
             refund_id=refund.id,
             description="refund failed after it had succeeded",
         )
+
+
+class RefundFirst(Conflict):
+    pass
+
+
+def _on_sub_order_cancelling(sub_order: CooperativeOrder, **info) -> None:
+    """A paid card sub-order is cancelled only once its money went back (or is on its way):
+    cancelling returns the stock, and must never keep the shopper's money."""
+    payment = payment_for(sub_order.order)
+    if not payment.is_card or payment.status != PaymentStatus.PAID.value:
+        return
+    left = refundable_cents(sub_order, payment)
+    if left <= 0:
+        return
+    amount = format_mad(left, current_lang())
+    if info.get("role") == "admin":
+        raise RefundFirst(
+            _l(
+                "This part of the order was paid by card: refund it first (%(amount)s not "
+                "refunded yet), then cancel it.",
+                amount=amount,
+            )
+        )
+    raise RefundFirst(
+        _l(
+            "This part of the order was paid by card, so only the platform team can cancel "
+            "it, with a refund. Please contact us."
+        )
+    )
+
+
+signals.sub_order_cancelling.connect(_on_sub_order_cancelling)
 
 
 def on_refund_updated(refund: dict) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -46,6 +47,7 @@ PAYMENT_STATUS_LABELS = {
     PaymentStatus.CANCELLED.value: _l("Cancelled"),
 }
 CHECKOUT_MINUTES_DEFAULT = 60  # Stripe accepts 30 minutes to 24 hours
+UNPAID_MINUTES_DEFAULT = 60  # an unpaid card order releases its stock after this
 
 
 class PaymentUnavailable(DomainError):
@@ -160,12 +162,28 @@ def amount_due_cents(order: Order) -> int:
     )
 
 
+def unpaid_minutes() -> int:
+    return int(current_app.config.get("UNPAID_CARD_ORDER_MINUTES", UNPAID_MINUTES_DEFAULT))
+
+
+def payment_deadline(order: Order) -> datetime:
+    """When an unpaid card order releases its stock (``flask orders expire-unpaid``)."""
+    created = order.created_at
+    if created.tzinfo is None:  # SQLite gives naive UTC values back
+        created = created.replace(tzinfo=UTC)
+    return created + timedelta(minutes=unpaid_minutes())
+
+
 def start_card_checkout(
     order: Order, *, lang: str, success_url: str, cancel_url: str
 ) -> str | None:
     """The Stripe Checkout URL where the shopper pays ``order`` (an open session for the same
     amount is reused), or None when Stripe says the current session already ended (it was
     applied: show the payment status).
+
+    A new session is first recorded (its idempotency key and exact parameters) and
+    COMMITTED, then asked of Stripe: when Stripe's answer is lost, the next try sends the
+    same parameters under the same key and Stripe replays its first answer.
 
     Raises InvalidInput/Conflict when the order cannot be paid by card (any more) and
     PaymentUnavailable when Stripe is not configured or does not answer.
@@ -179,11 +197,20 @@ def start_card_checkout(
         raise Conflict(_l("This order is already paid."))
     if not any(sub.status == SubOrderStatus.PENDING_PAYMENT.value for sub in order.sub_orders):
         raise Conflict(_l("This order can no longer be paid."))
+    if utcnow() >= payment_deadline(order):
+        raise Conflict(
+            _l(
+                "The time to pay this order has run out: its products are being put back on "
+                "sale. Please order again."
+            )
+        )
     line_items = checkout_line_items(order)
     due = amount_due_cents(order)
     if sum(i["price_data"]["unit_amount"] * i["quantity"] for i in line_items) != due:
         raise Conflict(_l("This order can no longer be paid."))
     try:
+        if not payment.stripe_session_id and payment.checkout_key:
+            _replay_checkout(payment)  # the answer to the last attempt was lost
         if payment.stripe_session_id:
             session = _plain(gateway.retrieve_checkout_session(payment.stripe_session_id))
             if session.get("status") in ("complete", "expired"):
@@ -198,7 +225,8 @@ def start_card_checkout(
         payment.attempt += 1
         minutes = int(current_app.config.get("STRIPE_CHECKOUT_MINUTES", CHECKOUT_MINUTES_DEFAULT))
         metadata = {"order_id": str(order.id), "order_number": order.number}
-        params = {
+        payment.checkout_key = f"order-{order.id}-checkout-v{payment.attempt}"
+        payment.checkout_params = {
             "mode": "payment",
             "line_items": line_items,
             "metadata": metadata,
@@ -210,19 +238,119 @@ def start_card_checkout(
             "cancel_url": cancel_url,
             "expires_at": int(time.time()) + max(30, min(minutes, 1440)) * 60,
         }
-        session = _plain(
-            gateway.create_checkout_session(
-                params, idempotency_key=f"order-{order.id}-checkout-v{payment.attempt}"
-            )
+        payment.amount_cents = due
+        payment.stripe_session_id = None
+        payment.stripe_session_url = None
+        params, key, order_id = payment.checkout_params, payment.checkout_key, order.id
+        db.session.commit()  # the intent, before Stripe is asked; no lock held meanwhile
+        session = _plain(gateway.create_checkout_session(params, idempotency_key=key))
+        payment = db.session.scalar(
+            select(Payment)
+            .where(Payment.order_id == order_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
+        if payment.checkout_key == key and not payment.stripe_session_id:
+            _record_session(payment, session)
     except gateway.StripeUnavailable as exc:
         log.error("stripe checkout for order %s failed: %s", order.id, exc)
         raise PaymentUnavailable() from exc
-    payment.amount_cents = due
+    db.session.flush()
+    return session.get("url")
+
+
+def _replay_checkout(payment: Payment) -> str | None:
+    """Send the recorded Checkout Session request again (same key, same parameters: Stripe
+    answers as the first time) and record the session."""
+    session = _plain(
+        gateway.create_checkout_session(
+            payment.checkout_params, idempotency_key=payment.checkout_key
+        )
+    )
+    _record_session(payment, session)
+    return session.get("url")
+
+
+def _record_session(payment: Payment, session: dict) -> None:
     payment.stripe_session_id = session["id"]
     payment.stripe_session_url = session.get("url")
     db.session.flush()
-    return session["url"]
+
+
+# --- unpaid card orders expire ----------------------------------------------------------
+
+
+def expire_unpaid(payment_id: int, now: datetime | None = None) -> str:
+    """Release an unpaid card order whose time to pay has run out, exactly once; "expired",
+    "paid" (Stripe had it paid: applied instead), "skipped" (not due, done already, or
+    being handled by another worker) or "failed" (Stripe could not say; try again later).
+
+    Stripe is asked first when a session exists: an open one is expired there (nobody can
+    pay it afterwards), a completed one is applied. Without an answer, the order is released
+    only once its session's own expiry time has passed.
+    """
+    now = now or utcnow()
+    payment = db.session.scalar(
+        select(Payment)
+        .where(Payment.id == payment_id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    if (
+        payment is None
+        or not payment.is_card
+        or payment.status != PaymentStatus.PENDING.value
+        or now < payment_deadline(payment.order)
+        or not any(
+            s.status == SubOrderStatus.PENDING_PAYMENT.value for s in payment.order.sub_orders
+        )
+    ):
+        return "skipped"
+    if (payment.checkout_key or payment.stripe_session_id) and card_payments_enabled():
+        session_expires = int((payment.checkout_params or {}).get("expires_at") or 0)
+        try:
+            if not payment.stripe_session_id:
+                _replay_checkout(payment)
+            try:
+                session = gateway.expire_checkout_session(
+                    payment.stripe_session_id,
+                    idempotency_key=f"order-{payment.order_id}-expire-v{payment.attempt}",
+                )
+            except gateway.StripeUnavailable:  # not open any more: what became of it?
+                session = gateway.retrieve_checkout_session(payment.stripe_session_id)
+        except gateway.StripeUnavailable as exc:
+            if now.timestamp() < session_expires:
+                log.warning("order %s: Stripe did not answer (%s)", payment.order_id, exc)
+                return "failed"
+        else:
+            fulfil_checkout_session(session)
+            if payment.status == PaymentStatus.PAID.value:
+                return "paid"
+            if payment.status == PaymentStatus.PROCESSING.value:
+                return "skipped"  # paid by a slower method: its outcome decides
+            if payment.status != PaymentStatus.PENDING.value:
+                return "expired"
+    _release(payment, PaymentStatus.EXPIRED, "not paid in time")
+    db.session.flush()
+    return "expired"
+
+
+def unpaid_due(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Ids of card payments still pending whose order's time to pay has run out."""
+    cutoff = (now or utcnow()) - timedelta(minutes=unpaid_minutes())
+    return list(
+        db.session.scalars(
+            select(Payment.id)
+            .join(Order, Order.id == Payment.order_id)
+            .where(
+                Payment.provider == PaymentProvider.STRIPE.value,
+                Payment.status == PaymentStatus.PENDING.value,
+                Order.created_at < cutoff,
+            )
+            .order_by(Payment.id)
+            .limit(limit)
+        )
+    )
 
 
 def _on_sub_order_status_changed(sub_order: CooperativeOrder, **info) -> None:
@@ -368,21 +496,33 @@ def on_session_expired(session: dict) -> None:
     fulfil_checkout_session(session)
 
 
-def refresh_from_stripe(payment: Payment) -> Payment:
-    """The success page: ask Stripe about the session we stored (never the query string)."""
+def status_seen_by_stripe(payment: Payment) -> str:
+    """The success page: what Stripe says of the session we stored (never the query
+    string), read only. The payment row itself changes only through the webhook and
+    ``flask payments reconcile``: a page view never writes (on SQLite a write in a read
+    transaction fails when the webhook commits at the same moment)."""
     if (
         not payment.is_card
         or not payment.stripe_session_id
         or payment.status not in (PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value)
         or not card_payments_enabled()
     ):
-        return payment
+        return payment.status
     try:
-        session = gateway.retrieve_checkout_session(payment.stripe_session_id)
+        session = _plain(gateway.retrieve_checkout_session(payment.stripe_session_id))
     except gateway.StripeUnavailable as exc:
         log.warning("could not retrieve session %s: %s", payment.stripe_session_id, exc)
-        return payment
-    return fulfil_checkout_session(session) or payment
+        return payment.status
+    if (
+        session.get("status") == "complete"
+        and session.get("payment_status") in ("paid", "no_payment_required")
+        and session.get("amount_total") == payment.amount_cents
+        and str(session.get("currency") or "").upper() == payment.currency
+    ):
+        return PaymentStatus.PAID.value
+    if session.get("status") == "expired":
+        return PaymentStatus.EXPIRED.value
+    return payment.status
 
 
 def paid_cents(payment: Payment) -> int:

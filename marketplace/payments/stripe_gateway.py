@@ -91,6 +91,10 @@ def create_refund(params: dict, idempotency_key: str):
     )
 
 
+def retrieve_refund(refund_id: str):
+    return _call(get_client().v1.refunds.retrieve, refund_id)
+
+
 def list_refunds(payment_intent: str) -> list:
     page = _call(
         get_client().v1.refunds.list, params={"payment_intent": payment_intent, "limit": 100}

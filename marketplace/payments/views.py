@@ -49,12 +49,13 @@ def _order(number: str) -> Order:
     return orders.get_order_for(number, user, guest_numbers=session.get(GUEST_ORDERS_KEY, []))
 
 
-def _status_payload(order: Order, payment) -> dict:
+def _status_payload(order: Order, payment, status: str | None = None) -> dict:
+    status = status or payment.status
     return {
-        "status": payment.status,
-        "label": services.status_label(payment.status),
-        "paid": payment.status == PaymentStatus.PAID.value,
-        "done": payment.status not in (PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value),
+        "status": status,
+        "label": services.status_label(status),
+        "paid": status == PaymentStatus.PAID.value,
+        "done": status not in (PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value),
         "order_url": url_for("orders.detail", number=order.number),
     }
 
@@ -102,13 +103,13 @@ def success(number: str):
     """Back from Stripe: never trusts the query string; asks Stripe about our session."""
     order = _order(number)
     payment = services.payment_for(order)
-    services.refresh_from_stripe(payment)
+    seen = services.status_seen_by_stripe(payment)  # reads only: the webhook applies it
     db.session.commit()
     return render_template(
         "payments/success.html",
         order=order,
         payment=payment,
-        status=_status_payload(order, payment),
+        status=_status_payload(order, payment, seen),
     )
 
 
@@ -155,6 +156,10 @@ def stripe_webhook():
     except webhooks.DuplicateEvent:
         db.session.rollback()
         return jsonify({"received": True, "duplicate": True}), 200
+    except webhooks.NotReady:  # not recorded: Stripe delivers it again later
+        db.session.rollback()
+        log.info("stripe event %s (%s) not ready yet", event.get("id"), event.get("type"))
+        return jsonify({"error": "not ready, retry later"}), 409
     except Exception:
         db.session.rollback()
         log.exception("stripe event %s (%s) failed", event.get("id"), event.get("type"))

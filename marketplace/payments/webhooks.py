@@ -33,6 +33,12 @@ class DuplicateEvent(Exception):
     """This event was already applied (answered with 200, nothing changes)."""
 
 
+class NotReady(Exception):
+    """The event is about something this database does not hold yet (a refund whose row is
+    not committed, say): nothing is recorded, and the event is answered so that Stripe
+    delivers it again later (``reconcile`` replays it too)."""
+
+
 def _timestamp(header: str) -> int:
     for item in header.split(","):
         key, _, value = item.strip().partition("=")

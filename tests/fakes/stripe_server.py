@@ -88,6 +88,13 @@ class FakeStripe:
             self.refund_status = "succeeded"  # what new refunds report
             # While set, every API request fails with this error (Stripe down, say).
             self.failing: StripeApiError | None = None
+            # {path prefix: n}: the next n POSTs there are performed, then their answer is
+            # lost (the connection closes without a response), as on a network cut.
+            self.drops: dict[str, int] = {}
+            # [(method, path prefix, fn(payload))]: called after a request there was
+            # performed and before it is answered (a webhook "arriving" while the caller
+            # waits for Stripe's answer).
+            self.before_answer: list[tuple[str, str, Any]] = []
 
     def start(self) -> FakeStripe:
         fake = self
@@ -165,6 +172,13 @@ class FakeStripe:
                     payload = self._route(method, parts.path, params)
                     if method == "POST" and key:
                         self.idempotent[key] = (parts.path, params, 200, deepcopy(payload))
+            if status == 200:
+                for verb, prefix, hook in list(self.before_answer):
+                    if verb == method and parts.path.startswith(prefix):
+                        hook(deepcopy(payload))
+                if method == "POST" and self._take_drop(parts.path):
+                    handler.close_connection = True
+                    return  # performed, but nobody hears the answer
         except StripeApiError as error:
             status, payload = error.status, error.body
         except Exception as error:  # noqa: BLE001 - a bug in the fake: answer like Stripe
@@ -178,6 +192,19 @@ class FakeStripe:
             handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(data)
+
+    def drop_answers(self, path_prefix: str, times: int = 10) -> None:
+        """Perform the next ``times`` POSTs to ``path_prefix`` but lose their answers."""
+        with self._lock:
+            self.drops[path_prefix] = times
+
+    def _take_drop(self, path: str) -> bool:
+        with self._lock:
+            for prefix, left in self.drops.items():
+                if left > 0 and path.startswith(prefix):
+                    self.drops[prefix] = left - 1
+                    return True
+        return False
 
     def _route(self, method: str, path: str, params: dict) -> dict:
         routes = [
@@ -425,6 +452,12 @@ def sign(payload: str, secret: str = WEBHOOK_SECRET, timestamp: int | None = Non
     return stripe.WebhookSignature.generate_signature_header(
         payload, secret, timestamp=int(time.time()) if timestamp is None else timestamp
     )
+
+
+def post_events_out_of_order(client, events: list[dict]) -> list[int]:
+    """Deliver events in the reverse of the order they happened (Stripe does not promise any
+    order); the answers' status codes."""
+    return [post_event(client, event).status_code for event in reversed(events)]
 
 
 def post_event(client, event: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None):
