@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     current_app,
     flash,
@@ -30,6 +28,7 @@ from marketplace.auth.forms import (
 )
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
+from marketplace.http import safe_redirect_target
 from marketplace.i18n import current_lang, pick
 
 DEFAULT_AUTH_LIMIT = "10 per minute;50 per hour"
@@ -49,18 +48,6 @@ def _email_key() -> str:
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, host or protocol-relative URL)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(char.isspace() or ord(char) < 32 for char in target):  # browsers drop tabs: "/\t/x"
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _form_error(form, error: DomainError) -> None:
@@ -112,7 +99,8 @@ def register():
                 "success",
             )
             return redirect(
-                safe_next(request.args.get("next")) or url_for("auth.account", lang=user.locale)
+                safe_redirect_target(request.args.get("next"))
+                or url_for("auth.account", lang=user.locale)
             )
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
@@ -149,7 +137,7 @@ def resend_verification():
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_auth_limit, methods=["POST"])
 def login():
-    next_url = safe_next(request.args.get("next"))
+    next_url = safe_redirect_target(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("auth.account"))
     form = LoginForm()

@@ -24,6 +24,7 @@ from marketplace.catalogue.models import Category, Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.errors import Conflict, DomainError, Forbidden, IllegalTransition, InvalidInput
 from marketplace.extensions import db
+from marketplace.http import parse_int
 from marketplace.i18n import pick
 from marketplace.money import percent_of
 from marketplace.orders.models import (
@@ -164,10 +165,10 @@ def parse_quantity(value: Any, *, allow_zero: bool = False) -> int:
 
 
 def parse_id(value: Any) -> int:
-    text = str(value if value is not None else "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 12:
+    product_id = parse_int(value, maximum=10**12)
+    if product_id is None:
         raise InvalidInput(_l("This product does not exist or is no longer available."))
-    return int(text)
+    return product_id
 
 
 # --- products -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from flask_login import current_user
 from marketplace.auth.decorators import cooperative_member_required
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf, db
+from marketplace.http import next_url
 from marketplace.i18n import current_lang
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order, PaymentMethod, SubOrderStatus
@@ -233,7 +234,4 @@ def delivery_refused(sub_order_id: int):
 
 def _back() -> str:
     """Back to the page the button was on (only our own pages), else the balance."""
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("payments.balance")
+    return next_url(url_for("payments.balance"))
