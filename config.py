@@ -103,10 +103,23 @@ class Config:
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 4
 
+    REDIS_URL = os.environ.get("REDIS_URL")
+    # Every Redis client (rate limits, caches, health check) gives up quickly: a Redis that
+    # hangs must cost a request a fraction of a second, not make every page slow. No retries:
+    # redis-py would otherwise try up to 10 times per command.
+    REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5"))
+    REDIS_OPTIONS: dict = {
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+        "retry": None,
+    }
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_OPTIONS = REDIS_OPTIONS
+    # Redis down: count in this process's memory (limits still apply), go back to Redis when
+    # it answers again (Flask-Limiter checks it now and then).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
-    REDIS_URL = os.environ.get("REDIS_URL")
     # Whole-page cache of anonymous catalogue pages (marketplace/cache.py): on by default when
     # the cache is Redis; PAGE_CACHE=1/0 forces it. Entries live PAGE_CACHE_SECONDS at most.
     PAGE_CACHE = os.environ.get("PAGE_CACHE")
@@ -134,6 +147,9 @@ class Config:
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # tests point the SDK at a local fake
+    # Stripe slow or down: the pay button answers within about 2 x STRIPE_TIMEOUT_SECONDS + 1.
+    STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "3"))
+    STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 1)
     # Webhook timestamps older or newer than this many seconds are refused.
     STRIPE_WEBHOOK_TOLERANCE = _int("STRIPE_WEBHOOK_TOLERANCE", 300)
     # How long a Checkout Session (and the stock it holds) stays open: 30 to 1440 minutes.

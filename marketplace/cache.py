@@ -19,6 +19,12 @@ Stock, which every order changes, is not part of the version: entries expire aft
 ``PAGE_CACHE_SECONDS`` (30 s by default), and the cart and checkout check the real stock.
 
 On by default when the cache is Redis (``REDIS_URL``); ``PAGE_CACHE=1``/``0`` forces it.
+
+Redis down or hung: pages are rendered without the cache. After a failed call the cache is
+left alone for ``RETRY_SECONDS`` (a hung Redis then costs one request a short socket timeout
+per interval, not every request a wait), the outage is logged at most once a minute, and the
+first call that succeeds afterwards starts a new version (changes made meanwhile never
+reached Redis, so what it still holds may be stale).
 """
 
 from __future__ import annotations
@@ -71,6 +77,52 @@ def enabled() -> bool:
     return bool(current_app.extensions.get("page_cache_enabled"))
 
 
+# --- Redis outages ----------------------------------------------------------------------------
+
+RETRY_SECONDS = 5.0
+LOG_SECONDS = 60.0
+
+
+class _Outage:
+    """This process's view of the cache server (plain attributes: a race between threads
+    costs at most one more try or one more log line)."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.retry_at = 0.0
+        self.logged_at: float | None = None
+
+
+_outage = _Outage()
+
+
+def available() -> bool:
+    """False for a while after the cache failed: do not even try it."""
+    return not _outage.down or time.monotonic() >= _outage.retry_at
+
+
+def failed(what: str) -> None:
+    """Note that a cache call failed (call it from the ``except`` block: the first log line
+    of an outage carries the traceback)."""
+    now = time.monotonic()
+    _outage.down = True
+    _outage.retry_at = now + RETRY_SECONDS
+    if _outage.logged_at is None or now - _outage.logged_at >= LOG_SECONDS:
+        log.warning(
+            "cache unavailable (%s): serving pages without it, trying again every %d s",
+            what,
+            RETRY_SECONDS,
+            exc_info=_outage.logged_at is None,
+        )
+        _outage.logged_at = now
+
+
+def _recovered() -> None:
+    if _outage.logged_at is not None:
+        log.warning("cache available again")
+    _outage.down, _outage.logged_at = False, None
+
+
 # --- version ----------------------------------------------------------------------------------
 
 
@@ -78,10 +130,12 @@ def bump_version() -> None:
     """Make every cached page stale (catalogue content changed)."""
     version = secrets.token_hex(8)
     _version[:] = [version, time.monotonic()]
+    if not available():
+        return  # a new version is started when the cache answers again
     try:
         cache.set(VERSION_KEY, version, timeout=0)
-    except Exception:
-        log.exception("could not bump the page cache version")
+    except Exception:  # noqa: BLE001 - any cache failure: serve without it
+        failed("new catalogue version")
 
 
 def _touches_catalogue(session: Session) -> bool:
@@ -160,12 +214,18 @@ _version: list = [None, 0.0]
 def current_version() -> str:
     """The catalogue version (any cached rendering of catalogue content is keyed by it)."""
     now = time.monotonic()
-    if _version[0] is not None and now - _version[1] < _version_seconds():
-        return _version[0]
-    version = cache.get(VERSION_KEY)
-    if version is None:
+    if _outage.down:
+        # Back after an outage (the caller checked available()): raises if still down.
         version = secrets.token_hex(8)
         cache.set(VERSION_KEY, version, timeout=0)
+        _recovered()
+    elif _version[0] is not None and now - _version[1] < _version_seconds():
+        return _version[0]
+    else:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            version = secrets.token_hex(8)
+            cache.set(VERSION_KEY, version, timeout=0)
     _version[:] = [version, now]
     return version
 
@@ -190,14 +250,14 @@ def _lookup(key: str, version: str) -> tuple | None:
 
 def serve_cached() -> Response | None:
     """before_request: the cached page for this anonymous visitor, if there is one."""
-    if not enabled() or not _cacheable_request():
+    if not enabled() or not available() or not _cacheable_request():
         return None
     key = page_key()
     try:
         version = current_version()
         entry = _lookup(key, version)
-    except Exception:
-        log.exception("page cache unavailable")
+    except Exception:  # noqa: BLE001 - any cache failure: serve without it
+        failed("page cache")
         return None
     g.page_cache_key, g.page_cache_version = key, version
     if entry is None:
@@ -245,6 +305,8 @@ def store_page(response: Response) -> Response:
     key = g.get("page_cache_key")
     if not key or response.status_code != 200 or response.mimetype != "text/html":
         return response
+    if not available():
+        return response
     if response.direct_passthrough or not _neutral_session():
         return response  # the view gave this visitor personal state (cart, message, login)
     if "Set-Cookie" in response.headers:
@@ -264,8 +326,8 @@ def store_page(response: Response) -> Response:
     )
     try:
         cache.set(key, entry, timeout=ttl)
-    except Exception:
-        log.exception("could not store a page in the cache")
+    except Exception:  # noqa: BLE001 - any cache failure: serve without it
+        failed("storing a page")
     response.headers[STATUS_HEADER] = "miss"
     return response
 

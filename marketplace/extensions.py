@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import flask_caching
 from flask_babel import Babel
-from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -25,6 +25,22 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Cache(flask_caching.Cache):
+    """Flask-Caching whose Redis client has the short timeouts of ``REDIS_OPTIONS`` (its
+    default waits as long as the socket does: a hung Redis would hang every page). Other
+    cache types take no socket options, so they get none."""
+
+    def init_app(self, app, config=None) -> None:
+        settings = {**app.config, **(config or {})}
+        if "redis" in str(settings.get("CACHE_TYPE", "")).lower():
+            options = {
+                **app.config.get("REDIS_OPTIONS", {}),
+                **(settings.get("CACHE_OPTIONS") or {}),
+            }
+            config = {**(config or {}), "CACHE_OPTIONS": options}
+        super().init_app(app, config)
 
 
 db = SQLAlchemy(model_class=Base)

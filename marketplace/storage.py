@@ -15,7 +15,9 @@ outside static/, served only by views that check who asks, as attachments.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import re
 import secrets
 import unicodedata
@@ -77,6 +79,13 @@ DOCUMENT_NAME = re.compile(r"^[0-9a-f]{32}\.(?:pdf|jpg|png)$")
 class UploadRejected(DomainError):
     status_code = 400
     default_message = _l("This file cannot be accepted.")
+
+
+class StorageFailed(UploadRejected):
+    """The file was fine but could not be written (disk full, storage error)."""
+
+    status_code = 503
+    default_message = _l("The photo could not be saved. Please try again later.")
 
 
 @dataclass(frozen=True)
@@ -245,12 +254,18 @@ def save_image(file_or_bytes: Any, kind: str = "product") -> StoredImage:
     name = secrets.token_hex(16)
     folder = media_dir()
     rgb = _flatten(image)
-    _encode_original(image, detected, folder / f"{name}-original.{_ORIGINAL_EXT[detected]}")
-    for size, box in SIZES.items():
-        resized = rgb.copy()
-        resized.thumbnail((box, box), Image.Resampling.LANCZOS)
-        resized.save(folder / f"{name}-{size}.webp", "WEBP", quality=82, method=2)
-        resized.save(folder / f"{name}-{size}.jpg", "JPEG", quality=82, optimize=True)
+    try:
+        _encode_original(image, detected, folder / f"{name}-original.{_ORIGINAL_EXT[detected]}")
+        for size, box in SIZES.items():
+            resized = rgb.copy()
+            resized.thumbnail((box, box), Image.Resampling.LANCZOS)
+            resized.save(folder / f"{name}-{size}.webp", "WEBP", quality=82, method=2)
+            resized.save(folder / f"{name}-{size}.jpg", "JPEG", quality=82, optimize=True)
+    except OSError as exc:  # disk full, read-only or failing storage: leave nothing behind
+        logging.getLogger(__name__).error("could not write image %s: %s", name, exc)
+        with contextlib.suppress(OSError):  # a read-only disk holds nothing of it anyway
+            delete_image(name)
+        raise StorageFailed() from exc
     return StoredImage(name=name, width=rgb.width, height=rgb.height)
 
 

@@ -9,9 +9,10 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, render_template, request, session
+from flask import Flask, abort, current_app, g, make_response, render_template, request, session
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from marketplace.errors import DomainError
@@ -32,6 +33,7 @@ ERROR_TITLES = {
     413: _l("File or request too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
 }
 ERROR_MESSAGES = {
     400: _l("The request could not be understood. Please check what you entered."),
@@ -42,7 +44,37 @@ ERROR_MESSAGES = {
     413: _l("What you sent is too large. Files may be at most 5 MB each."),
     429: _l("Too many attempts in a short time. Please wait a moment and try again."),
     500: _l("An unexpected error happened on our side. It has been recorded; please try again."),
+    503: _l("We could not finish your request just now. Please try again in a few moments."),
 }
+
+# The database went away (restart, failover, network): the request's transaction was rolled
+# back, so trying again is safe (a repeated checkout finds its order by its token).
+DATABASE_ERRORS = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,  # no pooled connection came free in time
+)
+# Every SQLite error is an OperationalError, a missing column as much as a busy file: only
+# these are worth trying again.
+SQLITE_TRANSIENT = (
+    "database is locked",
+    "unable to open database file",
+    "disk I/O error",
+    "database or disk is full",
+)
+RETRY_AFTER_SECONDS = 5
+
+
+def is_database_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` says the database cannot be reached now (not a bug in a query)."""
+    if not isinstance(error, DATABASE_ERRORS):
+        return False
+    orig = getattr(error, "orig", None)
+    if type(orig).__module__ == "sqlite3" and not getattr(error, "connection_invalidated", False):
+        return any(text in str(orig) for text in SQLITE_TRANSIENT)
+    return True
+
 
 # Stripe Checkout is a redirect after a form POST: form-action must allow its origin.
 STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
@@ -114,6 +146,33 @@ def render_error(status: int, message=None):
         return str(text), status, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+def database_unavailable(error: BaseException):
+    """503 with Retry-After, and a clear page (never a traceback) for a database failure."""
+    log.error(
+        "database unavailable on %s %s: %s",
+        request.method,
+        loggable_path(),
+        error,
+        exc_info=error,
+        extra={"fields": {"endpoint": request.endpoint, "user_id": _user_id()}},
+    )
+    from marketplace.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool replaces it
+        log.debug("rollback after a database failure failed", exc_info=True)
+    # Like the transaction, the session cookie goes back to what the request brought: a
+    # checkout whose commit failed must not come back with an emptied cart and no checkout.
+    original = current_app.session_interface.open_session(current_app, request)
+    session.clear()
+    session.update(original or {})
+    response = make_response(render_error(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _user_id() -> str | None:
     """The logged-in user's id from the session, without loading the user."""
     raw = session.get("_user_id") if session else None
@@ -154,6 +213,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        # An exception outside the view (an after_request commit) arrives wrapped in a 500.
+        if is_database_unavailable(getattr(error, "original_exception", None)):
+            return database_unavailable(error.original_exception)
         if error.code == 404:
             redirect_unprefixed = current_app.extensions["i18n_redirect_unprefixed"]
             response = redirect_unprefixed(error)
@@ -178,6 +240,28 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         return render_error(500)
+
+    def handle_database_error(error: Exception):
+        if is_database_unavailable(error):
+            return database_unavailable(error)
+        return handle_unexpected(error)
+
+    for error_class in DATABASE_ERRORS:
+        app.register_error_handler(error_class, handle_database_error)
+
+    @app.teardown_appcontext
+    def close_session_on_a_broken_connection(exc) -> None:
+        """Runs before Flask-SQLAlchemy's own teardown. A connection the database dropped
+        (restart) fails the closing ROLLBACK, and an error there would turn the response
+        already made into a 500: throw the connection away instead (the pool reconnects)."""
+        from marketplace.extensions import db
+
+        try:
+            db.session.remove()
+        except DATABASE_ERRORS:
+            log.warning("database connection lost while closing the session", exc_info=True)
+            db.session.registry().invalidate()  # the same Session, still registered
+            db.session.remove()
 
     fixed_headers = [
         ("X-Content-Type-Options", "nosniff"),

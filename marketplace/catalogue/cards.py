@@ -24,7 +24,6 @@ products loaded with everything a card shows in the listing's own queries.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -38,8 +37,6 @@ from marketplace.catalogue.models import Product
 from marketplace.catalogue.queries import card_options
 from marketplace.extensions import cache, db
 from marketplace.i18n import current_lang
-
-log = logging.getLogger(__name__)
 
 CSRF_MARK = "\x00csrf\x00"
 NEXT_MARK = "\x00next\x00"  # what the add-to-cart form is given as the page to come back to
@@ -71,10 +68,12 @@ def product_grid(products: Sequence[Product], lazy_after: int = 4) -> Markup:
 
 def _cached_cards(products: Sequence[Product], lazies: list[bool]) -> list[tuple[str, ...]]:
     lang = current_lang()
+    if not page_cache.available():  # Redis failed a moment ago: do not wait on it again
+        return _render(products, lazies)
     try:
         version = page_cache.current_version()
-    except Exception:
-        log.exception("card cache unavailable")
+    except Exception:  # noqa: BLE001 - any cache failure: serve without it
+        page_cache.failed("card cache")
         return _render(products, lazies)
     keys = [
         f"card:{_templates_digest()}:{version}:{lang}:{product.id}:{product.stock}:{int(lazy)}"
@@ -85,8 +84,8 @@ def _cached_cards(products: Sequence[Product], lazies: list[bool]) -> list[tuple
     if wanted:
         try:
             stored = cache.get_many(*wanted)
-        except Exception:
-            log.exception("card cache unavailable")
+        except Exception:  # noqa: BLE001 - any cache failure: serve without it
+            page_cache.failed("card cache")
             stored = [None] * len(wanted)
         found.update({key: parts for key, parts in zip(wanted, stored, strict=True) if parts})
     missing = [index for index, key in enumerate(keys) if key not in found]
@@ -94,10 +93,11 @@ def _cached_cards(products: Sequence[Product], lazies: list[bool]) -> list[tuple
         rendered = _render([products[i] for i in missing], [lazies[i] for i in missing])
         fresh = {keys[i]: parts for i, parts in zip(missing, rendered, strict=True)}
         found.update(fresh)
-        try:
-            cache.set_many(fresh, timeout=CARD_SECONDS)
-        except Exception:
-            log.exception("could not store cards in the cache")
+        if page_cache.available():
+            try:
+                cache.set_many(fresh, timeout=CARD_SECONDS)
+            except Exception:  # noqa: BLE001 - any cache failure: serve without it
+                page_cache.failed("storing cards")
     for key in keys:
         _local[key] = found[key]
         _local.move_to_end(key)

@@ -30,11 +30,20 @@ def get_client() -> stripe.StripeClient:
         raise StripeUnavailable("STRIPE_SECRET_KEY is not set")
     cache = current_app.extensions.setdefault("stripe_clients", {})
     base = config.get("STRIPE_API_BASE") or None
-    cache_key = (key, base)
+    # The SDK waits 80 s per try by default: a slow Stripe would hold the pay button (and a
+    # worker) for minutes. Retries reuse the idempotency key, so they are safe.
+    timeout = float(config.get("STRIPE_TIMEOUT_SECONDS", 3))
+    retries = int(config.get("STRIPE_MAX_NETWORK_RETRIES", 1))
+    cache_key = (key, base, timeout, retries)
     client = cache.get(cache_key)
     if client is None:
         addresses = {"api": base, "connect": base, "files": base} if base else None
-        client = stripe.StripeClient(key, base_addresses=addresses, max_network_retries=2)
+        client = stripe.StripeClient(
+            key,
+            base_addresses=addresses,
+            max_network_retries=retries,
+            http_client=stripe.RequestsClient(timeout=timeout),
+        )
         cache[cache_key] = client
     return client
 
