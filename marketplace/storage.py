@@ -29,6 +29,8 @@ import pikepdf
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from marketplace.errors import DomainError
 from marketplace.errors import NotFound as DomainNotFound
@@ -266,7 +268,29 @@ def save_image(file_or_bytes: Any, kind: str = "product") -> StoredImage:
         with contextlib.suppress(OSError):  # a read-only disk holds nothing of it anyway
             delete_image(name)
         raise StorageFailed() from exc
+    from marketplace.extensions import db
+
+    db.session.info.setdefault(_UNCOMMITTED_IMAGES, []).append(name)
     return StoredImage(name=name, width=rgb.width, height=rgb.height)
+
+
+# Images saved during a transaction that then rolls back (a later photo that could not be
+# written, the database failing at the commit) belong to nothing: they are removed.
+_UNCOMMITTED_IMAGES = "storage_uncommitted_images"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_images(session: Session) -> None:
+    session.info.pop(_UNCOMMITTED_IMAGES, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _delete_rolled_back_images(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is not None:
+        return  # a savepoint: the outer transaction may still commit them
+    for name in session.info.pop(_UNCOMMITTED_IMAGES, []):
+        with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: no app context
+            delete_image(name)
 
 
 def display_size(width: int, height: int, size: str = "card") -> tuple[int, int]:

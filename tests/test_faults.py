@@ -821,15 +821,18 @@ def test_a_full_disk_keeps_the_product_form_and_leaves_no_file(app, client, monk
 
     def save(self, fp, *args, **kwargs):
         writes.append(fp)
-        if len(writes) == 3:  # the disk fills up in the middle of the third file
+        if len(writes) == 10:  # the disk fills up in the third file of the second photo
             Path(fp).write_bytes(b"\xff\xd8\xff\xe0 partial")
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_save(self, fp, *args, **kwargs)
 
     monkeypatch.setattr(Image.Image, "save", save)
-    buffer = io.BytesIO()
-    real_save(Image.new("RGB", (64, 48), (200, 120, 40)), buffer, "PNG")
-    buffer.seek(0)
+    photos = []
+    for name in ("dates.png", "box.png"):
+        buffer = io.BytesIO()
+        real_save(Image.new("RGB", (64, 48), (200, 120, 40)), buffer, "PNG")
+        buffer.seek(0)
+        photos.append((buffer, name))
     new = "/en/dashboard/products/new"
     data = {
         "name_fr": "Dattes Mejhoul",
@@ -840,12 +843,12 @@ def test_a_full_disk_keeps_the_product_form_and_leaves_no_file(app, client, monk
         "unit": "500 g",
         "weight_grams": "550",
         "status": "active",
-        "images": [(buffer, "dates.png")],
+        "images": photos,
     }
     with caplog.at_level(logging.ERROR, logger="marketplace.storage"):
         response = post_form(client, new, data, form_url=new, content_type="multipart/form-data")
 
-    assert len(writes) == 3
+    assert len(writes) == 10  # the first photo was written whole (7 files)
     assert "No space left on device" in caplog.text  # what the operator sees
     assert response.status_code == 400
     html = response.get_data(as_text=True)
