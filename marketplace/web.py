@@ -204,7 +204,8 @@ def init_app(app: Flask) -> None:
         )
         for source in sources:
             for key, value in source.items(multi=True):
-                values += [key, value]
+                if key != "next":  # a return address falls back to a safe page instead
+                    values += [key, value]
         if any(isinstance(v, str) and "\x00" in v for v in values):
             abort(400)
 
