@@ -37,9 +37,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_blueprints(app)
     register_commands(app)
     from marketplace import cache as page_cache
-    from marketplace import web
+    from marketplace import templating, web
 
     web.init_app(app)
+    templating.init_app(app)
     page_cache.init_app(app)  # after web: its before_request runs after timing and CSRF
     return app
 

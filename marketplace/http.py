@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from flask import request
+from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 
 from marketplace.errors import InvalidInput
@@ -142,6 +142,18 @@ def download_name(name: str, fallback: str) -> str:
         if header_safe(ch) and ch not in '/\\"' and unicodedata.category(ch) not in ("Cf", "Cs")
     ).strip(" .")
     return cleaned[:150] or fallback
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query parameters changed (None or "" removes one)."""
+    args = dict(request.args.items(multi=False))
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    base = url_for(request.endpoint, **(request.view_args or {}))
+    return f"{base}?{urlencode(args)}" if args else base
 
 
 def wants_json() -> bool:

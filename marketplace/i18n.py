@@ -121,19 +121,12 @@ def init_app(app: Flask) -> None:
             )
         return response
 
-    @app.context_processor
-    def i18n_context() -> dict[str, Any]:
-        lang = current_lang()
-        return {
-            "LANGUAGES": LANGUAGES,
-            "LANGUAGE_NAMES": LANGUAGE_NAMES,
-            "current_lang": lang,
-            "text_dir": text_direction(lang),
-            "switch_language_url": switch_language_url,
-            "alternate_urls": alternate_urls,
-        }
-
     app.extensions["i18n_redirect_unprefixed"] = _redirect_unprefixed
+
+
+def country_name(code: str | None, lang: str | None = None) -> str:
+    """A country's name in ``lang`` (the page's language by default), from CLDR."""
+    return Locale.parse(lang or current_lang()).territories.get(code or "", code or "")
 
 
 # --- translated content -------------------------------------------------------------

@@ -10,14 +10,11 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, make_response, render_template, request, session
-from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from marketplace.errors import DomainError
-from marketplace.i18n import current_lang
-from marketplace.money import format_mad
 from marketplace.ops import health
 from marketplace.ops.logs import REQUEST_ID_HEADER, configure_logging, loggable_path, request_id
 
@@ -318,13 +315,3 @@ def init_app(app: Flask) -> None:
             extra={"fields": fields},
         )
         return response
-
-    @app.template_filter("money")
-    def money_filter(cents: int | None) -> str:
-        return "" if cents is None else format_mad(int(cents), current_lang())
-
-    app.jinja_env.finalize = strip_bidi_controls
-    app.jinja_env.filters["date"] = format_date
-    app.jinja_env.filters["datetime"] = format_datetime
-    app.jinja_env.globals["site_name"] = lambda: app.config["SITE_NAME"]
-    app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -29,7 +29,7 @@ from marketplace.auth.forms import (
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.http import safe_redirect_target
-from marketplace.i18n import current_lang, pick
+from marketplace.i18n import current_lang
 
 DEFAULT_AUTH_LIMIT = "10 per minute;50 per hour"
 DEFAULT_RESET_EMAIL_LIMIT = "5 per hour"
@@ -61,11 +61,6 @@ def _form_error(form, error: DomainError) -> None:
 
 def _home_for(user) -> str:
     return url_for("catalogue.home", lang=user.locale or current_lang())
-
-
-@bp.app_context_processor
-def auth_context() -> dict:
-    return {"pick": pick}
 
 
 # --- registration and verification --------------------------------------------------------

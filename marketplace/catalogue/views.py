@@ -3,8 +3,6 @@ the unprefixed sitemap and media routes."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import nh3
 from flask import (
     Response,
@@ -20,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from marketplace import storage
-from marketplace.catalogue import bp, cards, queries, root_bp
+from marketplace.catalogue import bp, queries, root_bp
 from marketplace.catalogue.editing import ALLOWED_TAGS
 from marketplace.catalogue.forms import FilterForm
 from marketplace.catalogue.models import Category, Product
@@ -30,7 +28,7 @@ from marketplace.errors import InvalidInput
 from marketplace.errors import NotFound as DomainNotFound
 from marketplace.extensions import db
 from marketplace.http import page_arg
-from marketplace.i18n import LANGUAGES, current_lang, pick
+from marketplace.i18n import LANGUAGES, current_lang
 
 MEDIA_MAX_AGE = 365 * 24 * 3600
 
@@ -51,30 +49,6 @@ def safe_description(html: str | None) -> Markup:
     """A product description as HTML, cleaned again with the editing allow-list."""
     cleaned = nh3.clean(html or "", tags=set(ALLOWED_TAGS), attributes={}, link_rel=None)
     return Markup(cleaned)  # noqa: S704  # nosec B704
-
-
-def url_with(**changes) -> str:
-    """The current page's URL with some query parameters changed (None removes one)."""
-    args = dict(request.args.items(multi=False))
-    for key, value in changes.items():
-        if value is None or value == "":
-            args.pop(key, None)
-        else:
-            args[key] = value
-    base = url_for(request.endpoint, **(request.view_args or {}))
-    return f"{base}?{urlencode(args)}" if args else base
-
-
-for _name, _function in {
-    "image_url": storage.image_url,
-    "image_display_size": storage.display_size,
-    "pick": pick,
-    "product_grid": cards.product_grid,
-    "province_name": province_name,
-    "url_with": url_with,
-}.items():
-    root_bp.add_app_template_global(_function, _name)
-root_bp.add_app_template_filter(safe_description, "safe_description")
 
 
 # --- request parsing ----------------------------------------------------------------------

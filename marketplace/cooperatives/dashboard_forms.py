@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     Field,
     HiddenField,
+    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -21,7 +22,6 @@ from wtforms.widgets import TextInput
 from marketplace import money
 from marketplace.catalogue import editing
 from marketplace.catalogue.models import ProductStatus
-from marketplace.cooperatives.forms import LenientIntegerField
 from marketplace.http import parse_int
 from marketplace.i18n import LANGUAGES
 
@@ -95,7 +95,7 @@ def _int_field(label, minimum, maximum, required=True, **kw):
         )
     )
     kw.setdefault("render_kw", {"inputmode": "numeric", "min": minimum, "max": maximum})
-    return LenientIntegerField(label, validators, **kw)
+    return IntegerField(label, validators, **kw)
 
 
 LANG_LABELS = {

@@ -17,12 +17,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from marketplace.cooperatives.validators import format_phone
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.http import next_url, page_arg, parse_int, wants_json
-from marketplace.i18n import current_lang, pick
-from marketplace.money import format_mad
+from marketplace.i18n import country_name, current_lang
 from marketplace.orders import bp, cart, notifications, services
 from marketplace.orders.forms import (
     ActionForm,
@@ -53,28 +51,6 @@ CHECKOUT_FIELDS = (
 
 def _user():
     return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-@bp.app_context_processor
-def cart_context():
-    def cart_count() -> int:
-        try:
-            return cart.count()
-        except Exception:  # noqa: BLE001 - a broken cart must not break every page
-            return 0
-
-    return {
-        "cart_count": cart_count,
-        "order_status_label": services.status_label,
-        "actor_label": services.actor_label,
-        "country_name": _country_name,
-        "format_phone": format_phone,
-        "payment_method_label": services.payment_method_label,
-        "add_to_cart_form": AddToCartForm,
-        "max_line_quantity": services.MAX_LINE_QUANTITY,
-        "pick_translation": pick,
-        "format_mad": format_mad,
-    }
 
 
 # --- cart -----------------------------------------------------------------------------------
@@ -252,7 +228,7 @@ def _render_review(quote, data, changes, status=200, error=None):
             "orders/review.html",
             quote=quote,
             details=data,
-            country_name=_country_name(data.get("country")),
+            country_name=country_name(data.get("country")),
             form=form,
             changes=changes,
             blocked=blocked,
@@ -260,12 +236,6 @@ def _render_review(quote, data, changes, status=200, error=None):
         ),
         status,
     )
-
-
-def _country_name(code: str | None, lang: str | None = None) -> str:
-    from babel import Locale
-
-    return Locale.parse(lang or current_lang()).territories.get(code or "", code or "")
 
 
 @bp.route("/checkout/review", methods=["GET", "POST"])

@@ -34,17 +34,6 @@ log = logging.getLogger(__name__)
 GUEST_ORDERS_KEY = "guest_orders"  # where ORDERS remembers a guest's order numbers
 
 
-@bp.app_context_processor
-def payments_context() -> dict:
-    def cash_collected_for(sub_order) -> bool:
-        return services.cash_collection_for(sub_order) is not None
-
-    return {
-        "cash_collected_for": cash_collected_for,
-        "card_payments_enabled": services.card_payments_enabled,
-    }
-
-
 def _order(number: str) -> Order:
     user = current_user._get_current_object() if current_user.is_authenticated else None
     return orders.get_order_for(number, user, guest_numbers=session.get(GUEST_ORDERS_KEY, []))

@@ -1,0 +1,93 @@
+"""The templates' vocabulary: every template global, filter and per-request variable is
+registered here, once, under one name, so a name seen in a template is found in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask_babel import format_date, format_datetime
+
+from marketplace import storage
+from marketplace.catalogue import cards
+from marketplace.catalogue.views import province_name, safe_description
+from marketplace.cooperatives.validators import format_phone
+from marketplace.http import url_with
+from marketplace.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    alternate_urls,
+    country_name,
+    current_lang,
+    pick,
+    switch_language_url,
+    text_direction,
+)
+from marketplace.money import format_mad
+from marketplace.orders import cart
+from marketplace.orders import services as orders
+from marketplace.payments import services as payments
+from marketplace.web import strip_bidi_controls
+
+
+def money(cents: int | None, lang: str | None = None) -> str:
+    """``cents|money`` on pages, ``cents|money(mail_lang)`` in a message."""
+    return "" if cents is None else format_mad(int(cents), lang or current_lang())
+
+
+def cart_count() -> int:
+    try:
+        return cart.count()
+    except Exception:  # noqa: BLE001 - a broken cart must not break every page
+        return 0
+
+
+def cash_collected_for(sub_order) -> bool:
+    return payments.cash_collection_for(sub_order) is not None
+
+
+def site_name() -> str:
+    return current_app.config["SITE_NAME"]
+
+
+FILTERS = {
+    "money": money,
+    "date": format_date,
+    "datetime": format_datetime,
+    "safe_description": safe_description,
+}
+GLOBALS = {
+    "site_name": site_name,
+    "pick": pick,
+    "image_url": storage.image_url,
+    "image_display_size": storage.display_size,
+    "product_grid": cards.product_grid,
+    "province_name": province_name,
+    "url_with": url_with,
+    "switch_language_url": switch_language_url,
+    "alternate_urls": alternate_urls,
+    "LANGUAGES": LANGUAGES,
+    "LANGUAGE_NAMES": LANGUAGE_NAMES,
+    "cart_count": cart_count,
+    "order_status_label": orders.status_label,
+    "actor_label": orders.actor_label,
+    "payment_method_label": orders.payment_method_label,
+    "max_line_quantity": orders.MAX_LINE_QUANTITY,
+    "country_name": country_name,
+    "format_phone": format_phone,
+    "cash_collected_for": cash_collected_for,
+    "card_payments_enabled": payments.card_payments_enabled,
+}
+
+
+def per_request() -> dict[str, Any]:
+    """The two values that change with each request's language."""
+    lang = current_lang()
+    return {"current_lang": lang, "text_dir": text_direction(lang)}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.finalize = strip_bidi_controls
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals.update(GLOBALS)
+    app.context_processor(per_request)
