@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import signals
+from marketplace.auth import services as auth_services
 from marketplace.auth.models import Role, User
 from marketplace.cooperatives.models import (
     ApplicationDraft,
@@ -252,13 +252,8 @@ def display_name(cooperative: Cooperative, locale: str) -> str:
 
 def external_url(endpoint: str, locale: str, **values: Any) -> str:
     """Absolute URL for an e-mail, also outside a request (CLI, demo data)."""
-    values["lang"] = locale
     try:
-        if has_request_context():
-            return url_for(endpoint, _external=True, **values)
-        base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
-        with current_app.test_request_context(base_url=base):
-            return url_for(endpoint, _external=True, **values)
+        return auth_services.external_url(endpoint, lang=locale, **values)
     except Exception:  # noqa: BLE001 - an endpoint not built yet must not break a decision
         return ""
 

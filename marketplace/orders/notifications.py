@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from marketplace.auth.models import User
+from marketplace.auth.services import external_url
 from marketplace.extensions import db
 from marketplace.i18n import LANGUAGES
 from marketplace.mail import queue_mail
@@ -29,11 +30,8 @@ def check_order_access_key(number: str, key: str) -> bool:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
+    """A link for a message: on PUBLIC_BASE_URL, never on the request's host."""
+    return external_url(endpoint, **values)
 
 
 def _locale(value: str | None) -> str:
