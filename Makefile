@@ -43,6 +43,8 @@ migration: install  ## regenerate the schema revision from the models (before th
 	flock migrations/.lock $(BIN)/python tools/regen_schema_migration.py
 
 PORT ?= 5000
+# Links in e-mails point at the address `make run` serves on (another port: make run PORT=…).
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install i18n-compile  ## migrate, load the demo catalogue if empty, serve on 127.0.0.1:$(PORT)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
