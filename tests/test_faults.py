@@ -373,12 +373,15 @@ def test_a_frozen_redis_does_not_make_pages_slow_and_is_logged_once(
     assert timeout <= 0.5
     # One request pays the socket timeout (then the cache is left alone for a while); the
     # others do not wait at all: twelve pages in far less than one 2 s Redis answer each.
-    assert max(timings) < timeout + 1.0, timings
-    assert sum(timings) < timeout + 2.5, timings
+    assert max(timings) < timeout + 1.5, timings
+    # Had each page waited for Redis, the twelve would take 12 x the timeout at least
+    # (12 x 2 s with a Redis answering in 2 s and no timeout).
+    assert sum(timings) < len(timings) * timeout, timings
     # The first login finds Redis frozen (Flask-Limiter then checks it once more at once);
     # the next ones count in memory without waiting.
-    assert logins[0] < usual_login + 2 * timeout + 0.5, (usual_login, logins)
-    assert max(logins[1:]) < usual_login + 0.5, (usual_login, logins)
+    assert logins[0] < usual_login + 2 * timeout + 1.0, (usual_login, logins)
+    # (at most one more look at Redis if a slow machine made two seconds pass meanwhile)
+    assert sum(logins[1:]) < 2 * usual_login + timeout + 1.0, (usual_login, logins)
     warnings = [r for r in caplog.records if r.name == "marketplace.cache"]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert "cache unavailable" in warnings[0].getMessage() and warnings[0].exc_info
@@ -682,8 +685,7 @@ def test_a_checkout_whose_commit_fails_can_simply_be_confirmed_again(app, client
 
 
 def test_a_stopped_mail_server_delays_nothing_and_the_admin_sees_the_backlog(make_app, monkeypatch):
-    monkeypatch.setattr(mail, "ensure_sender", lambda app: None)  # the test sends by itself
-    monkeypatch.setattr(mail, "wake_sender", lambda: None)
+    monkeypatch.setattr(mail, "request_delivery", lambda: None)  # the test sends by itself
     other = make_app(
         MAIL_DELIVERY="queue",
         MAIL_OUTBOX_DIR=None,
@@ -787,8 +789,8 @@ def test_a_slow_or_stopped_stripe_answers_the_pay_button_quickly(
             monkeypatch.setitem(app.config, "STRIPE_API_BASE", base)
             started = time.monotonic()
             response = post_form(client, pay, {}, form_url=pay, follow_redirects=True)
-            # 0.5 s, a pause, 0.5 s again: well within the 2 s the defaults allow per try.
-            assert time.monotonic() - started < 3, base
+            # 0.5 s, a pause of 0.5 to 1 s, 0.5 s again (the SDK's default: 80 s a try).
+            assert time.monotonic() - started < 4, base
             html = response.get_data(as_text=True)
             assert "Card payment is not available at the moment" in html
     finally:
