@@ -58,6 +58,8 @@ FILTERS = {
 }
 GLOBALS = {
     "site_name": site_name,
+    # The one way an inline <script> may run under the CSP: <script nonce="{{ csp_nonce() }}">.
+    "csp_nonce": csp_nonce,
     "pick": pick,
     "image_url": storage.image_url,
     "image_display_size": storage.display_size,
