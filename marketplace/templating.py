@@ -27,7 +27,7 @@ from marketplace.money import format_mad
 from marketplace.orders import cart
 from marketplace.orders import services as orders
 from marketplace.payments import services as payments
-from marketplace.web import strip_bidi_controls
+from marketplace.web import csp_nonce, strip_bidi_controls
 
 
 def money(cents: int | None, lang: str | None = None) -> str:
