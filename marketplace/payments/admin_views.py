@@ -11,6 +11,7 @@ from marketplace.auth.decorators import admin_required
 from marketplace.cooperatives.validators import mask_rib
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.http import page_arg
 from marketplace.orders.models import CooperativeOrder, Order
 from marketplace.payments import bp, payouts, refunds, services
 from marketplace.payments.forms import ActionForm, MarkPaidForm, RefundForm
@@ -19,16 +20,11 @@ from marketplace.payments.models import Payment, PayoutBatch, RefundStatus
 PAGE_SIZE = 50
 
 
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
-
-
 @bp.get("/admin/payments")
 @admin_required
 def admin_payments():
     flagged_only = request.args.get("flagged") == "1"
-    page = _page()
+    page = page_arg()
     query = select(Payment).order_by(Payment.flagged_for_review.desc(), Payment.id.desc())
     if flagged_only:
         query = query.where(Payment.flagged_for_review.is_(True))
