@@ -20,6 +20,7 @@ from sqlalchemy import select
 from marketplace import signals
 from marketplace.errors import Conflict, DomainError, IllegalTransition, InvalidInput
 from marketplace.extensions import db
+from marketplace.http import parse_int
 from marketplace.orders import services as orders
 from marketplace.orders.models import (
     CooperativeOrder,
@@ -388,10 +389,10 @@ signals.sub_order_status_changed.connect(_on_sub_order_status_changed)
 def _payment_of_session(session: dict, *, lock: bool = True) -> Payment | None:
     payment = db.session.scalar(select(Payment).where(Payment.stripe_session_id == session["id"]))
     if payment is None:
-        order_id = str((session.get("metadata") or {}).get("order_id") or "")
-        if not order_id.isdigit():
+        order_id = parse_int((session.get("metadata") or {}).get("order_id"))
+        if order_id is None:
             return None
-        payment = db.session.scalar(select(Payment).where(Payment.order_id == int(order_id)))
+        payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id))
         if (
             payment is None
             or payment.provider != PaymentProvider.STRIPE.value
