@@ -123,16 +123,6 @@ def next_url(fallback: str, *, field: str = "next") -> str:
     return fallback
 
 
-def referrer_path(fallback: str) -> str:
-    """The page the request came from, when it is on this site, else ``fallback``."""
-    referrer = request.referrer or ""
-    parts = urlsplit(referrer)
-    if parts.netloc and parts.netloc != request.host:
-        return fallback
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    return safe_redirect_target(path) or fallback
-
-
 def download_name(name: str, fallback: str) -> str:
     """A file name for ``Content-Disposition``: without characters a header cannot hold, path
     separators or quotes; ``fallback`` when nothing remains."""

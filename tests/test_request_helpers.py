@@ -316,6 +316,26 @@ def test_login_with_a_hostile_next_goes_to_the_account(app, client, target):
     assert "evil" not in response.headers["Location"]
 
 
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_registering_with_a_hostile_next_goes_to_the_account(client, target):
+    token = csrf_token(client, "/fr/register")
+    response = client.post(
+        "/fr/register",
+        query_string={"next": target},
+        data={
+            "csrf_token": token,
+            "name": "Nadia",
+            "email": "nadia@example.ma",
+            "password": "correct horse battery staple",
+            "password_confirm": "correct horse battery staple",
+            "locale": "fr",
+            "accept_terms": "y",
+        },
+    )
+    _assert_redirected_home(response, "/")
+    assert "evil" not in response.headers["Location"]
+
+
 def test_login_keeps_a_safe_next(app, client):
     world = build_world()
     token = csrf_token(client, "/fr/login")
