@@ -29,6 +29,7 @@ from marketplace.orders.models import Order, PaymentMethod, SubOrderStatus
 from marketplace.payments import bp, ledger, payouts, root_bp, services, webhooks
 from marketplace.payments.forms import ActionForm, RefusedDeliveryForm
 from marketplace.payments.models import PaymentStatus
+from marketplace.web import is_database_unavailable
 
 log = logging.getLogger(__name__)
 GUEST_ORDERS_KEY = "guest_orders"  # where ORDERS remembers a guest's order numbers
@@ -150,8 +151,10 @@ def stripe_webhook():
         db.session.rollback()
         log.info("stripe event %s (%s) not ready yet", event.get("id"), event.get("type"))
         return jsonify({"error": "not ready, retry later"}), 409
-    except Exception:
+    except Exception as error:
         db.session.rollback()
+        if is_database_unavailable(error):
+            raise  # the site's 503 with Retry-After; Stripe delivers the event again
         log.exception("stripe event %s (%s) failed", event.get("id"), event.get("type"))
         return jsonify({"error": "handler failed"}), 500
     return jsonify({"received": True, "outcome": outcome}), 200
