@@ -35,6 +35,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    from marketplace.api import init_app as init_api
+
+    init_api(app)  # the JSON API under /api/v1/ (flask-smorest), unprefixed
     register_commands(app)
     from marketplace import cache as page_cache
     from marketplace import templating, web

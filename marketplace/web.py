@@ -214,6 +214,9 @@ def init_app(app: Flask) -> None:
         # An exception outside the view (an after_request commit) arrives wrapped in a 500.
         if is_database_unavailable(getattr(error, "original_exception", None)):
             return database_unavailable(error.original_exception)
+        api_problem = current_app.extensions.get("api_problem")
+        if api_problem is not None and request.path.startswith("/api/"):
+            return api_problem(error)  # no route matched, wrong method: problem+json
         if error.code == 404:
             redirect_unprefixed = current_app.extensions["i18n_redirect_unprefixed"]
             response = redirect_unprefixed(error)

@@ -71,6 +71,8 @@ SELLER_A_  = row(  LOGIN,    DENIED,   DENIED,   OK,       HIDDEN,   HIDDEN,   D
 ORDER_A    = row(  HIDDEN,   OK,       HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   OK)
 GUEST_ONLY = row(  OK,       REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
 NOBODY     = row(  HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN)
+# The API's routes for a cooperative's tools: a bearer token or 401 (problem+json).
+BEARER     = row(  401,      401,      401,      401,      401,      401,      401)
 # fmt: on
 
 
@@ -226,6 +228,39 @@ ROUTES: dict[str, Route] = {
     "payments.admin_refund": Route(None, sub_order_a, post=ADMIN),
     "payments.admin_resolve": Route(
         None, lambda w: {"payment_id": w.extra["payment_a"].id}, post=ADMIN
+    ),
+    # The JSON API (/api/v1/): public reads for everyone; a cooperative's own data only with
+    # a bearer token (a logged-in session is not one): 401 problem+json without it.
+    "api.categories": Route(PUBLIC),
+    "api.products": Route(PUBLIC),
+    "api.product": Route(
+        PUBLIC,
+        lambda w: [
+            {"product_id": w.product_a.id},
+            {"product_id": w.product_a_draft.id, "expect": NOBODY},
+            {"product_id": w.product_pending.id, "expect": NOBODY},
+        ],
+    ),
+    "api.cooperatives": Route(PUBLIC),
+    "api.cooperative": Route(
+        PUBLIC,
+        lambda w: [
+            {"cooperative_id": w.coop_a.id},
+            {"cooperative_id": w.coop_pending.id, "expect": NOBODY},
+        ],
+    ),
+    "api.search": Route(PUBLIC, query="q=dates"),
+    "api.orders": Route(BEARER),
+    "api.order": Route(BEARER, sub_order_a),
+    "api.order_status": Route(None, sub_order_a, post=BEARER, csrf_exempt=True),
+    "api.own_products": Route(BEARER),
+    "api.bulk_update": Route(None, post=BEARER, csrf_exempt=True),
+    "api_docs.openapi": Route(PUBLIC),
+    "api_docs.docs": Route(PUBLIC),
+    "api_dashboard.tokens_page": Route(SELLER),
+    "api_dashboard.create_token": Route(None, post=SELLER),
+    "api_dashboard.revoke_token": Route(
+        None, lambda w: {"token_id": w.extra["api_token_a"].id}, post=SELLER_A
     ),
 }
 

@@ -628,10 +628,9 @@ def test_stripe_webhooks_wait_out_a_database_outage_then_apply_in_any_order(
         refused = post_event(client, completed)
     finally:
         pg_cluster.start()
-    # Not a 2xx, so Stripe sends it again later (the webhook answers its own 500 for any
-    # failure of a handler); no traceback either way.
-    assert refused.status_code in (500, 503)
-    assert set(refused.get_json()) == {"error"} or refused.headers["Retry-After"]
+    # The site's "try again" (not a 2xx, so Stripe sends the event again later).
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"]
 
     # Stripe's retries arrive after the newer event, and twice.
     for event in (succeeded, completed, completed):

@@ -88,6 +88,15 @@ def add_document(cooperative) -> CooperativeDocument:
     return document
 
 
+def api_token(member):
+    """A personal access token of the member's cooperative (API), committed."""
+    from marketplace.api.tokens import create_token
+
+    made = create_token(member.cooperative_id, member, "World token", ["orders:read"], None)
+    db.session.commit()
+    return made.token
+
+
 def build_world() -> World:
     w = World()
     w.admin = AdminFactory(name="Admin")
@@ -115,6 +124,7 @@ def build_world() -> World:
     w.extra["invitation_a"] = invite(w.member_a, "invitee@example.ma")
     w.extra["media_name"] = add_product_image(w.product_a)
     w.extra["queued_mail"] = given_up_mail("shopper-a@example.ma")
+    w.extra["api_token_a"] = api_token(w.member_a)
     add_orders_and_payments(w)
     return w
 

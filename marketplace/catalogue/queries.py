@@ -214,10 +214,12 @@ def list_products(
     page: int = 1,
     after: str | None = None,
     before: str | None = None,
+    options: tuple | None = None,
 ) -> ProductPage:
     """One page of the catalogue. With ``after``/``before`` (cursors of a previous page) the
     database seeks directly to the page (keyset); ``page`` alone uses a small OFFSET and is
-    accepted only up to MAX_OFFSET_PAGE. Raises BadCursor on a tampered cursor."""
+    accepted only up to MAX_OFFSET_PAGE. Raises BadCursor on a tampered cursor. ``options``:
+    the loader options of the products (default: ``grid_options()``)."""
     sort = sort if sort in SORTS else DEFAULT_SORT
     columns = sort_columns(sort, lang)
     # The sort keys come with each row, as the database computed them: the cursors are
@@ -225,7 +227,7 @@ def list_products(
     statement = (
         select(Product, *(expr for expr, _, _ in columns))
         .where(*filters.conditions())
-        .options(*grid_options())
+        .options(*(grid_options() if options is None else options))
     )
     backwards = False
     if after:

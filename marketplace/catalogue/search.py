@@ -193,11 +193,13 @@ def search_products(
     *,
     page: int = 1,
     per_page: int = 24,
+    options: tuple | None = None,
 ) -> SearchResults:
     """Visible products matching every word of ``query`` (any language), best first.
 
     ``lang`` is the page's language; matching covers all languages so that a shopper finds a
-    product whatever language its cooperative wrote it in.
+    product whatever language its cooperative wrote it in. ``options``: the loader options of
+    the products (default: ``grid_options()``).
     """
     from marketplace.catalogue.queries import grid_options, visible_products_filter
 
@@ -205,8 +207,9 @@ def search_products(
     results = SearchResults(query=query, tokens=words, page=page, per_page=per_page)
     if not words:
         return results
+    options = grid_options() if options is None else options
     if db.engine.dialect.name == "postgresql":
-        return _search_postgres(results, words)
+        return _search_postgres(results, words, options)
     matching, rank = match_products(select(Product).where(visible_products_filter()), words)
     # Counting stops past MAX_COUNTED: "more than 500 products" is all a shopper needs.
     counted = matching.with_only_columns(Product.id).limit(MAX_COUNTED + 1).subquery()
@@ -214,7 +217,7 @@ def search_products(
     if results.total == 0 or (page - 1) * per_page >= results.total:
         return results
     statement = (
-        matching.options(*grid_options())
+        matching.options(*options)
         .order_by(rank, Product.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -275,16 +278,14 @@ def pg_ranked_page(words: list[str], page: int, per_page: int) -> tuple[int, lis
     return len(found), [product_id for product_id, _ in found[start : start + per_page]]
 
 
-def _search_postgres(results: SearchResults, words: list[str]) -> SearchResults:
-    from marketplace.catalogue.queries import grid_options
-
+def _search_postgres(results: SearchResults, words: list[str], options: tuple) -> SearchResults:
     results.total, ids = pg_ranked_page(words, results.page, results.per_page)
     if not ids:
         return results
     loaded = {
         product.id: product
         for product in db.session.scalars(
-            select(Product).where(Product.id.in_(ids)).options(*grid_options())
+            select(Product).where(Product.id.in_(ids)).options(*options)
         )
     }
     results.products = [loaded[i] for i in ids if i in loaded]

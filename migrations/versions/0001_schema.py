@@ -260,6 +260,52 @@ def upgrade():
     )
     op.create_index(op.f("ix_users_cooperative_id"), "users", ["cooperative_id"], unique=False)
     op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("scopes", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_api_tokens_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_api_tokens_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["revoked_by_id"],
+            ["users.id"],
+            name=op.f("fk_api_tokens_revoked_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
+    )
+    op.create_index(
+        "ix_api_tokens_cooperative_created",
+        "api_tokens",
+        ["cooperative_id", "created_at"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_api_tokens_cooperative_id"), "api_tokens", ["cooperative_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_api_tokens_created_by_id"), "api_tokens", ["created_by_id"], unique=False
+    )
+    op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -917,6 +963,10 @@ def downgrade():
     op.drop_index(op.f("ix_audit_log_actor_id"), table_name="audit_log")
     op.drop_index(op.f("ix_audit_log_action"), table_name="audit_log")
     op.drop_table("audit_log")
+    op.drop_index(op.f("ix_api_tokens_created_by_id"), table_name="api_tokens")
+    op.drop_index(op.f("ix_api_tokens_cooperative_id"), table_name="api_tokens")
+    op.drop_index("ix_api_tokens_cooperative_created", table_name="api_tokens")
+    op.drop_table("api_tokens")
     op.drop_index(op.f("ix_users_cooperative_id"), table_name="users")
     op.drop_table("users")
     op.drop_index("ix_products_status_price", table_name="products")
