@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
+
 from marketplace.extensions import db
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order
+from marketplace.payments import ledger
 from tests.factories import AdminFactory, ProductFactory, UserFactory
 
 
@@ -53,3 +56,13 @@ def deliver(sub_order, actor=None) -> None:
         advance(sub_order, "shipped", "delivered", actor=actor)
     elif sub_order.status == "shipped":
         advance(sub_order, "delivered", actor=actor)
+
+
+@pytest.fixture
+def balanced_books(app):
+    """After the test, the books are right: ``flask payments check-ledger`` would exit 0."""
+    yield
+    db.session.rollback()
+    problems = ledger.check()
+    db.session.commit()
+    assert problems == []

@@ -1,6 +1,9 @@
-"""Property test of the ledger: for random orders (card or cash, delivered or not, partly
+"""Property tests of the ledger: for random orders (card or cash, delivered or not, partly
 refunded, paid out at a random moment), every delivered sub-order's commission + net equals
-its gross, and a cooperative's balance is its delivered net minus payouts and refunds."""
+its gross, and a cooperative's balance is its delivered net minus payouts and refunds; and for
+random sequences of orders, payments, deliveries, cash collections, refunds (answered at once
+or later), cancellations and payouts, the books balance after every step
+(``flask payments check-ledger``)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.money import percent_of
 from marketplace.payments import ledger, payouts, refunds, services
-from marketplace.payments.models import LedgerEntry
+from marketplace.payments.models import LedgerEntry, Refund
 from tests.factories import AdminFactory, CategoryFactory, CooperativeFactory, ProductFactory
 from tests.payments_support import deliver, place
 
@@ -122,7 +125,159 @@ def test_commission_plus_net_is_gross_and_the_balance_adds_up(
     balance = ledger.balance_cents(coop.id)
     assert balance == expected - paid_out
     total = db.session.scalar(
-        select(func.sum(LedgerEntry.amount_cents)).where(LedgerEntry.cooperative_id == coop.id)
+        select(func.sum(LedgerEntry.amount_cents)).where(
+            LedgerEntry.cooperative_id == coop.id, LedgerEntry.account == "payable"
+        )
     )
     assert (total or 0) == balance
     db.session.commit()
+
+
+# --- random sequences of money events: the books balance after every step -----------------
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("order"),
+            st.booleans(),  # card
+            st.integers(min_value=1, max_value=500_000),  # price
+            st.integers(min_value=1, max_value=3),  # quantity
+            st.integers(min_value=0, max_value=3000),  # commission (basis points)
+        ),
+        st.tuples(st.just("deliver"), st.integers(min_value=0, max_value=7)),
+        st.tuples(st.just("collect"), st.integers(min_value=0, max_value=7)),
+        st.tuples(
+            st.just("refund"),
+            st.integers(min_value=0, max_value=7),
+            st.fractions(min_value=0, max_value=1),
+            st.booleans(),  # Stripe answers "pending" first
+        ),
+        st.tuples(st.just("settle")),
+        st.tuples(st.just("cancel"), st.integers(min_value=0, max_value=7)),
+        st.tuples(st.just("payout")),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sequence=steps)
+def test_the_books_balance_after_every_money_event(app, stripe_keys, sequence):
+    from marketplace.errors import DomainError
+    from marketplace.orders import services as orders
+
+    admin = AdminFactory()
+    coop = CooperativeFactory(shipping_fee_cents=1500, accepts_cash_on_delivery=True)
+    subs = []
+
+    def pick(index):
+        return subs[index % len(subs)] if subs else None
+
+    opening = [("order", True, 12_000, 2, 1000), ("order", False, 8_000, 1, 1500)]
+    for step in opening + sequence:
+        name = step[0]
+        try:
+            if name == "order":
+                _, card, price, quantity, bp = step
+                product = ProductFactory(
+                    cooperative=coop,
+                    price_cents=price,
+                    stock=10,
+                    category=CategoryFactory(commission_bp=bp),
+                )
+                if not card and price * quantity + 1500 > app.config["COD_MAX_TOTAL_CENTS"]:
+                    card = True
+                order = place([(product, quantity)], method="card" if card else "cod")
+                if card:
+                    with app.test_request_context("/fr/"):
+                        services.start_card_checkout(
+                            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+                        )
+                    db.session.commit()
+                    payment = services.payment_for(order)
+                    services.fulfil_checkout_session(
+                        stripe_keys.complete_session(payment.stripe_session_id)
+                    )
+                    db.session.commit()
+                subs.append(order.sub_orders[0])
+            elif name == "deliver" and (sub := pick(step[1])) is not None:
+                if sub.status in ("confirmed", "shipped"):
+                    deliver(sub, actor=admin)
+            elif name == "collect" and (sub := pick(step[1])) is not None:
+                services.mark_cash_collected(sub, admin)
+                db.session.commit()
+            elif name == "refund" and (sub := pick(step[1])) is not None:
+                left = refunds.refundable_cents(sub)
+                amount = max(1, int(left * step[2]))
+                stripe_keys.refund_status = "pending" if step[3] else "succeeded"
+                with app.test_request_context("/fr/"):
+                    refunds.create_refund(sub, amount, "property test", admin)
+                db.session.commit()
+                stripe_keys.refund_status = "succeeded"
+            elif name == "settle":
+                for refund in stripe_keys.refunds.values():
+                    refund["status"] = "succeeded"
+                for refund_id in refunds.pending_card_refunds():
+                    refunds.settle_pending(db.session.get(Refund, refund_id))
+                    db.session.commit()
+            elif name == "cancel" and (sub := pick(step[1])) is not None:
+                orders.transition(sub, "cancelled", admin, reason="property test")
+                db.session.commit()
+            elif name == "payout":
+                batch = payouts.create_batch(admin)
+                payouts.mark_paid(batch, "VIR-PROPERTY", admin)
+                db.session.commit()
+        except DomainError:
+            db.session.rollback()  # a refusal (nothing to refund, illegal move...) changes nothing
+        db.session.rollback()
+        assert ledger.check() == [], (step, ledger.account_balances())
+        db.session.commit()
+    assert payouts.open_batch() is None
+    db.session.commit()
+
+
+def test_check_ledger_passes_on_right_books_and_fails_on_tampered_ones(app, stripe_keys):
+    from sqlalchemy import insert
+
+    from marketplace.payments.models import LedgerTransaction
+
+    admin = AdminFactory()
+    coop = CooperativeFactory(shipping_fee_cents=0)
+    product = ProductFactory(cooperative=coop, price_cents=10000, stock=5)
+    order = place([(product, 1)], method="card")
+    with app.test_request_context("/fr/"):
+        services.start_card_checkout(
+            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+        )
+    db.session.commit()
+    payment = services.payment_for(order)
+    services.fulfil_checkout_session(stripe_keys.complete_session(payment.stripe_session_id))
+    db.session.commit()
+    deliver(order.sub_orders[0], actor=admin)
+    runner = app.test_cli_runner()
+    fine = runner.invoke(args=["payments", "check-ledger"])
+    assert fine.exit_code == 0, fine.output
+    assert "the ledger balances" in fine.output
+    assert "card_payments -10000" in fine.output
+
+    sale = db.session.scalar(select(LedgerTransaction).where(LedgerTransaction.kind == "card_sale"))
+    db.session.execute(
+        insert(LedgerEntry).values(
+            transaction_id=sale.id,
+            account="payable",
+            cooperative_id=coop.id,
+            kind="gross",
+            amount_cents=100,
+            description="tampered",
+        )
+    )
+    db.session.commit()
+    broken = runner.invoke(args=["payments", "check-ledger"])
+    assert broken.exit_code == 1
+    assert f"transaction {sale.id} does not balance: 100" in broken.output
+    assert f"cooperative {coop.id}: balance" in broken.output

@@ -36,7 +36,13 @@ from tests.factories import (
 )
 from tests.fakes.stripe_server import StripeApiError, post_event
 from tests.helpers import csrf_token, login, post_form
-from tests.payments_support import deliver, place
+from tests.payments_support import (
+    balanced_books,  # noqa: F401  (fixture)
+    deliver,
+    place,
+)
+
+pytestmark = pytest.mark.usefixtures("balanced_books")
 
 MILLION_MAD = 100_000_000  # centimes
 

@@ -13,7 +13,12 @@ from marketplace.payments.models import Payment
 from tests.factories import CooperativeFactory, ProductFactory, UserFactory
 from tests.fakes.stripe_server import post_event as _post_event
 from tests.helpers import login, post_form
-from tests.payments_support import place
+from tests.payments_support import (
+    balanced_books,  # noqa: F401  (fixture)
+    place,
+)
+
+pytestmark = pytest.mark.usefixtures("balanced_books")
 
 
 def post_event(client, event):

@@ -15,9 +15,12 @@ from marketplace.payments import services, webhooks
 from marketplace.payments.models import Payment, StripeEvent
 from tests.factories import ProductFactory
 from tests.fakes.stripe_server import post_event
-from tests.payments_support import place
+from tests.payments_support import (
+    balanced_books,  # noqa: F401  (fixture)
+    place,
+)
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("balanced_books")]
 
 
 @pytest.fixture

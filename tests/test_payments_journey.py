@@ -7,6 +7,7 @@ import csv
 import io
 import re
 
+import pytest
 from sqlalchemy import select
 
 from marketplace.catalogue.models import Product
@@ -24,7 +25,12 @@ from tests.factories import (
 )
 from tests.fakes.stripe_server import post_event
 from tests.helpers import csrf_token, login, post_form
-from tests.payments_support import place
+from tests.payments_support import (
+    balanced_books,  # noqa: F401  (fixture)
+    place,
+)
+
+pytestmark = pytest.mark.usefixtures("balanced_books")
 
 HIDDEN = re.compile(
     r'<input[^>]*name="(\w+)"[^>]*type="hidden"[^>]*value="([^"]*)"|'

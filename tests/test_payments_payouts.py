@@ -20,7 +20,14 @@ from tests.factories import (
     ProductFactory,
 )
 from tests.helpers import login, post_form
-from tests.payments_support import advance, deliver, place
+from tests.payments_support import (
+    advance,
+    balanced_books,  # noqa: F401  (fixture)
+    deliver,
+    place,
+)
+
+pytestmark = pytest.mark.usefixtures("balanced_books")
 
 
 def _balance(coop_id) -> int:

@@ -13,7 +13,13 @@ from marketplace.payments.models import LedgerEntry, Refund
 from tests.factories import AdminFactory, CategoryFactory, CooperativeFactory, ProductFactory
 from tests.fakes.stripe_server import post_event as _post_event
 from tests.helpers import login, post_form
-from tests.payments_support import deliver, place
+from tests.payments_support import (
+    balanced_books,  # noqa: F401  (fixture)
+    deliver,
+    place,
+)
+
+pytestmark = pytest.mark.usefixtures("balanced_books")
 
 
 def post_event(client, event):

@@ -15,7 +15,12 @@ from marketplace.payments.models import Payment, StripeEvent
 from tests.factories import ProductFactory
 from tests.fakes.stripe_server import post_event as _post_event
 from tests.fakes.stripe_server import sign
-from tests.payments_support import place
+from tests.payments_support import (
+    balanced_books,  # noqa: F401  (fixture)
+    place,
+)
+
+pytestmark = pytest.mark.usefixtures("balanced_books")
 
 WEBHOOK = "/payments/stripe/webhook"
 

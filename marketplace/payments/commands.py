@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.payments import refunds, services, webhooks
+from marketplace.payments import ledger, refunds, services, webhooks
 from marketplace.payments import stripe_gateway as gateway
 from marketplace.payments.models import Payment, PaymentProvider, PaymentStatus, Refund
 
@@ -103,6 +103,19 @@ def expire_unpaid(limit: int = 500) -> dict[str, int]:
             outcome = "failed"
         counts[outcome] += 1
     return counts
+
+
+@payments_cli.command("check-ledger")
+def check_ledger_command() -> None:
+    """Verify the books: every transaction balances and every cooperative's balance is
+    what its sales, refunds and payouts say. Exit status 1 on any problem."""
+    problems = ledger.check()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    accounts = ", ".join(f"{a} {v}" for a, v in sorted(ledger.account_balances().items()))
+    click.echo(f"the ledger balances ({accounts or 'no entries'})")
 
 
 @payments_cli.command("reconcile")

@@ -1,16 +1,29 @@
-"""The cooperatives' ledger: what the platform owes each cooperative (+) or is owed (-).
+"""The double-entry ledger: every money event is a transaction of entries over named
+accounts (``models.Account``) whose signed amounts (credit positive) sum to zero.
 
-Per delivered sub-order:
-- card: ``gross`` (+ what the shopper paid for it, shipping included) and ``commission``
-  (- the platform's commission fixed when the order was placed); the net is their sum;
-- cash on delivery: the cooperative already holds the cash, so only the commission is posted,
-  as a ``cod_commission_debit`` (-) netted against its card earnings in the next payout.
-Refunds post a ``refund_reversal``; payouts post a ``payout`` (-). Entries are never changed;
-the balance is the sum of the entries.
+The life of a card order:
+- paid (``card_payment``): CARD_PAYMENTS -R, ORDERS_PREPAID +R;
+- a sub-order delivered (``card_sale``): ORDERS_PREPAID -total, PAYABLE +total (``gross``),
+  PAYABLE -commission (``commission``), COMMISSION +commission;
+- a refund sent by Stripe (``card_refund``): CARD_PAYMENTS +a, REFUNDS -a; it is then
+  charged (``refund_charged``) to the delivered sale: PAYABLE -a + c' (``refund_reversal``,
+  c' the commission returned), COMMISSION -c', REFUNDS +a; or, for a cancelled sub-order
+  never delivered, to the prepaid money: ORDERS_PREPAID -a, REFUNDS +a.
+The life of a cash-on-delivery order:
+- delivered (``cod_sale``): PAYABLE -commission (``cod_commission_debit``), COMMISSION
+  +commission (the cooperative keeps the cash, so it owes the commission);
+- cash collected (``cod_collected``): COD_CASH -total, COD_SALES +total (the cash the
+  cooperative holds); handed back in a refund (``cod_refund``): the reverse, and the
+  commission on it returned: PAYABLE +c', COMMISSION -c'.
+A payout (``payout``): PAYABLE -p (``payout``), PAYOUTS +p.
+
+A cooperative's balance is the sum of its PAYABLE entries; entries are never changed,
+corrections are new transactions. ``check`` verifies it all (``flask payments check-ledger``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -20,7 +33,14 @@ from marketplace import signals
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
 from marketplace.orders.models import CooperativeOrder, PaymentMethod, SubOrderStatus
-from marketplace.payments.models import LedgerEntry, LedgerKind, Refund, RefundStatus
+from marketplace.payments.models import (
+    Account,
+    LedgerEntry,
+    LedgerKind,
+    LedgerTransaction,
+    Refund,
+    RefundStatus,
+)
 
 KIND_LABELS = {
     LedgerKind.GROSS.value: _l("Sale (card)"),
@@ -30,12 +50,25 @@ KIND_LABELS = {
     LedgerKind.PAYOUT.value: _l("Payout"),
 }
 DELIVERY_KINDS = (LedgerKind.GROSS.value, LedgerKind.COD_COMMISSION_DEBIT.value)
+PAYABLE = Account.PAYABLE.value
+
+
+class UnbalancedTransaction(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Line:
+    account: Account
+    amount_cents: int
+    cooperative_id: int | None = None
+    kind: str = ""  # on a payable account: a LedgerKind (the cooperative's statement)
 
 
 def lock_accounts(cooperative_ids) -> None:
     """Lock the cooperatives' ledgers until the end of the transaction (their rows, in id
     order, so two lockers never deadlock): a payout reads a balance nobody changes meanwhile."""
-    ids = sorted(set(cooperative_ids))
+    ids = sorted({i for i in cooperative_ids if i is not None})
     if ids:
         db.session.execute(
             select(Cooperative.id)
@@ -45,20 +78,41 @@ def lock_accounts(cooperative_ids) -> None:
         ).all()
 
 
-def post(cooperative_id: int, kind: LedgerKind, amount_cents: int, **refs) -> LedgerEntry:
-    lock_accounts([cooperative_id])
-    entry = LedgerEntry(
-        cooperative_id=cooperative_id, kind=kind.value, amount_cents=amount_cents, **refs
-    )
-    db.session.add(entry)
+def record(kind: str, lines: list[Line], *, description: str = "", **refs) -> LedgerTransaction:
+    """Post one balanced transaction (``refs``: payment_id, sub_order_id, refund_id,
+    payout_id). A transaction that does not sum to zero is refused. Lines of zero are
+    kept: a sale without commission still shows its commission line."""
+    if sum(line.amount_cents for line in lines) != 0:
+        raise UnbalancedTransaction(f"{kind}: {lines}")
+    lock_accounts(line.cooperative_id for line in lines if line.account == Account.PAYABLE)
+    transaction = LedgerTransaction(kind=kind, description=description[:255], **refs)
+    db.session.add(transaction)
+    for line in lines:
+        on_payable = line.account == Account.PAYABLE
+        transaction.entries.append(
+            LedgerEntry(
+                account=line.account.value,
+                cooperative_id=line.cooperative_id,
+                kind=line.kind or kind,
+                amount_cents=line.amount_cents,
+                description=description[:255],
+                # the cooperative's statement links its own lines to what they are about
+                sub_order_id=refs.get("sub_order_id") if on_payable else None,
+                refund_id=refs.get("refund_id") if on_payable else None,
+                payout_id=refs.get("payout_id") if on_payable else None,
+            )
+        )
     db.session.flush()
-    return entry
+    return transaction
+
+
+# --- reading ------------------------------------------------------------------------------
 
 
 def balance_cents(cooperative_id: int) -> int:
     total = db.session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-            LedgerEntry.cooperative_id == cooperative_id
+            LedgerEntry.cooperative_id == cooperative_id, LedgerEntry.account == PAYABLE
         )
     )
     return int(total or 0)
@@ -66,17 +120,27 @@ def balance_cents(cooperative_id: int) -> int:
 
 def balances() -> dict[int, int]:
     rows = db.session.execute(
-        select(LedgerEntry.cooperative_id, func.sum(LedgerEntry.amount_cents)).group_by(
-            LedgerEntry.cooperative_id
-        )
+        select(LedgerEntry.cooperative_id, func.sum(LedgerEntry.amount_cents))
+        .where(LedgerEntry.account == PAYABLE)
+        .group_by(LedgerEntry.cooperative_id)
     )
     return {coop_id: int(total) for coop_id, total in rows}
 
 
+def account_balances() -> dict[str, int]:
+    rows = db.session.execute(
+        select(LedgerEntry.account, func.sum(LedgerEntry.amount_cents)).group_by(
+            LedgerEntry.account
+        )
+    )
+    return {account: int(total) for account, total in rows}
+
+
 def entries_for(cooperative_id: int, limit: int | None = None) -> list[LedgerEntry]:
+    """The cooperative's statement: the entries of its payable account, newest first."""
     query = (
         select(LedgerEntry)
-        .where(LedgerEntry.cooperative_id == cooperative_id)
+        .where(LedgerEntry.cooperative_id == cooperative_id, LedgerEntry.account == PAYABLE)
         .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
     )
     if limit:
@@ -92,30 +156,73 @@ def _is_card(sub_order: CooperativeOrder) -> bool:
     return sub_order.order.payment_method == PaymentMethod.CARD.value
 
 
+def _posted(kind: str, **refs) -> bool:
+    query = select(LedgerTransaction.id).where(LedgerTransaction.kind == kind)
+    for name, value in refs.items():
+        query = query.where(getattr(LedgerTransaction, name) == value)
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def _delivery_posted(sub_order: CooperativeOrder) -> bool:
     return (
         db.session.scalar(
             select(LedgerEntry.id)
-            .where(LedgerEntry.sub_order_id == sub_order.id, LedgerEntry.kind.in_(DELIVERY_KINDS))
+            .where(
+                LedgerEntry.sub_order_id == sub_order.id,
+                LedgerEntry.account == PAYABLE,
+                LedgerEntry.kind.in_(DELIVERY_KINDS),
+            )
             .limit(1)
         )
         is not None
     )
 
 
+# --- card payments ------------------------------------------------------------------------
+
+
+def post_card_payment(payment) -> None:
+    """A card payment accepted for its order (once): the money is at Stripe, owed to the
+    order's sub-orders until they are delivered."""
+    if payment.received_cents <= 0 or _posted("card_payment", payment_id=payment.id):
+        return
+    record(
+        "card_payment",
+        [
+            Line(Account.CARD_PAYMENTS, -payment.received_cents),
+            Line(Account.ORDERS_PREPAID, payment.received_cents),
+        ],
+        payment_id=payment.id,
+    )
+
+
+# --- deliveries ---------------------------------------------------------------------------
+
+
 def post_delivery(sub_order: CooperativeOrder) -> None:
-    """Entries of a delivered sub-order (once), then those of refunds made before."""
+    """Entries of a delivered sub-order (once), then the charge of refunds made before."""
     if _delivery_posted(sub_order):
         return
     coop = sub_order.cooperative_id
+    commission = sub_order.commission_cents
     if _is_card(sub_order):
-        post(coop, LedgerKind.GROSS, sub_order.total_cents, sub_order_id=sub_order.id)
-        post(coop, LedgerKind.COMMISSION, -sub_order.commission_cents, sub_order_id=sub_order.id)
+        record(
+            "card_sale",
+            [
+                Line(Account.ORDERS_PREPAID, -sub_order.total_cents),
+                Line(Account.PAYABLE, sub_order.total_cents, coop, LedgerKind.GROSS.value),
+                Line(Account.PAYABLE, -commission, coop, LedgerKind.COMMISSION.value),
+                Line(Account.COMMISSION, commission),
+            ],
+            sub_order_id=sub_order.id,
+        )
     else:
-        post(
-            coop,
-            LedgerKind.COD_COMMISSION_DEBIT,
-            -sub_order.commission_cents,
+        record(
+            "cod_sale",
+            [
+                Line(Account.PAYABLE, -commission, coop, LedgerKind.COD_COMMISSION_DEBIT.value),
+                Line(Account.COMMISSION, commission),
+            ],
             sub_order_id=sub_order.id,
         )
     earlier = db.session.scalars(
@@ -127,8 +234,26 @@ def post_delivery(sub_order: CooperativeOrder) -> None:
         post_refund(refund)
 
 
+def post_cash_collected(collection) -> None:
+    sub_order = collection.sub_order
+    record(
+        "cod_collected",
+        [
+            Line(Account.COD_CASH, -collection.amount_cents, sub_order.cooperative_id),
+            Line(Account.COD_SALES, collection.amount_cents, sub_order.cooperative_id),
+        ],
+        sub_order_id=sub_order.id,
+    )
+
+
+# --- refunds ------------------------------------------------------------------------------
+
+
 def commission_share(sub_order: CooperativeOrder, refunded_cents: int) -> int:
-    """The part of the sub-order's commission that belongs to ``refunded_cents`` of it."""
+    """The part of the sub-order's commission that belongs to ``refunded_cents`` of it.
+
+    Rounded half up on the cumulative refunded amount, so that successive partial refunds
+    return exactly the commission of their sum (never more than the whole commission)."""
     if sub_order.total_cents <= 0:
         return 0
     share = Decimal(sub_order.commission_cents) * refunded_cents / sub_order.total_cents
@@ -138,7 +263,8 @@ def commission_share(sub_order: CooperativeOrder, refunded_cents: int) -> int:
 
 
 def refund_entry_amount(sub_order: CooperativeOrder, before_cents: int, amount_cents: int) -> int:
-    """Signed ledger effect of refunding ``amount_cents`` after ``before_cents`` were.
+    """Signed effect on the cooperative's payable of refunding ``amount_cents`` after
+    ``before_cents`` were.
 
     Card: the cooperative gives back the amount, the platform gives back its commission on
     it. Cash on delivery: the cooperative gave the cash back itself, the platform returns its
@@ -152,40 +278,216 @@ def refund_entry_amount(sub_order: CooperativeOrder, before_cents: int, amount_c
     return returned
 
 
-def post_refund(refund: Refund) -> None:
-    """The reversal of a succeeded refund, once, when the sub-order's sale is in the ledger
-    (a refund before delivery is posted together with the delivery)."""
+def post_refund_sent(refund: Refund) -> None:
+    """The money of a succeeded refund left (once): from Stripe for a card, from the
+    cooperative's cash for cash on delivery. Then it is charged where it belongs."""
     if refund.status != RefundStatus.SUCCEEDED.value:
         return
     sub_order = refund.sub_order
-    if not _delivery_posted(sub_order):
+    if not _posted("card_refund", refund_id=refund.id) and not _posted(
+        "cod_refund", refund_id=refund.id
+    ):
+        if refund.manual:
+            coop = sub_order.cooperative_id
+            record(
+                "cod_refund",
+                [
+                    Line(Account.COD_CASH, refund.amount_cents, coop),
+                    Line(Account.COD_SALES, -refund.amount_cents, coop),
+                ],
+                refund_id=refund.id,
+                sub_order_id=sub_order.id,
+            )
+        else:
+            record(
+                "card_refund",
+                [
+                    Line(Account.CARD_PAYMENTS, refund.amount_cents),
+                    Line(Account.REFUNDS, -refund.amount_cents),
+                ],
+                refund_id=refund.id,
+                sub_order_id=sub_order.id,
+            )
+    post_refund(refund)
+
+
+def post_refund(refund: Refund) -> None:
+    """Charge a succeeded refund, once: to the delivered sale (the cooperative gives back
+    the amount net of the commission returned), or, for a card sub-order cancelled before
+    delivery, to the money prepaid for it. A refund of a sub-order still on its way waits
+    for its delivery or its cancellation."""
+    if refund.status != RefundStatus.SUCCEEDED.value or _posted(
+        "refund_charged", refund_id=refund.id
+    ):
         return
-    already = db.session.scalar(
-        select(LedgerEntry.id).where(LedgerEntry.refund_id == refund.id).limit(1)
-    )
-    if already is not None:
+    sub_order = refund.sub_order
+    card = _is_card(sub_order)
+    if card and not _posted("card_refund", refund_id=refund.id):
+        post_refund_sent(refund)  # posts its own charge
         return
-    before = db.session.scalar(
-        select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
-            Refund.sub_order_id == sub_order.id,
-            Refund.id != refund.id,
-            Refund.status == RefundStatus.SUCCEEDED.value,
-            select(LedgerEntry.id).where(LedgerEntry.refund_id == Refund.id).exists(),
+    if _delivery_posted(sub_order):
+        before = db.session.scalar(
+            select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
+                Refund.sub_order_id == sub_order.id,
+                Refund.id != refund.id,
+                Refund.status == RefundStatus.SUCCEEDED.value,
+                select(LedgerTransaction.id)
+                .where(
+                    LedgerTransaction.refund_id == Refund.id,
+                    LedgerTransaction.kind == "refund_charged",
+                    LedgerTransaction.sub_order_id == sub_order.id,
+                )
+                .exists(),
+            )
         )
-    )
-    amount = refund_entry_amount(sub_order, int(before or 0), refund.amount_cents)
-    post(
-        sub_order.cooperative_id,
-        LedgerKind.REFUND_REVERSAL,
-        amount,
-        sub_order_id=sub_order.id,
+        payable = refund_entry_amount(sub_order, int(before or 0), refund.amount_cents)
+        returned = payable + refund.amount_cents if card else payable
+        lines = [
+            Line(
+                Account.PAYABLE,
+                payable,
+                sub_order.cooperative_id,
+                LedgerKind.REFUND_REVERSAL.value,
+            ),
+            Line(Account.COMMISSION, -returned),
+        ]
+        if card:
+            lines.append(Line(Account.REFUNDS, refund.amount_cents))
+        record("refund_charged", lines, refund_id=refund.id, sub_order_id=sub_order.id)
+    elif card and sub_order.status == SubOrderStatus.CANCELLED.value:
+        record(
+            "refund_charged",
+            [
+                Line(Account.ORDERS_PREPAID, -refund.amount_cents),
+                Line(Account.REFUNDS, refund.amount_cents),
+            ],
+            refund_id=refund.id,
+            sub_order_id=sub_order.id,
+        )
+
+
+def reverse_refund(refund: Refund, reason: str) -> None:
+    """A refund that had succeeded failed after all: every transaction about it is
+    reversed by a new one (entries are never changed)."""
+    entries = db.session.scalars(
+        select(LedgerEntry)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerTransaction.refund_id == refund.id)
+    ).all()
+    if not entries or sum(e.amount_cents for e in entries) != 0:
+        return
+    totals: dict[tuple, int] = {}
+    for entry in entries:
+        key = (Account(entry.account), entry.cooperative_id, entry.kind)
+        totals[key] = totals.get(key, 0) + entry.amount_cents
+    if not any(totals.values()):
+        return  # already reversed
+    record(
+        "refund_reversed",
+        [Line(account, -amount, coop, kind) for (account, coop, kind), amount in totals.items()],
+        description=reason,
         refund_id=refund.id,
+        sub_order_id=refund.sub_order_id,
     )
+
+
+# --- payouts ------------------------------------------------------------------------------
+
+
+def post_payout(payout, reference: str) -> None:
+    record(
+        "payout",
+        [
+            Line(Account.PAYABLE, -payout.amount_cents, payout.cooperative_id, LedgerKind.PAYOUT),
+            Line(Account.PAYOUTS, payout.amount_cents),
+        ],
+        description=reference,
+        payout_id=payout.id,
+    )
+
+
+# --- checking the books -------------------------------------------------------------------
+
+
+def expected_balances() -> dict[int, int]:
+    """Each cooperative's balance recomputed from the facts alone (delivered sub-orders,
+    succeeded refunds, paid payouts), without reading the ledger."""
+    from marketplace.orders.models import Order
+    from marketplace.payments.models import Payout
+
+    expected: dict[int, int] = {}
+    delivered = db.session.scalars(
+        select(CooperativeOrder)
+        .join(Order, Order.id == CooperativeOrder.order_id)
+        .where(CooperativeOrder.status == SubOrderStatus.DELIVERED.value)
+    ).all()
+    refunded = dict(
+        db.session.execute(
+            select(Refund.sub_order_id, func.sum(Refund.amount_cents))
+            .where(Refund.status == RefundStatus.SUCCEEDED.value)
+            .group_by(Refund.sub_order_id)
+        ).all()
+    )
+    for sub in delivered:
+        amount = int(refunded.get(sub.id) or 0)
+        if _is_card(sub):
+            value = sub.total_cents - sub.commission_cents - amount
+        else:
+            value = -sub.commission_cents
+        value += commission_share(sub, amount)
+        expected[sub.cooperative_id] = expected.get(sub.cooperative_id, 0) + value
+    for coop_id, paid in db.session.execute(
+        select(Payout.cooperative_id, func.sum(Payout.amount_cents))
+        .where(Payout.paid_at.is_not(None))
+        .group_by(Payout.cooperative_id)
+    ):
+        expected[coop_id] = expected.get(coop_id, 0) - int(paid)
+    return expected
+
+
+def check() -> list[str]:
+    """Everything wrong with the books (an empty list when they are right): every
+    transaction balances, every entry belongs to one, and each cooperative's balance (the
+    sum of its payable entries) equals what its sales, refunds and payouts say."""
+    problems = []
+    for transaction_id, total in db.session.execute(
+        select(LedgerEntry.transaction_id, func.sum(LedgerEntry.amount_cents))
+        .group_by(LedgerEntry.transaction_id)
+        .having(func.sum(LedgerEntry.amount_cents) != 0)
+    ):
+        problems.append(f"transaction {transaction_id} does not balance: {total}")
+    orphans = db.session.scalar(
+        select(func.count(LedgerEntry.id)).where(LedgerEntry.transaction_id.is_(None))
+    )
+    if orphans:
+        problems.append(f"{orphans} entries belong to no transaction")
+    total = db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)))
+    if total:
+        problems.append(f"the ledger as a whole does not balance: {total}")
+    actual, expected = balances(), expected_balances()
+    for coop_id in sorted(set(actual) | set(expected)):
+        if actual.get(coop_id, 0) != expected.get(coop_id, 0):
+            problems.append(
+                f"cooperative {coop_id}: balance {actual.get(coop_id, 0)}, "
+                f"its sales, refunds and payouts say {expected.get(coop_id, 0)}"
+            )
+    return problems
+
+
+# --- reacting to the orders domain --------------------------------------------------------
 
 
 def _on_sub_order_status_changed(sub_order, **info) -> None:
     if info.get("new") == SubOrderStatus.DELIVERED.value:
         post_delivery(sub_order)
+    elif info.get("new") == SubOrderStatus.CANCELLED.value and _is_card(sub_order):
+        for refund in db.session.scalars(
+            select(Refund).where(
+                Refund.sub_order_id == sub_order.id,
+                Refund.status == RefundStatus.SUCCEEDED.value,
+            )
+        ):
+            post_refund(refund)
 
 
 signals.sub_order_status_changed.connect(_on_sub_order_status_changed)

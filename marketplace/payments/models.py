@@ -224,6 +224,8 @@ class Payout(db.Model):
 
 
 class LedgerKind(enum.StrEnum):
+    """What an entry on a cooperative's payable account is (the cooperative's statement)."""
+
     GROSS = "gross"  # card sub-order delivered: what the shopper paid for it (+)
     COMMISSION = "commission"  # the platform's commission on it (-)
     COD_COMMISSION_DEBIT = "cod_commission_debit"  # cash kept by the cooperative (-)
@@ -231,20 +233,71 @@ class LedgerKind(enum.StrEnum):
     PAYOUT = "payout"  # paid out to the cooperative (-)
 
 
+class Account(enum.StrEnum):
+    """The ledger's accounts. Amounts are signed, credit positive: a transaction's entries
+    sum to zero. Accounts marked (per cooperative) carry the cooperative's id."""
+
+    CARD_PAYMENTS = "card_payments"  # shoppers' card payments held at Stripe (asset: -)
+    ORDERS_PREPAID = "orders_prepaid"  # paid by card, not delivered yet (owed to orders: +)
+    REFUNDS = "refunds"  # card refunds sent, not yet charged to a sale (-)
+    COD_CASH = "cod_cash"  # cash a cooperative collected on delivery (per cooperative, -)
+    COD_SALES = "cod_sales"  # the cash-on-delivery sales that cash paid (per cooperative, +)
+    PAYABLE = "payable"  # what the platform owes a cooperative (per cooperative, +)
+    COMMISSION = "commission"  # the platform's commission earned (+)
+    PAYOUTS = "payouts"  # paid out to cooperatives by bank transfer or Stripe (+)
+
+
+ACCOUNTS_SQL = ", ".join(f"'{a.value}'" for a in Account)
+PER_COOPERATIVE = (Account.COD_CASH, Account.COD_SALES, Account.PAYABLE)
+
+
+class LedgerTransaction(db.Model):
+    """One money event: entries over accounts whose amounts sum to zero. Never changed."""
+
+    __tablename__ = "ledger_transactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    description: Mapped[str] = mapped_column(String(255), default="")
+    payment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payments.id", ondelete="RESTRICT"), index=True
+    )
+    sub_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cooperative_orders.id", ondelete="RESTRICT"), index=True
+    )
+    refund_id: Mapped[int | None] = mapped_column(
+        ForeignKey("refunds.id", ondelete="RESTRICT"), index=True
+    )
+    payout_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payouts.id", ondelete="RESTRICT"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    entries: Mapped[list[LedgerEntry]] = relationship(
+        back_populates="transaction", order_by="LedgerEntry.id"
+    )
+
+
 class LedgerEntry(db.Model):
-    """One signed amount owed to (+) or by (-) a cooperative. Never changed in place."""
+    """One signed amount on one account, part of a balanced transaction. On a cooperative's
+    payable account: owed to (+) or by (-) the cooperative. Never changed in place."""
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
         Index("ix_ledger_entries_coop_created", "cooperative_id", "created_at", "id"),
+        CheckConstraint(f"account IN ({ACCOUNTS_SQL})", name="account_known"),
         CheckConstraint(
-            "kind IN ('gross', 'commission', 'cod_commission_debit', 'refund_reversal', 'payout')",
-            name="kind_known",
+            "cooperative_id IS NOT NULL OR account NOT IN ('payable', 'cod_cash', 'cod_sales')",
+            name="cooperative_account_has_cooperative",
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cooperative_id: Mapped[int] = mapped_column(
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_transactions.id", ondelete="RESTRICT"), index=True
+    )
+    account: Mapped[str] = mapped_column(String(20), default=Account.PAYABLE.value, index=True)
+    cooperative_id: Mapped[int | None] = mapped_column(
         ForeignKey("cooperatives.id", ondelete="RESTRICT"), index=True
     )
     kind: Mapped[str] = mapped_column(String(30))
@@ -261,6 +314,7 @@ class LedgerEntry(db.Model):
     description: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
     sub_order: Mapped[CooperativeOrder | None] = relationship()
     refund: Mapped[Refund | None] = relationship()
     payout: Mapped[Payout | None] = relationship()
@@ -273,7 +327,7 @@ class LedgerIsAppendOnly(RuntimeError):
 @event.listens_for(Session, "before_flush")
 def _refuse_ledger_changes(session: Session, flush_context, instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, LedgerEntry) and (
+        if isinstance(obj, LedgerEntry | LedgerTransaction) and (
             obj in session.deleted or session.is_modified(obj, include_collections=False)
         ):
             raise LedgerIsAppendOnly("ledger entries are never changed or deleted")

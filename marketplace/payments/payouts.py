@@ -27,7 +27,6 @@ from marketplace.orders.services import cooperative_name
 from marketplace.payments import ledger
 from marketplace.payments import stripe_gateway as gateway
 from marketplace.payments.models import (
-    LedgerKind,
     Payout,
     PayoutBatch,
     PayoutBatchStatus,
@@ -186,7 +185,7 @@ def mark_paid(batch: PayoutBatch, reference: str, actor) -> PayoutBatch:
     locked = _lock_batch(batch)
     if locked.status == PayoutBatchStatus.PAID.value:
         raise Conflict(_l("This payout batch was already marked as paid."))
-    # Never pay more than a cooperative is owed now: its ledger is locked (ledger.post
+    # Never pay more than a cooperative is owed now: its ledger is locked (ledger.record
     # takes the same lock) and its balance compared with what the batch captured.
     ledger.lock_accounts([p.cooperative_id for p in locked.payouts])
     for payout in locked.payouts:
@@ -224,13 +223,7 @@ def mark_paid(batch: PayoutBatch, reference: str, actor) -> PayoutBatch:
                 ) from exc
             payout.stripe_transfer_id = transfer.to_dict()["id"]
         payout.paid_at = now
-        ledger.post(
-            coop.id,
-            LedgerKind.PAYOUT,
-            -payout.amount_cents,
-            payout_id=payout.id,
-            description=reference[:255],
-        )
+        ledger.post_payout(payout, reference)
     locked.status = PayoutBatchStatus.PAID.value
     locked.transfer_reference = reference
     locked.paid_at = now

@@ -21,8 +21,6 @@ from marketplace.orders.models import CooperativeOrder
 from marketplace.payments import ledger
 from marketplace.payments import stripe_gateway as gateway
 from marketplace.payments.models import (
-    LedgerEntry,
-    LedgerKind,
     Payment,
     PaymentStatus,
     Refund,
@@ -148,7 +146,7 @@ def create_refund(
     if not payment.is_card:
         refund.status = RefundStatus.SUCCEEDED.value  # the cash was handed back
         db.session.flush()
-        ledger.post_refund(refund)
+        ledger.post_refund_sent(refund)
         _tell_the_shopper(refund)
         return refund
     refund.stripe_params = {
@@ -216,9 +214,9 @@ def _apply_answer(refund: Refund, data: dict) -> None:
     refund.status = new.value
     db.session.flush()
     if new == RefundStatus.SUCCEEDED:
-        ledger.post_refund(refund)
+        ledger.post_refund_sent(refund)
     elif old == RefundStatus.SUCCEEDED.value:
-        _reverse_posted(refund)
+        ledger.reverse_refund(refund, "refund failed after it had succeeded")
 
 
 def _tell_the_shopper(refund: Refund) -> None:
@@ -287,24 +285,6 @@ def pending_card_refunds() -> list[int]:
             .order_by(Refund.id)
         )
     )
-
-
-def _reverse_posted(refund: Refund) -> None:
-    """A refund that had succeeded failed after all: cancel its ledger effect."""
-    posted = db.session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-            LedgerEntry.refund_id == refund.id
-        )
-    )
-    if posted:
-        ledger.post(
-            refund.sub_order.cooperative_id,
-            LedgerKind.REFUND_REVERSAL,
-            -int(posted),
-            sub_order_id=refund.sub_order_id,
-            refund_id=refund.id,
-            description="refund failed after it had succeeded",
-        )
 
 
 class RefundFirst(Conflict):

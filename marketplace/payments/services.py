@@ -28,6 +28,7 @@ from marketplace.orders.models import (
     PaymentMethod,
     SubOrderStatus,
 )
+from marketplace.payments import ledger
 from marketplace.payments import stripe_gateway as gateway
 from marketplace.payments.models import (
     CashCollection,
@@ -481,6 +482,7 @@ def _mark_paid(payment: Payment, session: dict) -> None:
         return
     payment.status = PaymentStatus.PAID.value
     payment.paid_at = utcnow()
+    ledger.post_card_payment(payment)
     if amount != amount_due_cents(order):
         flag(payment, "paid for a part of the order that was cancelled meanwhile: refund it")
 
@@ -571,6 +573,7 @@ def mark_cash_collected(sub_order: CooperativeOrder, actor) -> CashCollection:
     )
     db.session.add(collection)
     db.session.flush()
+    ledger.post_cash_collected(collection)
     live = [s for s in sub_order.order.sub_orders if s.status != SubOrderStatus.CANCELLED.value]
     collected = set(
         db.session.scalars(

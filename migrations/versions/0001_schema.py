@@ -260,52 +260,6 @@ def upgrade():
     )
     op.create_index(op.f("ix_users_cooperative_id"), "users", ["cooperative_id"], unique=False)
     op.create_table(
-        "api_tokens",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("cooperative_id", sa.Integer(), nullable=False),
-        sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("name", sa.String(length=80), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("prefix", sa.String(length=16), nullable=False),
-        sa.Column("scopes", sa.String(length=200), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revoked_by_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["cooperative_id"],
-            ["cooperatives.id"],
-            name=op.f("fk_api_tokens_cooperative_id_cooperatives"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"],
-            ["users.id"],
-            name=op.f("fk_api_tokens_created_by_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["revoked_by_id"],
-            ["users.id"],
-            name=op.f("fk_api_tokens_revoked_by_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
-    )
-    op.create_index(
-        "ix_api_tokens_cooperative_created",
-        "api_tokens",
-        ["cooperative_id", "created_at"],
-        unique=False,
-    )
-    op.create_index(
-        op.f("ix_api_tokens_cooperative_id"), "api_tokens", ["cooperative_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_api_tokens_created_by_id"), "api_tokens", ["created_by_id"], unique=False
-    )
-    op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -845,9 +799,68 @@ def upgrade():
     )
     op.create_index(op.f("ix_refunds_sub_order_id"), "refunds", ["sub_order_id"], unique=False)
     op.create_table(
+        "ledger_transactions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("description", sa.String(length=255), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=True),
+        sa.Column("sub_order_id", sa.Integer(), nullable=True),
+        sa.Column("refund_id", sa.Integer(), nullable=True),
+        sa.Column("payout_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["payments.id"],
+            name=op.f("fk_ledger_transactions_payment_id_payments"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["payout_id"],
+            ["payouts.id"],
+            name=op.f("fk_ledger_transactions_payout_id_payouts"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["refund_id"],
+            ["refunds.id"],
+            name=op.f("fk_ledger_transactions_refund_id_refunds"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sub_order_id"],
+            ["cooperative_orders.id"],
+            name=op.f("fk_ledger_transactions_sub_order_id_cooperative_orders"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_transactions")),
+    )
+    op.create_index(
+        op.f("ix_ledger_transactions_kind"), "ledger_transactions", ["kind"], unique=False
+    )
+    op.create_index(
+        op.f("ix_ledger_transactions_payment_id"),
+        "ledger_transactions",
+        ["payment_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_ledger_transactions_payout_id"), "ledger_transactions", ["payout_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_ledger_transactions_refund_id"), "ledger_transactions", ["refund_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_ledger_transactions_sub_order_id"),
+        "ledger_transactions",
+        ["sub_order_id"],
+        unique=False,
+    )
+    op.create_table(
         "ledger_entries",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("transaction_id", sa.Integer(), nullable=False),
+        sa.Column("account", sa.String(length=20), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=30), nullable=False),
         sa.Column("amount_cents", sa.BigInteger(), nullable=False),
         sa.Column("sub_order_id", sa.Integer(), nullable=True),
@@ -856,8 +869,12 @@ def upgrade():
         sa.Column("description", sa.String(length=255), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "kind IN ('gross', 'commission', 'cod_commission_debit', 'refund_reversal', 'payout')",
-            name=op.f("ck_ledger_entries_kind_known"),
+            "account IN ('card_payments', 'orders_prepaid', 'refunds', 'cod_cash', 'cod_sales', 'payable', 'commission', 'payouts')",
+            name=op.f("ck_ledger_entries_account_known"),
+        ),
+        sa.CheckConstraint(
+            "cooperative_id IS NOT NULL OR account NOT IN ('payable', 'cod_cash', 'cod_sales')",
+            name=op.f("ck_ledger_entries_cooperative_account_has_cooperative"),
         ),
         sa.ForeignKeyConstraint(
             ["cooperative_id"],
@@ -883,8 +900,15 @@ def upgrade():
             name=op.f("fk_ledger_entries_sub_order_id_cooperative_orders"),
             ondelete="RESTRICT",
         ),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_ledger_entries_transaction_id_ledger_transactions"),
+            ondelete="RESTRICT",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_entries")),
     )
+    op.create_index(op.f("ix_ledger_entries_account"), "ledger_entries", ["account"], unique=False)
     op.create_index(
         "ix_ledger_entries_coop_created",
         "ledger_entries",
@@ -903,15 +927,26 @@ def upgrade():
     op.create_index(
         op.f("ix_ledger_entries_sub_order_id"), "ledger_entries", ["sub_order_id"], unique=False
     )
+    op.create_index(
+        op.f("ix_ledger_entries_transaction_id"), "ledger_entries", ["transaction_id"], unique=False
+    )
 
 
 def downgrade():
+    op.drop_index(op.f("ix_ledger_entries_transaction_id"), table_name="ledger_entries")
     op.drop_index(op.f("ix_ledger_entries_sub_order_id"), table_name="ledger_entries")
     op.drop_index(op.f("ix_ledger_entries_refund_id"), table_name="ledger_entries")
     op.drop_index(op.f("ix_ledger_entries_payout_id"), table_name="ledger_entries")
     op.drop_index(op.f("ix_ledger_entries_cooperative_id"), table_name="ledger_entries")
     op.drop_index("ix_ledger_entries_coop_created", table_name="ledger_entries")
+    op.drop_index(op.f("ix_ledger_entries_account"), table_name="ledger_entries")
     op.drop_table("ledger_entries")
+    op.drop_index(op.f("ix_ledger_transactions_sub_order_id"), table_name="ledger_transactions")
+    op.drop_index(op.f("ix_ledger_transactions_refund_id"), table_name="ledger_transactions")
+    op.drop_index(op.f("ix_ledger_transactions_payout_id"), table_name="ledger_transactions")
+    op.drop_index(op.f("ix_ledger_transactions_payment_id"), table_name="ledger_transactions")
+    op.drop_index(op.f("ix_ledger_transactions_kind"), table_name="ledger_transactions")
+    op.drop_table("ledger_transactions")
     op.drop_index(op.f("ix_refunds_sub_order_id"), table_name="refunds")
     op.drop_table("refunds")
     op.drop_index(op.f("ix_order_lines_sub_order_id"), table_name="order_lines")
@@ -963,10 +998,6 @@ def downgrade():
     op.drop_index(op.f("ix_audit_log_actor_id"), table_name="audit_log")
     op.drop_index(op.f("ix_audit_log_action"), table_name="audit_log")
     op.drop_table("audit_log")
-    op.drop_index(op.f("ix_api_tokens_created_by_id"), table_name="api_tokens")
-    op.drop_index(op.f("ix_api_tokens_cooperative_id"), table_name="api_tokens")
-    op.drop_index("ix_api_tokens_cooperative_created", table_name="api_tokens")
-    op.drop_table("api_tokens")
     op.drop_index(op.f("ix_users_cooperative_id"), table_name="users")
     op.drop_table("users")
     op.drop_index("ix_products_status_price", table_name="products")
