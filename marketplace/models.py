@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-DOMAINS = ("auth", "cooperatives", "catalogue", "orders", "payments", "admin", "api")
+DOMAINS = ("auth", "cooperatives", "catalogue", "orders", "payments", "admin", "api", "impact")
 
 for _domain in DOMAINS:
     try:

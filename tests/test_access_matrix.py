@@ -41,16 +41,23 @@ ROLES = (
     "pending_member",
     "admin",
     "member_a2",
+    "observer",
 )
 
 OK, LOGIN, DENIED, HIDDEN, REDIRECT, BAD = "200", "login", "403", "404", "redirect", "400"
 
 
-def row(*outcomes: Any) -> tuple:
+def row(*outcomes: Any, observer: Any = None) -> tuple:
     """Outcomes in the order of ROLES:
-    anonymous, shopper A, shopper B, member A, member B, pending member, admin."""
-    assert len(outcomes) == len(ROLES) - 1, outcomes
-    return tuple(str(o) for o in (*outcomes, outcomes[3]))
+    anonymous, shopper A, shopper B, member A, member B, pending member, admin.
+
+    The observer (council staff: the impact pages only) gets what shopper B gets (a logged-in
+    account that owns nothing here: no order, no cooperative, no document) unless a row says
+    otherwise with ``observer=``."""
+    assert len(outcomes) == len(ROLES) - 2, outcomes
+    return tuple(
+        str(o) for o in (*outcomes, outcomes[3], outcomes[2] if observer is None else observer)
+    )
 
 
 # fmt: off
@@ -69,6 +76,8 @@ SELLER_A_  = row(  LOGIN,    DENIED,   DENIED,   OK,       HIDDEN,   HIDDEN,   D
 # An order of shopper A (placed while logged in): only A and the admins (customer support)
 # see it; for anyone else it does not exist (guests see only orders placed in their browser).
 ORDER_A    = row(  HIDDEN,   OK,       HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   OK)
+# The impact dashboard and its exports: observers and admins.
+IMPACT     = row(  LOGIN,    DENIED,   DENIED,   DENIED,   DENIED,   DENIED,   OK, observer=OK)
 GUEST_ONLY = row(  OK,       REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
 NOBODY     = row(  HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN,   HIDDEN)
 # The API's routes for a cooperative's tools: a bearer token or 401 (problem+json).
@@ -156,10 +165,13 @@ ROUTES: dict[str, Route] = {
     "auth.remove_member": Route(None, lambda w: {"user_id": w.member_a2.id}, post=SELLER_A_),
     # Cooperative onboarding: shoppers may apply; members follow their application.
     "cooperatives.apply": Route(
-        row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, DENIED),
+        row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT, DENIED, observer=DENIED),
         lambda w: [
             {},
-            {"step": 1, "expect": row(LOGIN, OK, OK, REDIRECT, REDIRECT, REDIRECT, DENIED)},
+            {
+                "step": 1,
+                "expect": row(LOGIN, OK, OK, REDIRECT, REDIRECT, REDIRECT, DENIED, observer=DENIED),
+            },
         ],
     ),
     "cooperatives.application": Route(row(LOGIN, REDIRECT, REDIRECT, OK, OK, OK, REDIRECT)),
@@ -262,6 +274,13 @@ ROUTES: dict[str, Route] = {
     "api_dashboard.revoke_token": Route(
         None, lambda w: {"token_id": w.extra["api_token_a"].id}, post=SELLER_A
     ),
+    # Impact: the council's dashboard (observers and admins) and the public page
+    "impact.public": Route(PUBLIC),
+    "impact.dashboard": Route(IMPACT),
+    "impact.export": Route(
+        IMPACT, lambda w: [{"fmt": "xlsx"}, {"fmt": "csv", "table": "provinces"}]
+    ),
+    "impact.admin_observers": Route(ADMIN),
 }
 
 SECURITY_HEADERS_REQUIRED_CSP = (

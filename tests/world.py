@@ -44,6 +44,7 @@ class World:
     member_b: Any = None  # owner of cooperative B (verified)
     pending_member: Any = None  # owner of a cooperative whose application is pending
     admin: Any = None
+    observer: Any = None  # council staff: the impact pages only
     coop_a: Any = None
     coop_b: Any = None
     coop_pending: Any = None
@@ -66,6 +67,7 @@ class World:
             "member_b": self.member_b,
             "pending_member": self.pending_member,
             "admin": self.admin,
+            "observer": self.observer,
         }
 
 
@@ -102,6 +104,7 @@ def build_world() -> World:
     w.admin = AdminFactory(name="Admin")
     w.shopper_a = UserFactory(name="Shopper A")
     w.shopper_b = UserFactory(name="Shopper B")
+    w.observer = UserFactory(name="Observer", role="observer")
     w.coop_a = CooperativeFactory(slug="coop-a")
     w.coop_b = CooperativeFactory(slug="coop-b")
     w.coop_pending = CooperativeFactory(slug="coop-pending", status=CooperativeStatus.PENDING)

@@ -19,6 +19,19 @@ def admin_required(view):
     return wrapped
 
 
+def observer_required(view):
+    """The impact pages: observers (council or ministry staff) and administrators."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not (current_user.is_admin or current_user.is_observer):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def cooperative_member_required(view):
     """Any member of a cooperative (whatever its status); the view checks the status."""
 

@@ -21,6 +21,7 @@ class Role(enum.StrEnum):
     SHOPPER = "shopper"
     MEMBER = "member"  # member of a cooperative (see User.cooperative_id)
     ADMIN = "admin"
+    OBSERVER = "observer"  # council or ministry staff: the impact pages only (read-only)
 
 
 class User(UserMixin, db.Model):
@@ -53,6 +54,10 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN.value
+
+    @property
+    def is_observer(self) -> bool:
+        return self.role == Role.OBSERVER.value
 
     def get_id(self) -> str:  # Flask-Login stores "<id>:<session_version>" in the session
         return f"{self.id}:{self.session_version}"

@@ -281,6 +281,8 @@ def get_or_create_draft(user: User) -> ApplicationDraft:
 def ensure_can_apply(user: User) -> None:
     if user.is_admin:
         raise Forbidden(_l("Administrators cannot apply for a cooperative."))
+    if user.is_observer:
+        raise Forbidden(_l("Observer accounts cannot apply for a cooperative."))
     if user.cooperative_id is not None:
         raise Conflict(_l("You already belong to a cooperative."))
 
