@@ -2,7 +2,18 @@
 
 from importlib import import_module
 
-DOMAINS = ("auth", "cooperatives", "catalogue", "orders", "payments", "admin", "api", "impact")
+DOMAINS = (
+    "auth",
+    "cooperatives",
+    "catalogue",
+    "orders",
+    "payments",
+    "labels",
+    "reviews",
+    "admin",
+    "api",
+    "impact",
+)
 
 for _domain in DOMAINS:
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
-from flask_babel import format_date, format_datetime
+from flask import Flask, current_app, g
+from flask_babel import format_date, format_datetime, format_decimal
 
 from marketplace import storage
 from marketplace.catalogue import cards
@@ -23,10 +23,14 @@ from marketplace.i18n import (
     switch_language_url,
     text_direction,
 )
+from marketplace.labels import models as labels_models
+from marketplace.labels import services as labels
 from marketplace.money import format_mad
 from marketplace.orders import cart
 from marketplace.orders import services as orders
 from marketplace.payments import services as payments
+from marketplace.reviews import services as reviews
+from marketplace.reviews.structured import product_json_ld
 from marketplace.web import csp_nonce, strip_bidi_controls
 
 
@@ -48,6 +52,38 @@ def cash_collected_for(sub_order) -> bool:
 
 def site_name() -> str:
     return current_app.config["SITE_NAME"]
+
+
+def product_badges(products, cooperative=None) -> dict:
+    """{product id: [Badge]} of the products of a grid or page (labels), in one query for
+    everything a page asks first (its product, related products and cooperative): what was
+    loaded for this request is not asked again."""
+    memo = g.setdefault("label_badges", {"p": {}, "c": {}})
+    wanted = [p.id for p in products if p.id not in memo["p"]]
+    coops = [cooperative.id] if cooperative is not None and cooperative.id not in memo["c"] else []
+    if wanted or coops:
+        by_product, by_cooperative = labels.badges(wanted, coops, current_lang())
+        memo["p"].update({pid: by_product.get(pid, []) for pid in wanted})
+        memo["c"].update({cid: by_cooperative.get(cid, []) for cid in coops})
+    return {p.id: memo["p"][p.id] for p in products}
+
+
+def cooperative_badges(cooperative) -> list:
+    """Labels the cooperative holds itself (loaded with the page's products when asked
+    through ``product_badges(products, cooperative)`` first)."""
+    product_badges([], cooperative)
+    return g.label_badges["c"][cooperative.id]
+
+
+def format_rating(value: float | None) -> str:
+    """An average rating with one decimal, as the page's language writes it ("4,5")."""
+    return "" if value is None else format_decimal(round(value, 1), format="0.0")
+
+
+def rating_stars(value: float | None) -> str:
+    """Five stars, filled up to the rounded rating (decoration; the number is the text)."""
+    filled = 0 if value is None else max(0, min(5, round(value)))
+    return "★" * filled + "☆" * (5 - filled)
 
 
 FILTERS = {
@@ -79,6 +115,14 @@ GLOBALS = {
     "format_phone": format_phone,
     "cash_collected_for": cash_collected_for,
     "card_payments_enabled": payments.card_payments_enabled,
+    "product_badges": product_badges,
+    "cooperative_badges": cooperative_badges,
+    "format_rating": format_rating,
+    "rating_stars": rating_stars,
+    "label_kind": labels_models.kind_label,
+    "certificate_status_label": labels_models.certificate_status_label,
+    "reviewer_name": reviews.reviewer_name,
+    "product_json_ld": product_json_ld,
 }
 
 

@@ -120,6 +120,14 @@ def sub_order_a(w):
     return {"sub_order_id": w.extra["sub_order_a"].id}
 
 
+def certificate_a(w):
+    return {"certificate_id": w.extra["certificate_a"].id}
+
+
+def review_a(w):
+    return {"review_id": w.extra["review_a"].id}
+
+
 # The table: one entry per endpoint --------------------------------------------------------
 INVALID_TOKEN = {"token": "not-a-real-token"}
 
@@ -241,6 +249,36 @@ ROUTES: dict[str, Route] = {
     "payments.admin_resolve": Route(
         None, lambda w: {"payment_id": w.extra["payment_a"].id}, post=ADMIN
     ),
+    # Labels and certificates
+    "labels.index": Route(PUBLIC),
+    "labels.label": Route(PUBLIC, lambda w: {"slug": w.extra["label"].slug}),
+    "labels.certificate_document": Route(
+        row(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, OK), certificate_a
+    ),
+    "labels.seller_certificates": Route(MEMBER),
+    "labels.seller_certificate_new": Route(SELLER),
+    "labels.admin_labels": Route(ADMIN),
+    "labels.admin_label_new": Route(ADMIN),
+    "labels.admin_label_edit": Route(ADMIN, lambda w: {"label_id": w.extra["label"].id}),
+    "labels.admin_certificates": Route(ADMIN),
+    "labels.admin_certificate": Route(ADMIN, certificate_a),
+    "labels.admin_certificate_decide": Route(None, certificate_a, post=ADMIN),
+    # Reviews: the buyer of a delivered sub-order writes; the cooperative replies once; a
+    # shopper or the reviewed cooperative reports; admins hide and restore.
+    "reviews.mine": Route(LOGGED_IN),
+    "reviews.write": Route(
+        row(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+        lambda w: {
+            "sub_order_id": w.extra["review_sub_order_a"].id,
+            "product_id": w.product_a.id,
+        },
+    ),
+    "reviews.report": Route(None, review_a, post=row(LOGIN, OK, OK, OK, DENIED, DENIED, DENIED)),
+    "reviews.product_reviews": Route(PUBLIC, lambda w: {"slug": w.product_a.slug}),
+    "reviews.seller_reviews": Route(MEMBER),
+    "reviews.seller_reply": Route(None, review_a, post=SELLER_A_),
+    "reviews.admin_reviews": Route(ADMIN),
+    "reviews.admin_moderate": Route(None, review_a, post=ADMIN),
     # The JSON API (/api/v1/): public reads for everyone; a cooperative's own data only with
     # a bearer token (a logged-in session is not one): 401 problem+json without it.
     "api.categories": Route(PUBLIC),
@@ -382,7 +420,10 @@ def check_headers(case: Case, method: str, response, report: Report) -> None:
         report.add(f"{method} {case.url}: no X-Request-ID")
 
 
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*\bnonce=)[^>]*>", re.I)
+# JSON-LD data blocks are not run (CSP does not apply to them).
+INLINE_SCRIPT = re.compile(
+    r'<script(?![^>]*\bsrc=)(?![^>]*\bnonce=)(?![^>]*\btype="application/ld\+json")[^>]*>', re.I
+)
 INLINE_STYLE = re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I)
 INLINE_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
 

@@ -129,6 +129,9 @@ def build_world() -> World:
     w.extra["queued_mail"] = given_up_mail("shopper-a@example.ma")
     w.extra["api_token_a"] = api_token(w.member_a)
     add_orders_and_payments(w)
+    from tests.trust_support import add_trust_objects
+
+    add_trust_objects(w)  # labels and reviews
     return w
 
 

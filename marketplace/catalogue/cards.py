@@ -8,7 +8,8 @@ each card's HTML is kept, keyed by:
 - the catalogue version, which any change to products, texts, images, categories or
   cooperatives bumps after its commit (``marketplace.cache``);
 - what changes without a version bump: the product's stock (the card shows "only 3 left",
-  "out of stock" and the highest quantity that can be added);
+  "out of stock" and the highest quantity that can be added) and the day (a label's badge
+  shows until its certificate's expiry date);
 - the page's language and whether the image loads lazily;
 - a digest of the templates the card is made of, so a new release never serves old markup.
 
@@ -67,6 +68,8 @@ def product_grid(products: Sequence[Product], lazy_after: int = 4) -> Markup:
 
 
 def _cached_cards(products: Sequence[Product], lazies: list[bool]) -> list[tuple[str, ...]]:
+    from marketplace.labels.services import today  # badges show until the expiry date
+
     lang = current_lang()
     if not page_cache.available():  # Redis failed a moment ago: do not wait on it again
         return _render(products, lazies)
@@ -76,7 +79,8 @@ def _cached_cards(products: Sequence[Product], lazies: list[bool]) -> list[tuple
         page_cache.failed("card cache")
         return _render(products, lazies)
     keys = [
-        f"card:{_templates_digest()}:{version}:{lang}:{product.id}:{product.stock}:{int(lazy)}"
+        f"card:{_templates_digest()}:{version}:{today().isoformat()}:{lang}:{product.id}:"
+        f"{product.stock}:{int(lazy)}"
         for product, lazy in zip(products, lazies, strict=True)
     ]
     found = {key: _local[key] for key in keys if key in _local}

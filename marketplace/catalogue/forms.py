@@ -76,6 +76,7 @@ class FilterForm(Form):
         _l("Maximum price (MAD)"), validators=[Optional(), Length(max=20), _price]
     )
     in_stock = BooleanField(_l("In stock only"))
+    label = SelectField(_l("Label"), choices=[], validate_choice=False, widget=ListSelect())
     sort = SelectField(
         _l("Sort by"),
         choices=[SelectChoice(key, label) for key, label in SORT_LABELS.items()],
@@ -83,18 +84,19 @@ class FilterForm(Form):
         validate_choice=False,
     )
 
-    def set_choices(self, categories, provinces, cooperatives) -> None:
+    def set_choices(self, categories, provinces, cooperatives, labels=()) -> None:
         def choices(everything, pairs):
             return [SelectChoice("", everything), *(SelectChoice(v, label) for v, label in pairs)]
 
         self.category.choices = choices(_l("All categories"), categories)
         self.province.choices = choices(_l("All provinces"), provinces)
         self.cooperative.choices = choices(_l("All cooperatives"), cooperatives)
+        self.label.choices = choices(_l("All labels"), labels)
 
     def validate(self, extra_validators=None) -> bool:
         self.price_min.cents = self.price_max.cents = None
         valid = super().validate(extra_validators)
-        for field in (self.category, self.province, self.cooperative):
+        for field in (self.category, self.province, self.cooperative, self.label):
             allowed = {choice.value for choice in field.choices}
             if field.data and field.data not in allowed:
                 field.errors = [*field.errors, _l("This choice is not available.")]

@@ -100,6 +100,9 @@ class Product(db.Model):
     # Normalised text of every translation, the category and the cooperative (text.normalize);
     # indexed by FTS5 on SQLite and a GIN tsvector index on PostgreSQL.
     search_document: Mapped[str] = mapped_column(Text, default="")
+    # Visible reviews' ratings (marketplace.reviews), changed in the review's transaction.
+    rating_sum: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -113,6 +116,10 @@ class Product(db.Model):
     images: Mapped[list[ProductImage]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="ProductImage.position"
     )
+
+    @property
+    def rating_average(self) -> float | None:
+        return self.rating_sum / self.rating_count if self.rating_count else None
 
 
 class ProductTranslation(db.Model):

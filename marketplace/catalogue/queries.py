@@ -34,11 +34,18 @@ def visible_cooperatives_filter():
 
 
 def visible_products_filter():
-    """Active products of verified cooperatives (usable in any query on Product)."""
-    return and_(
+    """Active products of verified cooperatives (usable in any query on Product); with
+    HIDE_FOOD_WITHOUT_SANITARY, not those whose sanitary authorisation expired (labels)."""
+    from marketplace.labels.services import sanitary_visibility_condition
+
+    conditions = [
         Product.status == ProductStatus.ACTIVE.value,
         Product.cooperative_id.in_(select(Cooperative.id).where(visible_cooperatives_filter())),
-    )
+    ]
+    sanitary = sanitary_visibility_condition()
+    if sanitary is not None:
+        conditions.append(sanitary)
+    return and_(*conditions)
 
 
 def card_options():
@@ -172,6 +179,7 @@ class Filters:
     price_min_cents: int | None = None
     price_max_cents: int | None = None
     in_stock: bool = False
+    label_id: int | None = None  # holding a valid certificate of this label (labels)
 
     def conditions(self) -> list:
         conditions = [visible_products_filter()]
@@ -191,6 +199,10 @@ class Filters:
             conditions.append(Product.price_cents <= self.price_max_cents)
         if self.in_stock:
             conditions.append(Product.stock > 0)
+        if self.label_id is not None:
+            from marketplace.labels.services import products_with_label_condition
+
+            conditions.append(products_with_label_condition(self.label_id))
         return conditions
 
 

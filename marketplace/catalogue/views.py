@@ -69,13 +69,17 @@ def listing(
     **context,
 ):
     """The product grid of the catalogue, a category or a cooperative, with its filters."""
+    from marketplace.labels import services as labels  # a domain above the catalogue
+
     lang = current_lang()
     facet_data = queries.facets(lang)
+    label_facets = labels.label_facets(lang)
     form = FilterForm(request.args)
     form.set_choices(
         [(f.slug, f.name) for f in facet_data["categories"]],
         [(code, province_name(code)) for code in queries.PROVINCES],
         [(f.slug, f.name) for f in facet_data["cooperatives"]],
+        [(slug, name) for slug, name, _ in label_facets],
     )
     form.validate()
     filters = queries.Filters(
@@ -84,6 +88,7 @@ def listing(
         price_min_cents=form.price_min.cents,
         price_max_cents=form.price_max.cents,
         in_stock=bool(form.in_stock.data),
+        label_id=next((i for s, _, i in label_facets if s == form.clean_value("label")), None),
     )
     category_slug = category.slug if category is not None else form.clean_value("category")
     if category_slug:
@@ -130,6 +135,7 @@ def listing(
                 form.price_min.cents is not None,
                 form.price_max.cents is not None,
                 form.in_stock.data,
+                form.clean_value("label"),
             ]
         ),
         category=category,
@@ -168,10 +174,22 @@ def category(slug: str):
 
 @bp.get("/products/<slug>")
 def product(slug: str):
+    from marketplace.reviews import services as reviews  # a domain above the catalogue
+    from marketplace.reviews.forms import ReportForm
+
     found, related = queries.product_with_related(slug, 4)
     if found is None:
         raise DomainNotFound(_l("This product does not exist or is no longer for sale."))
-    return render_template("catalogue/product.html", product=found, related=related)
+    # Reviews are read only when the stored count says there are some.
+    rated = found.rating_count > 0
+    return render_template(
+        "catalogue/product.html",
+        product=found,
+        related=related,
+        reviews=reviews.product_reviews(found.id, current_lang(), per_page=5) if rated else None,
+        distribution=reviews.distribution(found.id) if rated else None,
+        report_form=ReportForm(),
+    )
 
 
 @bp.get("/search")

@@ -130,6 +130,9 @@ class Cooperative(db.Model):
     accepts_cash_on_delivery: Mapped[bool] = mapped_column(Boolean, default=True)
     ships_abroad: Mapped[bool] = mapped_column(Boolean, default=False)
     stripe_account_id: Mapped[str | None] = mapped_column(String(64))
+    # Visible reviews' ratings of its products (marketplace.reviews).
+    rating_sum: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     translations: Mapped[list[CooperativeTranslation]] = relationship(
@@ -146,6 +149,10 @@ class Cooperative(db.Model):
     @property
     def is_verified(self) -> bool:
         return self.status == CooperativeStatus.VERIFIED.value
+
+    @property
+    def rating_average(self) -> float | None:
+        return self.rating_sum / self.rating_count if self.rating_count else None
 
 
 class CooperativeTranslation(db.Model):

@@ -103,6 +103,10 @@ SHOPPER_TEMPLATES = {
 def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> None:
     order = sub.order
     if new in SHOPPER_TEMPLATES:
+        # The delivered e-mail (sent once per sub-order) invites an account holder to review.
+        review_url = None
+        if new == SubOrderStatus.DELIVERED.value and order.user_id is not None:
+            review_url = absolute_url("reviews.mine", lang=_locale(order.language))
         queue_mail(
             order.email,
             _locale(order.language),
@@ -112,6 +116,7 @@ def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> N
             sub=sub,
             by=role,
             order_url=shopper_order_url(order),
+            review_url=review_url,
         )
     if new == SubOrderStatus.CANCELLED.value and role in ("shopper", "system", "admin"):
         # The cooperative learns that it need not prepare this part any more.

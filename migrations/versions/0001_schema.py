@@ -55,6 +55,8 @@ def upgrade():
         sa.Column("accepts_cash_on_delivery", sa.Boolean(), nullable=False),
         sa.Column("ships_abroad", sa.Boolean(), nullable=False),
         sa.Column("stripe_account_id", sa.String(length=64), nullable=True),
+        sa.Column("rating_sum", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("rating_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "shipping_fee_cents >= 0", name=op.f("ck_cooperatives_shipping_fee_non_negative")
@@ -67,6 +69,20 @@ def upgrade():
     )
     op.create_index(op.f("ix_cooperatives_province"), "cooperatives", ["province"], unique=False)
     op.create_index(op.f("ix_cooperatives_status"), "cooperatives", ["status"], unique=False)
+    op.create_table(
+        "labels",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=120), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("issuing_body", sa.String(length=200), nullable=False),
+        sa.Column("logo_name", sa.String(length=100), nullable=True),
+        sa.Column("logo_width", sa.Integer(), nullable=False),
+        sa.Column("logo_height", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_labels")),
+        sa.UniqueConstraint("slug", name=op.f("uq_labels_slug")),
+    )
     op.create_table(
         "login_throttles",
         sa.Column("email_digest", sa.String(length=64), nullable=False),
@@ -182,6 +198,25 @@ def upgrade():
         unique=False,
     )
     op.create_table(
+        "label_translations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("label_id", sa.Integer(), nullable=False),
+        sa.Column("locale", sa.String(length=5), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["label_id"],
+            ["labels.id"],
+            name=op.f("fk_label_translations_label_id_labels"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_label_translations")),
+        sa.UniqueConstraint("label_id", "locale", name=op.f("uq_label_translations_label_id")),
+    )
+    op.create_index(
+        op.f("ix_label_translations_label_id"), "label_translations", ["label_id"], unique=False
+    )
+    op.create_table(
         "products",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=160), nullable=False),
@@ -194,6 +229,8 @@ def upgrade():
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("featured", sa.Boolean(), nullable=False),
         sa.Column("search_document", sa.Text(), nullable=False),
+        sa.Column("rating_sum", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("rating_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("price_cents >= 0", name=op.f("ck_products_price_non_negative")),
@@ -260,6 +297,52 @@ def upgrade():
     )
     op.create_index(op.f("ix_users_cooperative_id"), "users", ["cooperative_id"], unique=False)
     op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("scopes", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_api_tokens_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_api_tokens_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["revoked_by_id"],
+            ["users.id"],
+            name=op.f("fk_api_tokens_revoked_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
+    )
+    op.create_index(
+        "ix_api_tokens_cooperative_created",
+        "api_tokens",
+        ["cooperative_id", "created_at"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_api_tokens_cooperative_id"), "api_tokens", ["cooperative_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_api_tokens_created_by_id"), "api_tokens", ["created_by_id"], unique=False
+    )
+    op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -297,6 +380,58 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_carts")),
         sa.UniqueConstraint("user_id", name=op.f("uq_carts_user_id")),
+    )
+    op.create_table(
+        "certificates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("label_id", sa.Integer(), nullable=False),
+        sa.Column("for_cooperative", sa.Boolean(), nullable=False),
+        sa.Column("number", sa.String(length=80), nullable=False),
+        sa.Column("issuing_body", sa.String(length=200), nullable=False),
+        sa.Column("issued_on", sa.Date(), nullable=False),
+        sa.Column("expires_on", sa.Date(), nullable=False),
+        sa.Column("stored_name", sa.String(length=100), nullable=False),
+        sa.Column("content_type", sa.String(length=60), nullable=False),
+        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.Column("original_name", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_certificates_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["users.id"],
+            name=op.f("fk_certificates_decided_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["label_id"],
+            ["labels.id"],
+            name=op.f("fk_certificates_label_id_labels"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificates")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_certificates_stored_name")),
+    )
+    op.create_index(
+        op.f("ix_certificates_cooperative_id"), "certificates", ["cooperative_id"], unique=False
+    )
+    op.create_index(
+        "ix_certificates_label_status",
+        "certificates",
+        ["label_id", "status", "expires_on"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_certificates_status_expires", "certificates", ["status", "expires_on"], unique=False
     )
     op.create_table(
         "cooperative_application_drafts",
@@ -516,6 +651,59 @@ def upgrade():
     )
     op.create_index(op.f("ix_cart_items_cart_id"), "cart_items", ["cart_id"], unique=False)
     op.create_index(op.f("ix_cart_items_product_id"), "cart_items", ["product_id"], unique=False)
+    op.create_table(
+        "certificate_products",
+        sa.Column("certificate_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["certificate_id"],
+            ["certificates.id"],
+            name=op.f("fk_certificate_products_certificate_id_certificates"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_certificate_products_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "certificate_id", "product_id", name=op.f("pk_certificate_products")
+        ),
+    )
+    op.create_index(
+        op.f("ix_certificate_products_product_id"),
+        "certificate_products",
+        ["product_id"],
+        unique=False,
+    )
+    op.create_table(
+        "certificate_reminders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("certificate_id", sa.Integer(), nullable=False),
+        sa.Column("expires_on", sa.Date(), nullable=False),
+        sa.Column("days_before", sa.Integer(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["certificate_id"],
+            ["certificates.id"],
+            name=op.f("fk_certificate_reminders_certificate_id_certificates"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificate_reminders")),
+        sa.UniqueConstraint(
+            "certificate_id",
+            "expires_on",
+            "days_before",
+            name=op.f("uq_certificate_reminders_certificate_id"),
+        ),
+    )
+    op.create_index(
+        op.f("ix_certificate_reminders_certificate_id"),
+        "certificate_reminders",
+        ["certificate_id"],
+        unique=False,
+    )
     op.create_table(
         "cooperative_orders",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -799,6 +987,54 @@ def upgrade():
     )
     op.create_index(op.f("ix_refunds_sub_order_id"), "refunds", ["sub_order_id"], unique=False)
     op.create_table(
+        "reviews",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("sub_order_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("rating", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("locale", sa.String(length=5), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("hidden_reason", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("rating >= 1 AND rating <= 5", name=op.f("ck_reviews_rating_range")),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_reviews_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_reviews_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sub_order_id"],
+            ["cooperative_orders.id"],
+            name=op.f("fk_reviews_sub_order_id_cooperative_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_reviews_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reviews")),
+        sa.UniqueConstraint("sub_order_id", "product_id", name=op.f("uq_reviews_sub_order_id")),
+    )
+    op.create_index(op.f("ix_reviews_cooperative_id"), "reviews", ["cooperative_id"], unique=False)
+    op.create_index(
+        "ix_reviews_product_status_created",
+        "reviews",
+        ["product_id", "status", "created_at", "id"],
+        unique=False,
+    )
+    op.create_index(op.f("ix_reviews_sub_order_id"), "reviews", ["sub_order_id"], unique=False)
+    op.create_index(op.f("ix_reviews_user_id"), "reviews", ["user_id"], unique=False)
+    op.create_table(
         "ledger_transactions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=30), nullable=False),
@@ -854,6 +1090,74 @@ def upgrade():
         "ledger_transactions",
         ["sub_order_id"],
         unique=False,
+    )
+    op.create_table(
+        "review_photos",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("review_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=100), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["review_id"],
+            ["reviews.id"],
+            name=op.f("fk_review_photos_review_id_reviews"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_photos")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_review_photos_stored_name")),
+    )
+    op.create_index(
+        op.f("ix_review_photos_review_id"), "review_photos", ["review_id"], unique=False
+    )
+    op.create_table(
+        "review_replies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("review_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["users.id"],
+            name=op.f("fk_review_replies_author_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["review_id"],
+            ["reviews.id"],
+            name=op.f("fk_review_replies_review_id_reviews"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_replies")),
+        sa.UniqueConstraint("review_id", name=op.f("uq_review_replies_review_id")),
+    )
+    op.create_table(
+        "review_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("review_id", sa.Integer(), nullable=False),
+        sa.Column("reporter_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["reporter_id"],
+            ["users.id"],
+            name=op.f("fk_review_reports_reporter_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["review_id"],
+            ["reviews.id"],
+            name=op.f("fk_review_reports_review_id_reviews"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_reports")),
+        sa.UniqueConstraint("review_id", "reporter_id", name=op.f("uq_review_reports_review_id")),
+    )
+    op.create_index(
+        op.f("ix_review_reports_review_id"), "review_reports", ["review_id"], unique=False
     )
     op.create_table(
         "ledger_entries",
@@ -941,12 +1245,22 @@ def downgrade():
     op.drop_index("ix_ledger_entries_coop_created", table_name="ledger_entries")
     op.drop_index(op.f("ix_ledger_entries_account"), table_name="ledger_entries")
     op.drop_table("ledger_entries")
+    op.drop_index(op.f("ix_review_reports_review_id"), table_name="review_reports")
+    op.drop_table("review_reports")
+    op.drop_table("review_replies")
+    op.drop_index(op.f("ix_review_photos_review_id"), table_name="review_photos")
+    op.drop_table("review_photos")
     op.drop_index(op.f("ix_ledger_transactions_sub_order_id"), table_name="ledger_transactions")
     op.drop_index(op.f("ix_ledger_transactions_refund_id"), table_name="ledger_transactions")
     op.drop_index(op.f("ix_ledger_transactions_payout_id"), table_name="ledger_transactions")
     op.drop_index(op.f("ix_ledger_transactions_payment_id"), table_name="ledger_transactions")
     op.drop_index(op.f("ix_ledger_transactions_kind"), table_name="ledger_transactions")
     op.drop_table("ledger_transactions")
+    op.drop_index(op.f("ix_reviews_user_id"), table_name="reviews")
+    op.drop_index(op.f("ix_reviews_sub_order_id"), table_name="reviews")
+    op.drop_index("ix_reviews_product_status_created", table_name="reviews")
+    op.drop_index(op.f("ix_reviews_cooperative_id"), table_name="reviews")
+    op.drop_table("reviews")
     op.drop_index(op.f("ix_refunds_sub_order_id"), table_name="refunds")
     op.drop_table("refunds")
     op.drop_index(op.f("ix_order_lines_sub_order_id"), table_name="order_lines")
@@ -966,6 +1280,12 @@ def downgrade():
     op.drop_index(op.f("ix_cooperative_orders_cooperative_id"), table_name="cooperative_orders")
     op.drop_index("ix_cooperative_orders_coop_status", table_name="cooperative_orders")
     op.drop_table("cooperative_orders")
+    op.drop_index(
+        op.f("ix_certificate_reminders_certificate_id"), table_name="certificate_reminders"
+    )
+    op.drop_table("certificate_reminders")
+    op.drop_index(op.f("ix_certificate_products_product_id"), table_name="certificate_products")
+    op.drop_table("certificate_products")
     op.drop_index(op.f("ix_cart_items_product_id"), table_name="cart_items")
     op.drop_index(op.f("ix_cart_items_cart_id"), table_name="cart_items")
     op.drop_table("cart_items")
@@ -992,12 +1312,20 @@ def downgrade():
         table_name="cooperative_application_drafts",
     )
     op.drop_table("cooperative_application_drafts")
+    op.drop_index("ix_certificates_status_expires", table_name="certificates")
+    op.drop_index("ix_certificates_label_status", table_name="certificates")
+    op.drop_index(op.f("ix_certificates_cooperative_id"), table_name="certificates")
+    op.drop_table("certificates")
     op.drop_table("carts")
     op.drop_index("ix_audit_log_target", table_name="audit_log")
     op.drop_index(op.f("ix_audit_log_created_at"), table_name="audit_log")
     op.drop_index(op.f("ix_audit_log_actor_id"), table_name="audit_log")
     op.drop_index(op.f("ix_audit_log_action"), table_name="audit_log")
     op.drop_table("audit_log")
+    op.drop_index(op.f("ix_api_tokens_created_by_id"), table_name="api_tokens")
+    op.drop_index(op.f("ix_api_tokens_cooperative_id"), table_name="api_tokens")
+    op.drop_index("ix_api_tokens_cooperative_created", table_name="api_tokens")
+    op.drop_table("api_tokens")
     op.drop_index(op.f("ix_users_cooperative_id"), table_name="users")
     op.drop_table("users")
     op.drop_index("ix_products_status_price", table_name="products")
@@ -1007,6 +1335,8 @@ def downgrade():
     op.drop_index(op.f("ix_products_category_id"), table_name="products")
     op.drop_index("ix_products_category_featured", table_name="products")
     op.drop_table("products")
+    op.drop_index(op.f("ix_label_translations_label_id"), table_name="label_translations")
+    op.drop_table("label_translations")
     op.drop_index(
         op.f("ix_cooperative_translations_cooperative_id"), table_name="cooperative_translations"
     )
@@ -1023,6 +1353,7 @@ def downgrade():
     op.drop_table("mail_queue")
     op.drop_index(op.f("ix_login_throttles_last_failed_at"), table_name="login_throttles")
     op.drop_table("login_throttles")
+    op.drop_table("labels")
     op.drop_index(op.f("ix_cooperatives_status"), table_name="cooperatives")
     op.drop_index(op.f("ix_cooperatives_province"), table_name="cooperatives")
     op.drop_table("cooperatives")

@@ -1,0 +1,66 @@
+"""Structured data (schema.org JSON-LD) of a product page: the product, its offer, the labels
+it holds (``hasCertification``), its ``AggregateRating`` and the ``Review``s shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, url_for
+
+from marketplace.i18n import pick
+from marketplace.reviews.services import reviewer_name
+from marketplace.storage import image_url
+
+
+def product_json_ld(product, badges, reviews) -> dict:
+    base = request.host_url.rstrip("/")
+    name = pick(product.translations)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": name.name or product.slug,
+        "url": base + url_for("catalogue.product", slug=product.slug),
+        "offers": {
+            "@type": "Offer",
+            "price": f"{product.price_cents / 100:.2f}",
+            "priceCurrency": "MAD",
+            "availability": "https://schema.org/"
+            + ("InStock" if product.stock > 0 else "OutOfStock"),
+        },
+    }
+    cooperative = pick(product.cooperative.translations)
+    if cooperative.name:
+        data["brand"] = {"@type": "Organization", "name": cooperative.name}
+    if product.images:
+        data["image"] = base + image_url(product.images[0].stored_name, "large", "jpg")
+    if badges:
+        data["hasCertification"] = [
+            {
+                "@type": "Certification",
+                "name": badge.name,
+                "url": base + url_for("labels.label", slug=badge.slug),
+                "expires": badge.expires_on.isoformat(),
+            }
+            for badge in badges
+        ]
+    if product.rating_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": round(product.rating_average, 2),
+            "reviewCount": product.rating_count,
+            "bestRating": 5,
+            "worstRating": 1,
+        }
+    if reviews:
+        data["review"] = [
+            {
+                "@type": "Review",
+                "reviewRating": {"@type": "Rating", "ratingValue": review.rating, "bestRating": 5},
+                "author": {"@type": "Person", "name": reviewer_name(review)},
+                "datePublished": review.created_at.date().isoformat(),
+                "inLanguage": review.locale,
+                **({"reviewBody": review.body} if review.body else {}),
+            }
+            for review in reviews
+        ]
+    return data
