@@ -245,6 +245,12 @@ ROUTES: dict[str, Route] = {
     "payments.admin_payout_new": Route(None, post=ADMIN),
     "payments.admin_payout_batch": Route(ADMIN, lambda w: {"batch_id": w.extra["batch"].id}),
     "payments.admin_payout_csv": Route(ADMIN, lambda w: {"batch_id": w.extra["batch"].id}),
+    "payments.admin_payout_rebuild": Route(
+        None, lambda w: {"batch_id": w.extra["batch"].id}, post=ADMIN
+    ),
+    "payments.admin_payout_csv_again": Route(
+        None, lambda w: {"batch_id": w.extra["batch"].id}, post=ADMIN
+    ),
     "payments.admin_refund": Route(None, sub_order_a, post=ADMIN),
     "payments.admin_resolve": Route(
         None, lambda w: {"payment_id": w.extra["payment_a"].id}, post=ADMIN

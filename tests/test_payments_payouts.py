@@ -291,3 +291,36 @@ def test_the_sellers_order_page_offers_the_cash_on_delivery_actions(client, sell
     response = post_form(client, f"/fr/dashboard/orders/{sub.id}/cash-collected", {}, form_url=page)
     assert response.status_code == 303
     assert "/dashboard/orders/" not in client.get(page).text.split("cod-actions")[1][:400]
+
+
+def test_the_bank_file_keeps_ribs_as_text_and_a_paid_batch_says_so(
+    app, client, stripe_keys, seller_coop, category
+):
+    from marketplace.admin.models import AuditLogEntry
+
+    product = ProductFactory(cooperative=seller_coop, price_cents=10000, category=category)
+    deliver(_card_paid(app, stripe_keys, product, 1))
+    login(client, AdminFactory())
+    post_form(client, "/en/admin/payments/payouts/new", {}, form_url="/en/admin/payments/payouts")
+    batch = db.session.scalar(select(PayoutBatch))
+    db.session.commit()
+    url = f"/en/admin/payments/payouts/{batch.id}"
+    exported = client.get(f"{url}.csv")
+    assert f'filename="payout-batch-{batch.id}.csv"' in exported.headers["Content-Disposition"]
+    assert '"011780000012345678901235"' in exported.get_data(as_text=True)  # quoted text
+    assert post_form(client, url, {"reference": "VIR-7"}).status_code == 303
+
+    again = client.get(f"{url}.csv")
+    assert again.status_code == 303  # a paid batch is not downloaded by a plain link
+    response = post_form(client, f"{url}/download-again", {}, form_url=url)
+    assert response.status_code == 200
+    assert "ALREADY-PAID" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith('"ALREADY PAID - DO NOT TRANSFER AGAIN"') and "VIR-7" in lines[0]
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+    assert [r["rib"] for r in rows] == ["011780000012345678901235"]
+    audit = db.session.scalars(
+        select(AuditLogEntry).where(AuditLogEntry.action == "payout_batch.downloaded_again")
+    ).all()
+    assert [(a.target_id, a.new_value) for a in audit] == [(batch.id, "VIR-7")]
+    db.session.commit()

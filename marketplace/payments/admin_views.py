@@ -15,7 +15,7 @@ from marketplace.http import page_arg
 from marketplace.orders.models import CooperativeOrder, Order
 from marketplace.payments import bp, payouts, refunds, services
 from marketplace.payments.forms import ActionForm, MarkPaidForm, RefundForm
-from marketplace.payments.models import Payment, PayoutBatch, RefundStatus
+from marketplace.payments.models import Payment, PayoutBatch, PayoutBatchStatus, RefundStatus
 
 PAGE_SIZE = 50
 
@@ -219,13 +219,42 @@ def admin_payout_rebuild(batch_id: int):
     return redirect(url_for("payments.admin_payout_batch", batch_id=batch_id), code=303)
 
 
+def _csv_response(batch: PayoutBatch) -> Response:
+    return Response(
+        payouts.export_csv(batch),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{payouts.csv_filename(batch)}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @bp.get("/admin/payments/payouts/<int:batch_id>.csv")
 @admin_required
 def admin_payout_csv(batch_id: int):
     batch = _batch(batch_id)
-    body = payouts.export_csv(batch)
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="payout-batch-{batch.id}.csv"'},
-    )
+    if batch.status == PayoutBatchStatus.PAID.value:
+        flash(
+            _(
+                "This batch was already paid. Download its file again with the button below "
+                "(it is recorded in the audit log)."
+            ),
+            "info",
+        )
+        return redirect(url_for("payments.admin_payout_batch", batch_id=batch_id), code=303)
+    return _csv_response(batch)
+
+
+@bp.post("/admin/payments/payouts/<int:batch_id>/download-again")
+@admin_required
+def admin_payout_csv_again(batch_id: int):
+    batch = _batch(batch_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if batch.status != PayoutBatchStatus.PAID.value:
+        return _csv_response(batch)
+    payouts.record_download_again(batch, current_user._get_current_object())
+    response = _csv_response(batch)
+    db.session.commit()
+    return response

@@ -134,10 +134,27 @@ def bank_reference(payout: Payout) -> str:
     return f"SOUK-PAYOUT-{payout.batch_id}-{payout.cooperative_id}"
 
 
+def csv_filename(batch: PayoutBatch) -> str:
+    if batch.status == PayoutBatchStatus.PAID.value:
+        return f"payout-batch-{batch.id}-ALREADY-PAID.csv"
+    return f"payout-batch-{batch.id}.csv"
+
+
 def export_csv(batch: PayoutBatch, locale: str = "fr") -> str:
-    """The bank-transfer file: one line per cooperative (amounts in MAD, dot decimals)."""
+    """The bank-transfer file: one line per cooperative (amounts in MAD, dot decimals).
+
+    Every field is quoted, so spreadsheets keep a RIB's 24 digits as text. A batch already
+    paid says so in its first line (and its file name): it must not be transferred again."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    if batch.status == PayoutBatchStatus.PAID.value:
+        writer.writerow(
+            [
+                "ALREADY PAID - DO NOT TRANSFER AGAIN",
+                batch.paid_at.date().isoformat() if batch.paid_at else "",
+                batch.transfer_reference,
+            ]
+        )
     writer.writerow(
         [
             "batch",
@@ -167,6 +184,20 @@ def export_csv(batch: PayoutBatch, locale: str = "fr") -> str:
             ]
         )
     return out.getvalue()
+
+
+def record_download_again(batch: PayoutBatch, actor) -> None:
+    """A paid batch's file downloaded again: written to the audit log."""
+    from marketplace.admin.services import record_audit  # the audit log sits above payments
+
+    record_audit(
+        actor,
+        "payout_batch.downloaded_again",
+        target_type="payout_batch",
+        target_id=batch.id,
+        target_label=csv_filename(batch),
+        new_value=batch.transfer_reference,
+    )
 
 
 def _csv_safe(value: str) -> str:
