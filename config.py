@@ -91,6 +91,20 @@ class Config:
     MEDIA_DIR = os.environ.get("MEDIA_DIR", str(INSTANCE_DIR / "media"))
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 40 * 1024 * 1024)
     MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+    # Object storage (marketplace/object_storage.py): with S3_BUCKET set, images and documents
+    # go to this S3-compatible bucket instead of MEDIA_DIR / UPLOAD_DIR, so that every node
+    # sees them. S3_ENDPOINT_URL for a non-AWS service; S3_PUBLIC_BASE_URL is where pages link
+    # images (a CDN, or by default <endpoint>/<bucket>); S3_PUBLIC_ACL="" when a bucket policy
+    # or the CDN grants read access instead of per-object ACLs.
+    S3_BUCKET = os.environ.get("S3_BUCKET")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
+    S3_REGION = os.environ.get("S3_REGION")
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY")
+    S3_PUBLIC_BASE_URL = os.environ.get("S3_PUBLIC_BASE_URL")
+    S3_PUBLIC_ACL = os.environ.get("S3_PUBLIC_ACL", "public-read")
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "path")
+    S3_TIMEOUT_SECONDS = float(os.environ.get("S3_TIMEOUT_SECONDS", "5"))
 
     # Sessions and cookies
     SESSION_COOKIE_HTTPONLY = True
@@ -137,11 +151,16 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     # When set, e-mails are written there as .eml files instead of being sent.
     MAIL_OUTBOX_DIR: str | None = os.environ.get("MAIL_OUTBOX_DIR")
-    # "queue": messages stored with the transaction that queues them and sent by a background
-    # thread, retried when the mail server fails (marketplace/mail.py); "after_commit": sent
-    # right after the commit, in the request. Production queues by default.
+    # "queue": messages stored with the transaction that queues them and sent by the
+    # `send-mail` job, retried when the mail server fails (marketplace/mail.py);
+    # "after_commit": sent right after the commit, in the request. Production queues.
     MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "after_commit")
-    MAIL_POLL_SECONDS = _int("MAIL_POLL_SECONDS", 60)
+
+    # Background jobs (marketplace/jobs/): RQ on this Redis URL, run by `flask jobs worker`
+    # processes and enqueued on schedule by `flask jobs scheduler`. Unset: every job runs
+    # inline, in the process that asks for it (development, tests).
+    JOBS_BROKER_URL = os.environ.get("JOBS_BROKER_URL")
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "souk")
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")

@@ -49,7 +49,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from marketplace import i18n, mail
+    from marketplace import i18n
     from marketplace.database import init_database
     from marketplace.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
     from marketplace.extensions import mail as mail_ext
@@ -63,7 +63,6 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     mail_ext.init_app(app)
-    mail.init_app(app)
     # Shared cache on Redis in production; per-process memory in development, none in tests.
     default_cache = "NullCache" if app.testing else "SimpleCache"
     app.config.setdefault(

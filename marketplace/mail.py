@@ -4,11 +4,12 @@ Two ways of delivering, chosen by ``MAIL_DELIVERY``:
 
 - ``queue`` (production): each message is stored in the ``mail_queue`` table in the
   transaction that queues it, so an order and its confirmation are committed (or rolled
-  back) together and no message is lost when the mail server is down. A background thread
-  in each application process sends what is due after every commit that queued mail (and
-  every ``MAIL_POLL_SECONDS``), retrying failures with a growing delay; a sent message is
-  deleted. Sending never happens on the request's time. ``flask mail deliver`` sends what is
-  due by hand.
+  back) together and no message is lost when the mail server is down. A commit that queued
+  mail enqueues the ``send-mail`` job (marketplace/jobs/), which a worker process runs; the
+  scheduler also enqueues it every minute (retries, and mail committed while the broker was
+  down). Failures are retried with a growing delay; a sent message is deleted. Sending never
+  happens in a web process when a broker is configured (without one the job runs inline,
+  right after the commit). ``flask mail deliver`` sends what is due by hand.
 - ``after_commit`` (development, tests): messages are handed over right after the commit,
   in the same request.
 
@@ -19,15 +20,13 @@ and logged instead of being sent.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, render_template
+from flask import current_app, render_template
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 from flask_mail import Message
@@ -44,7 +43,6 @@ QUEUE = "queue"
 AFTER_COMMIT = "after_commit"
 MAX_ATTEMPTS = 14  # about a day and a half of retries: 1, 2, 4 … minutes, then every 6 hours
 CLAIM_SECONDS = 300  # a sender that died mid-batch gives its messages back after this
-GATHER_SECONDS = 0.5
 
 
 class QueuedMail(db.Model):
@@ -151,7 +149,7 @@ def read_outbox(folder: str | Path) -> list:
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
     if session.info.pop(_QUEUED_KEY, False):
-        wake_sender()
+        request_delivery()
     for message in session.info.pop(_OUTBOX_KEY, []):
         try:
             deliver(message)
@@ -267,7 +265,7 @@ def queue_counts() -> dict[str, int]:
 
 def send_again(mail_id: int) -> QueuedMail | None:
     """Put a message back at the head of the queue (a new series of attempts); None when it
-    is not in the queue any more (sent meanwhile). The sender picks it up after the commit."""
+    is not in the queue any more (sent meanwhile). The commit enqueues the sending job."""
     row = db.session.get(QueuedMail, mail_id)
     if row is None:
         return None
@@ -278,84 +276,22 @@ def send_again(mail_id: int) -> QueuedMail | None:
     return row
 
 
-# --- the sender thread ----------------------------------------------------------------------
+# --- handing the queue to the job runner ----------------------------------------------------
 
 
-class _Sender:
-    """The background thread of this process that sends the queue. A forked process (a
-    gunicorn worker) starts its own: threads do not survive fork()."""
+def request_delivery() -> None:
+    """After a commit that queued mail: enqueue the ``send-mail`` job (one waiting run is
+    enough for any number of commits). The web process never sends itself when a broker is
+    configured. A broker that does not answer loses nothing: the message is committed and
+    the scheduler's next ``send-mail`` run takes it."""
+    from marketplace.jobs.runner import QueueUnavailable, enqueue
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
-        self.pid: int | None = None
-        self.wake = threading.Event()
-        self.stop = threading.Event()
-
-
-_sender = _Sender()
-
-
-def ensure_sender(app: Flask) -> None:
-    """Start this process's sender thread if it is not running."""
-    if _sender.pid == os.getpid() and _sender.thread is not None and _sender.thread.is_alive():
-        return
-    with _sender.lock:
-        if _sender.pid == os.getpid() and _sender.thread is not None and _sender.thread.is_alive():
-            return
-        _sender.wake, _sender.stop = threading.Event(), threading.Event()
-        _sender.pid = os.getpid()
-        _sender.thread = threading.Thread(
-            target=_send_forever,
-            args=(app, _sender.wake, _sender.stop),
-            name="mail-sender",
-            daemon=True,
-        )
-        _sender.thread.start()
-
-
-def wake_sender() -> None:
-    """Ask this process's sender to look at the queue now (after a commit that queued)."""
-    ensure_sender(current_app._get_current_object())
-    _sender.wake.set()
-
-
-def stop_sender(timeout: float = 5.0) -> None:
-    """Stop this process's sender thread (tests; a daemon thread otherwise ends with us)."""
-    thread = _sender.thread
-    if thread is None:
-        return
-    _sender.stop.set()
-    _sender.wake.set()
-    thread.join(timeout)
-    _sender.thread = None
-
-
-def _send_forever(app: Flask, wake: threading.Event, stop: threading.Event) -> None:
-    poll = float(app.config.get("MAIL_POLL_SECONDS", 60))
-    while not stop.is_set():
-        try:
-            with app.app_context():
-                while deliver_due() and not stop.is_set():
-                    pass
-        except Exception:
-            log.exception("mail sender: the queue could not be read; trying again later")
-        wake.wait(poll)
-        wake.clear()
-        # Let the next moments' messages join this batch: under load one claim and one
-        # commit serve many orders instead of one each.
-        stop.wait(GATHER_SECONDS)
-
-
-def init_app(app: Flask) -> None:
-    """With MAIL_DELIVERY=queue, every process that serves requests runs a sender (it also
-    sends what was left in the queue when the previous process stopped)."""
-    if app.config.get("MAIL_DELIVERY") != QUEUE:
-        return
-
-    @app.before_request
-    def _start_mail_sender() -> None:
-        ensure_sender(app)
+    try:
+        enqueue("send-mail", coalesce=True)
+    except QueueUnavailable:
+        pass  # logged by enqueue, once a minute
+    except Exception:  # the data is committed: a failure to send must not undo the request
+        log.exception("could not start sending the queued mail")
 
 
 @click.group("mail")

@@ -12,6 +12,7 @@ DOMAINS = (
     "reviews",
     "admin",
     "api",
+    "jobs",
     "impact",
 )
 

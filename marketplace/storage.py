@@ -11,6 +11,10 @@ Images are re-encoded as photos are; PDFs are re-written by qpdf (pikepdf) witho
 actions, attachments or forms' scripts, nor anything outside the PDF's own objects. A file that
 does not parse as what it claims is refused. They are kept under a random name in UPLOAD_DIR,
 outside static/, served only by views that check who asks, as attachments.
+
+With ``S3_BUCKET`` set, both go to an S3-compatible bucket instead (marketplace/object_storage.py):
+images public, linked from the bucket's public address or a CDN; documents private, streamed
+by the same views after the same checks.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from marketplace import object_storage
 from marketplace.errors import DomainError
 from marketplace.errors import NotFound as DomainNotFound
 
@@ -254,15 +259,21 @@ def save_image(file_or_bytes: Any, kind: str = "product") -> StoredImage:
     image = _decode(data, detected)
 
     name = secrets.token_hex(16)
-    folder = media_dir()
     rgb = _flatten(image)
     try:
-        _encode_original(image, detected, folder / f"{name}-original.{_ORIGINAL_EXT[detected]}")
+        original = f"{name}-original.{_ORIGINAL_EXT[detected]}"
+        _store_media(original, lambda target: _encode_original(image, detected, target))
         for size, box in SIZES.items():
             resized = rgb.copy()
             resized.thumbnail((box, box), Image.Resampling.LANCZOS)
-            resized.save(folder / f"{name}-{size}.webp", "WEBP", quality=82, method=2)
-            resized.save(folder / f"{name}-{size}.jpg", "JPEG", quality=82, optimize=True)
+            _store_media(
+                f"{name}-{size}.webp",
+                lambda target, im=resized: im.save(target, "WEBP", quality=82, method=2),
+            )
+            _store_media(
+                f"{name}-{size}.jpg",
+                lambda target, im=resized: im.save(target, "JPEG", quality=82, optimize=True),
+            )
     except OSError as exc:  # disk full, read-only or failing storage: leave nothing behind
         logging.getLogger(__name__).error("could not write image %s: %s", name, exc)
         with contextlib.suppress(OSError):  # a read-only disk holds nothing of it anyway
@@ -272,6 +283,23 @@ def save_image(file_or_bytes: Any, kind: str = "product") -> StoredImage:
 
     db.session.info.setdefault(_UNCOMMITTED_IMAGES, []).append(name)
     return StoredImage(name=name, width=rgb.width, height=rgb.height)
+
+
+_CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
+
+
+def _store_media(filename: str, write) -> None:
+    """Write one public image file with ``write(target)`` (a path on the local disk, or a
+    buffer sent to the bucket); OSError when it cannot be stored."""
+    if not object_storage.enabled():
+        write(media_dir() / filename)
+        return
+    buffer = io.BytesIO()
+    write(buffer)
+    ext = filename.rsplit(".", 1)[-1]
+    object_storage.put(
+        object_storage.MEDIA_PREFIX + filename, buffer.getvalue(), _CONTENT_TYPES[ext], public=True
+    )
 
 
 # Images saved during a transaction that then rolls back (a later photo that could not be
@@ -310,12 +338,17 @@ def image_url(name: str | None, size: str = "card", fmt: str = "webp") -> str:
         raise ValueError(f"unknown image format {fmt!r}")
     if not name:
         return url_for("static", filename="img/placeholder.svg")
+    if object_storage.enabled():
+        return object_storage.media_url(f"{name}-{size}.{fmt}")
     return url_for("catalogue_root.media", name=f"{name}-{size}.{fmt}")
 
 
 def delete_image(name: str) -> None:
     """Remove every file of a stored image (ignored when already gone)."""
     if not IMAGE_NAME.match(name or ""):
+        return
+    if object_storage.enabled():
+        object_storage.delete_prefix(f"{object_storage.MEDIA_PREFIX}{name}-")
         return
     for path in media_dir().glob(f"{name}-*"):
         path.unlink(missing_ok=True)
@@ -339,9 +372,19 @@ def save_document(file_storage: Any) -> StoredDocument:
         data = buffer.getvalue()
     content_type, ext = _DOCUMENT_TYPES[detected]
     stored_name = f"{secrets.token_hex(16)}.{ext}"
-    path = upload_dir() / stored_name
-    with open(path, "xb") as handle:
-        handle.write(data)
+    if object_storage.enabled():
+        try:
+            object_storage.put(
+                object_storage.DOCUMENT_PREFIX + stored_name, data, content_type, public=False
+            )
+        except object_storage.ObjectStorageError as exc:
+            logging.getLogger(__name__).error("could not store document: %s", exc)
+            raise StorageFailed(
+                _l("The document could not be saved. Please try again later.")
+            ) from exc
+    else:
+        with open(upload_dir() / stored_name, "xb") as handle:
+            handle.write(data)
     original = _clean_original_name(getattr(file_storage, "filename", None))
     return StoredDocument(
         stored_name=stored_name,
@@ -423,7 +466,7 @@ def _is_active_pdf_object(value: Any) -> bool:
 
 
 def document_path(stored_name: str) -> Path:
-    """Path of a stored document; a name that is not one of ours is a 404."""
+    """Path of a document stored on the local disk; a name that is not one of ours is a 404."""
     if not DOCUMENT_NAME.match(stored_name or ""):
         raise DomainNotFound()
     path = upload_dir() / stored_name
@@ -432,6 +475,23 @@ def document_path(stored_name: str) -> Path:
     return path
 
 
+def open_document(stored_name: str) -> Path | io.BytesIO:
+    """A stored document for ``send_file``, from the disk or the bucket (streamed by the
+    view after its access check, never a public link); a name not ours is a 404."""
+    if not object_storage.enabled():
+        return document_path(stored_name)
+    if not DOCUMENT_NAME.match(stored_name or ""):
+        raise DomainNotFound()
+    data = object_storage.get(object_storage.DOCUMENT_PREFIX + stored_name)
+    if data is None:
+        raise DomainNotFound()
+    return io.BytesIO(data)
+
+
 def delete_document(stored_name: str) -> None:
-    if DOCUMENT_NAME.match(stored_name or ""):
-        (upload_dir() / stored_name).unlink(missing_ok=True)
+    if not DOCUMENT_NAME.match(stored_name or ""):
+        return
+    if object_storage.enabled():
+        object_storage.delete(object_storage.DOCUMENT_PREFIX + stored_name)
+        return
+    (upload_dir() / stored_name).unlink(missing_ok=True)

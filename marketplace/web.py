@@ -87,14 +87,16 @@ BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 BIDI_CONTROL_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def content_security_policy(nonce: str, form_targets: tuple[str, ...] = ()) -> str:
+def content_security_policy(
+    nonce: str, form_targets: tuple[str, ...] = (), image_origins: tuple[str, ...] = ()
+) -> str:
     """The Content-Security-Policy, written out: only our own files, no inline script except
     ``<script nonce="{{ csp_nonce() }}">``, no inline style, no plugins, no framing."""
     directives = {
         "default-src": "'self'",
         "script-src": f"'self' 'nonce-{nonce}'",
         "style-src": "'self'",
-        "img-src": "'self' data: blob:",
+        "img-src": " ".join(["'self'", "data:", "blob:", *image_origins]),
         "font-src": "'self'",
         "connect-src": "'self'",
         "form-action": " ".join(["'self'", STRIPE_CHECKOUT_ORIGIN, *form_targets]),
@@ -180,6 +182,10 @@ def init_app(app: Flask) -> None:
     configure_logging(app)
     app.register_blueprint(health.bp)
 
+    from marketplace import object_storage
+
+    # Images served from the bucket or its CDN (S3_* settings) are allowed in pages.
+    image_origins = object_storage.public_origins(app)
     form_targets = ()
     if app.config.get("STRIPE_API_BASE"):  # the local Stripe fake serves its checkout pages
         parts = urlsplit(app.config["STRIPE_API_BASE"])
@@ -284,7 +290,8 @@ def init_app(app: Flask) -> None:
         present = {key.lower() for key, _ in headers.items()}
         if "content-security-policy" not in present:
             headers.add(
-                "Content-Security-Policy", content_security_policy(csp_nonce(), form_targets)
+                "Content-Security-Policy",
+                content_security_policy(csp_nonce(), form_targets, image_origins),
             )
         headers.extend([(k, v) for k, v in fixed_headers if k.lower() not in present])
         # Pages of a logged-in user (addresses, orders, bank details) stay out of caches.

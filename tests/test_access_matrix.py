@@ -213,6 +213,7 @@ ROUTES: dict[str, Route] = {
     "admin.application": Route(ADMIN, lambda w: {"cooperative_id": w.coop_pending.id}),
     "admin.audit_log": Route(ADMIN),
     "admin.mail_queue": Route(ADMIN),
+    "jobs.admin_jobs": Route(ADMIN),
     "admin.mail_send_again": Route(
         None, lambda w: {"mail_id": w.extra["queued_mail"].id}, post=ADMIN
     ),

@@ -1,10 +1,10 @@
 """The e-mail queue (MAIL_DELIVERY=queue, production's default): messages are committed with
-the data that caused them, sent by a background sender, retried while the mail server fails,
+the data that caused them, sent by the send-mail job, retried while the mail server fails,
 never sent twice, never lost."""
 
 from __future__ import annotations
 
-import time
+import threading
 from datetime import timedelta
 
 import pytest
@@ -18,9 +18,9 @@ from tests.factories import CooperativeFactory, MemberFactory, ProductFactory, p
 
 @pytest.fixture
 def queued(app, monkeypatch):
-    """Queue mode, without the sender thread (each test sends by calling deliver_due)."""
+    """Queue mode, without the send-mail job (each test sends by calling deliver_due)."""
     monkeypatch.setitem(app.config, "MAIL_DELIVERY", mail.QUEUE)
-    monkeypatch.setattr(mail, "wake_sender", lambda: None)
+    monkeypatch.setattr(mail, "request_delivery", lambda: None)
 
 
 def queue_size() -> int:
@@ -112,19 +112,17 @@ def test_claimed_messages_are_not_taken_twice_until_their_claim_expires(app, que
     assert [row.id for row in reclaimed] == [row.id for row in claimed] and again != token
 
 
-def test_the_sender_thread_sends_after_the_commit(app, monkeypatch, outbox):
+def test_the_commit_runs_the_send_job_inline_without_a_broker(app, monkeypatch, outbox):
+    """No JOBS_BROKER_URL (development, tests): the send-mail job runs right after the
+    commit, in its own application context; no thread is started."""
     monkeypatch.setitem(app.config, "MAIL_DELIVERY", mail.QUEUE)
-    try:
-        place_test_order({ProductFactory(): 1})
-        db.session.commit()  # wakes this process's sender
-        deadline = time.monotonic() + 10
-        while not outbox() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert recipients(outbox) == ["shopper@example.ma"]
-    finally:
-        mail.stop_sender()
+    threads = threading.active_count()
+    place_test_order({ProductFactory(): 1})
+    db.session.commit()
+    assert recipients(outbox) == ["shopper@example.ma"]
     db.session.expire_all()
     assert queue_size() == 0
+    assert threading.active_count() == threads
 
 
 def test_production_queues_by_default():

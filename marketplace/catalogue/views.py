@@ -8,6 +8,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    redirect,
     render_template,
     request,
     send_from_directory,
@@ -17,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
-from marketplace import storage
+from marketplace import object_storage, storage
 from marketplace.catalogue import bp, queries, root_bp
 from marketplace.catalogue.editing import ALLOWED_TAGS
 from marketplace.catalogue.forms import FilterForm
@@ -220,6 +221,8 @@ def media(name: str):
     """Public images (random, never reused names): cached for a year."""
     if not storage.MEDIA_FILE.match(name):
         abort(404)
+    if object_storage.enabled():  # images live in the bucket (links made before the move)
+        return redirect(object_storage.media_url(name), code=301)
     response = send_from_directory(current_app.config["MEDIA_DIR"], name, max_age=MEDIA_MAX_AGE)
     response.cache_control.public = True
     response.cache_control.immutable = True

@@ -263,7 +263,7 @@ def document(doc_id: int):
     if found is None:
         abort(404)
     response = send_file(
-        storage.document_path(found.stored_name),
+        storage.open_document(found.stored_name),
         mimetype=found.content_type,
         as_attachment=True,
         download_name=download_name(found.original_name, f"document-{doc_id}"),

@@ -70,6 +70,36 @@ def upgrade():
     op.create_index(op.f("ix_cooperatives_province"), "cooperatives", ["province"], unique=False)
     op.create_index(op.f("ix_cooperatives_status"), "cooperatives", ["status"], unique=False)
     op.create_table(
+        "job_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_name", sa.String(length=64), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("worker", sa.String(length=200), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_job_failures")),
+    )
+    op.create_index(
+        op.f("ix_job_failures_finished_at"), "job_failures", ["finished_at"], unique=False
+    )
+    op.create_index(op.f("ix_job_failures_job_name"), "job_failures", ["job_name"], unique=False)
+    op.create_table(
+        "job_state",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("locked_by", sa.String(length=64), nullable=True),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_run_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_outcome", sa.String(length=16), nullable=True),
+        sa.Column("last_summary", sa.Text(), nullable=True),
+        sa.Column("last_duration_seconds", sa.Float(), nullable=True),
+        sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("runs", sa.Integer(), nullable=False),
+        sa.Column("failures_in_a_row", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_job_state")),
+    )
+    op.create_table(
         "labels",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=120), nullable=False),
@@ -1354,6 +1384,10 @@ def downgrade():
     op.drop_index(op.f("ix_login_throttles_last_failed_at"), table_name="login_throttles")
     op.drop_table("login_throttles")
     op.drop_table("labels")
+    op.drop_table("job_state")
+    op.drop_index(op.f("ix_job_failures_job_name"), table_name="job_failures")
+    op.drop_index(op.f("ix_job_failures_finished_at"), table_name="job_failures")
+    op.drop_table("job_failures")
     op.drop_index(op.f("ix_cooperatives_status"), table_name="cooperatives")
     op.drop_index(op.f("ix_cooperatives_province"), table_name="cooperatives")
     op.drop_table("cooperatives")

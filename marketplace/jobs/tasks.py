@@ -1,0 +1,37 @@
+"""The jobs' bodies (declared in schedule.py). Each returns a summary dict of counts; a
+``failed`` count above zero marks the run as failed for the operator."""
+
+from __future__ import annotations
+
+import time
+
+from marketplace import mail
+
+# A run gives the worker back after this long even while mail keeps arriving (the next
+# commit or the scheduler enqueues another run).
+MAIL_RUN_SECONDS = 60
+
+
+def send_due_mail() -> dict[str, int]:
+    sent = 0
+    deadline = time.monotonic() + MAIL_RUN_SECONDS
+    while time.monotonic() < deadline and (batch := mail.deliver_due()):
+        sent += batch
+    counts = mail.queue_counts()
+    return {"sent": sent, "waiting": counts["waiting"], "given_up": counts["given_up"]}
+
+
+def expire_unpaid_orders() -> dict[str, int]:
+    # Card payments live above orders: the payments domain asks Stripe before releasing.
+    from marketplace.payments.commands import expire_unpaid
+
+    return expire_unpaid()
+
+
+def reconcile_payments() -> dict[str, int]:
+    from marketplace.payments import services
+    from marketplace.payments.commands import reconcile
+
+    if not services.card_payments_enabled():
+        return {"stripe_not_configured": 1}
+    return reconcile()
