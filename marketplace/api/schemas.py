@@ -3,7 +3,7 @@ are also the OpenAPI description (flask-smorest and apispec turn them into JSON 
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from marketplace.api.models import Scope
 from marketplace.catalogue.editing import MAX_PRICE_CENTS, MAX_STOCK
@@ -18,7 +18,8 @@ MAX_BULK_LINES = 200
 
 class WholeNumber(fields.Integer):
     """A whole number: in a query string as people type it (``http.parse_int``: ASCII or
-    Arabic-Indic digits, nothing else); in JSON a number without fraction (never a boolean)."""
+    Arabic-Indic digits, nothing else); in JSON a number without a fractional part (2 or
+    2.0, never a boolean)."""
 
     default_error_messages = {"invalid": "Not a whole number."}
 
@@ -27,6 +28,8 @@ class WholeNumber(fields.Integer):
             raise self.make_error("invalid")
         if isinstance(value, int):
             return value
+        if isinstance(value, float) and value.is_integer():  # JSON Schema: 2.0 is an integer
+            return int(value)
         if isinstance(value, str) and self.metadata.get("query", False):
             number = parse_int(value)
             if number is None:
@@ -117,6 +120,8 @@ class StatusChange(Schema):
 
 
 class BulkLine(Schema):
+    """One product's new stock and/or price (a line with neither changes nothing)."""
+
     product_id = json_int(1, MAX_ID, required=True)
     stock = json_int(0, MAX_STOCK)
     price_cents = json_int(0, MAX_PRICE_CENTS)
@@ -128,11 +133,6 @@ class BulkLine(Schema):
             "read): orders may have taken units since."
         },
     )
-
-    @validates_schema
-    def _something_to_change(self, data, **kwargs):
-        if "stock" not in data and "price_cents" not in data:
-            raise ValidationError("Give stock, price_cents or both.", "_schema")
 
 
 class BulkUpdate(Schema):

@@ -3,6 +3,7 @@ cooperative's own orders and products (personal access token)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import wraps
 
 import flask_babel
@@ -141,7 +142,9 @@ _PROBLEM_DESCRIPTIONS = {
     422: "Invalid parameters or body",
     429: "Too many requests from this address",
 }
-PUBLIC_PROBLEMS = (422, 429)
+# 400: unreadable request (a NUL character, a cursor the API did not make, a rule the
+# schema cannot express); 422: parameters or body that do not match the schema.
+PUBLIC_PROBLEMS = (400, 422, 429)
 
 
 def cacheable(view):
@@ -150,6 +153,13 @@ def cacheable(view):
 
 
 # --- serialising ----------------------------------------------------------------------------
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A timestamp with its UTC offset (SQLite gives back naive UTC values)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
 
 
 def text(translations, attribute: str, lang: str) -> dict:
@@ -200,8 +210,8 @@ def product_summary(product: Product, lang: str) -> dict:
         "category": category_ref(product.category, lang),
         "cooperative": cooperative_ref(product.cooperative, lang),
         "image": image(product.images[0]) if product.images else None,
-        "created_at": product.created_at,
-        "updated_at": product.updated_at,
+        "created_at": aware(product.created_at),
+        "updated_at": aware(product.updated_at),
     }
 
 
@@ -473,7 +483,7 @@ def docs():
 # --- cooperatives' own data (bearer token) --------------------------------------------------
 
 SECURED = [{"bearerAuth": []}]
-TOKEN_PROBLEMS = (401, 403, 422, 429)
+TOKEN_PROBLEMS = (400, 401, 403, 422, 429)
 
 
 def token_required(scope: Scope):
@@ -507,8 +517,8 @@ def sub_order_data(sub: CooperativeOrder, lang: str) -> dict:
         "total_cents": sub.total_cents,
         "carrier": sub.carrier or "",
         "tracking_number": sub.tracking_number or "",
-        "created_at": sub.created_at,
-        "updated_at": sub.updated_at,
+        "created_at": aware(sub.created_at),
+        "updated_at": aware(sub.updated_at),
         "shipping_address": {
             "contact_name": order.contact_name,
             "phone": order.phone,
@@ -595,7 +605,7 @@ def order(args, sub_order_id: int):
 @token_required(Scope.ORDERS_STATUS)
 @blp.arguments(s.StatusChange)
 @blp.response(200, s.SubOrder)
-@problems(400, 404, 409, *TOKEN_PROBLEMS)
+@problems(404, 409, *TOKEN_PROBLEMS)
 def order_status(data, sub_order_id: int):
     """Change the status of an order.
 
@@ -644,7 +654,7 @@ def own_products(args):
                 "unit": p.unit or "",
                 "stock": p.stock,
                 "price_cents": p.price_cents,
-                "updated_at": p.updated_at,
+                "updated_at": aware(p.updated_at),
             }
             for p in rows
         ],
