@@ -407,7 +407,9 @@ def seed_demo(
 ) -> DemoContext:
     """Load the demo marketplace (idempotent). The caller commits."""
     ctx = DemoContext(echo=echo)
-    for step in (*BUILTIN_STEPS, *DEMO_STEPS, *extra_steps):
+    from marketplace.labels.demo import demo_step as trust_demo  # labels, certificates, reviews
+
+    for step in (*BUILTIN_STEPS, trust_demo, *DEMO_STEPS, *extra_steps):
         step(ctx)
     db.session.flush()
     from marketplace.catalogue.queries import clear_facet_cache

@@ -74,3 +74,46 @@ def test_postgres_search_whole_words_first_then_prefixes(app, monkeypatch):
     assert many.more_than_counted
     assert {p.slug for p in many.products} <= {f"dattes-{n}" for n in range(4)}
     assert search_products("dattes argan", "fr").total == 0
+
+
+def test_badges_and_ratings_keep_catalogue_and_product_page_queries_constant(app, client):
+    """Cards show labels and ratings, product pages reviews and their distribution: in a
+    fixed number of queries, whatever the number of labelled and reviewed products."""
+    from datetime import timedelta
+
+    from marketplace.labels.services import today
+    from marketplace.reviews import services as reviews
+    from tests.factories import MemberFactory, UserFactory
+    from tests.trust_support import delivered_sub_order, make_certificate, make_label
+
+    label = make_label()
+    onssa = make_label(slug="onssa", kind="sanitary", en="ONSSA")
+    coop = CooperativeFactory()
+    member = MemberFactory(cooperative=coop)
+    expiry = today() + timedelta(days=100)
+
+    def labelled_reviewed(slug: str, n_reviews: int):
+        product = ProductFactory(slug=slug, cooperative=coop, stock=50)
+        make_certificate(coop, label, products=[product], expires_on=expiry, number=f"N-{slug}")
+        make_certificate(coop, onssa, products=[product], expires_on=expiry, number=f"S-{slug}")
+        for n in range(n_reviews):
+            shopper = UserFactory()
+            sub = delivered_sub_order(shopper, product, member)
+            reviews.save_review(
+                shopper, sub.id, product.id, reviews.ReviewData(1 + n % 5, f"avis {n}", "fr")
+            )
+        db.session.commit()
+        return product
+
+    labelled_reviewed("first", 1)
+    make_certificate(coop, onssa, for_cooperative=True, expires_on=expiry, number="COOP")
+    listing = query_count(app, client, "/en/products")
+    page = query_count(app, client, "/en/products/first")
+    for n in range(5):
+        labelled_reviewed(f"more-{n}", 3)
+    html = client.get("/en/products").get_data(as_text=True)
+    assert html.count('class="label-badge label-origin"') == 6
+    assert html.count("out of 5") == 6
+    assert query_count(app, client, "/en/products") == listing
+    assert query_count(app, client, "/en/products/more-0") == page
+    assert query_count(app, client, "/en/products/first") == page

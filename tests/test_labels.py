@@ -441,3 +441,30 @@ def test_food_whose_sanitary_authorisation_expired_can_be_hidden(app, client, mo
     )
     assert "Amlou" in html_of(client, "/en/products")
     assert certificate.id
+
+
+# --- demo data --------------------------------------------------------------------------------
+
+
+def test_the_demo_has_the_regions_labels_verified_certificates_and_reviews(app, client):
+    from marketplace.reviews.models import Review
+
+    for _ in range(2):  # idempotent
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+    slugs = set(db.session.scalars(select(Label.slug)))
+    assert {
+        "igp-dattes-majhoul-tafilalet",
+        "igp-rose-kelaat-mgouna-dades",
+        "igp-pomme-midelt",
+    } <= slugs
+    assert {"onssa-autorisation-sanitaire", "bio-maroc"} <= slugs
+    certificates = db.session.scalars(select(Certificate)).all()
+    assert len(certificates) == 6
+    assert all(c.status == CertificateStatus.APPROVED.value for c in certificates)
+    day = services.today()
+    assert sum(day < c.expires_on <= day + timedelta(days=30) for c in certificates) == 1
+    reviews = db.session.scalars(select(Review)).all()
+    assert {r.locale for r in reviews} == {"ar", "fr", "en"} and len(reviews) == 7
+    page = html_of(client, "/fr/products/mejhoul-dates-extra")
+    assert "IGP Dattes Majhoul de Tafilalet" in page and "(3 reviews)" in page
