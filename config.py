@@ -196,6 +196,9 @@ class Config:
     LOGIN_FORGET_SECONDS = _int("LOGIN_FORGET_SECONDS", 24 * 3600)
 
     PAGE_SIZE = _int("PAGE_SIZE", 24)
+    # Labels: hide a product whose sanitary authorisation (ONSSA) expired until a renewed
+    # one is verified (products that never had one are not affected).
+    HIDE_FOOD_WITHOUT_SANITARY = _bool("HIDE_FOOD_WITHOUT_SANITARY")
     COD_MAX_TOTAL_CENTS = _int("COD_MAX_TOTAL_CENTS", 500_000)
     PLATFORM_COMMISSION_BP = _int("PLATFORM_COMMISSION_BP", 1000)  # basis points (10 %)
 
