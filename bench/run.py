@@ -323,6 +323,59 @@ def search_latencies(name: str, queries: dict[str, tuple[str, str]], repeat: int
     return results
 
 
+def impact_dashboard(name: str, repeat: int) -> dict:
+    """The impact dashboard (issue #16) timed in process: the whole page as an observer
+    (figures from the application cache after the first request, charts, tables) with its
+    SQL query count, and the figures computed from the database every time (no cache),
+    over every order of the bench and over the default range (this year)."""
+    from datetime import date
+
+    from marketplace import create_app
+    from marketplace.extensions import db
+    from marketplace.impact import services
+    from marketplace.impact.observers import create_observer
+
+    app = create_app(
+        "development",
+        SQLALCHEMY_DATABASE_URI=sqlalchemy_url(name),
+        QUERY_COUNT_HEADER=True,
+        RATELIMIT_ENABLED=False,
+        MAIL_OUTBOX_DIR=str(RESULTS.parent / "work" / "outbox"),
+    )
+    with app.app_context(), app.test_request_context("/fr/"):
+        user, _created = create_observer(
+            "bench-observer@example.ma", password=secrets.token_urlsafe(24)
+        )
+        db.session.commit()
+        session_id = user.get_id()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+    everything = services.Filters(date(2020, 1, 1), date.today())
+    ranges = {
+        "every order": (f"?from=2020-01-01&to={date.today().isoformat()}", everything),
+        "this year (default)": ("", services.Filters.this_year()),
+    }
+    results = {}
+    for label, (query, filters) in ranges.items():
+        path = f"/fr/impact/dashboard{query}"
+        response = client.get(path)
+        assert response.status_code == 200, response.status_code
+        page = _timed(lambda p=path: client.get(p), repeat)
+        with app.app_context(), app.test_request_context("/fr/"):
+            cold = _timed(lambda f=filters: services.compute(f, "fr"), max(5, repeat // 5))
+            queries = services.compute(filters, "fr").queries
+        results[label] = {
+            **page,
+            "queries": int(response.headers.get("X-Query-Count", 0)),
+            "uncached": {**cold, "queries": queries},
+        }
+    with app.app_context():
+        db.engine.dispose()
+    return results
+
+
 def _timed(call, repeat: int) -> dict:
     """p50/p95/p99 in ms of ``repeat`` calls, after 5 to warm up."""
     for _ in range(5):
@@ -610,6 +663,8 @@ def main() -> int:
         f"{args.products} products": search_latencies(DB_NAME, search_queries, 200),
         f"{args.large} products": search_latencies(DB_NAME_LARGE, search_queries, 200),
     }
+    log("Timing the impact dashboard (in process)…")
+    report["impact_dashboard"] = impact_dashboard(DB_NAME, 50)
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     report["targets"] = check_targets(report)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -647,6 +702,9 @@ def check_targets(report: dict) -> dict:
         ">= 50 orders/s": report["orders"]["orders_per_s"] >= 50,
         "no oversold unit": report["orders"]["stock_consistent"],
         "worker RSS < 150 MB": bool(report["worker_rss_mb"]) and max(report["worker_rss_mb"]) < 150,
+        "impact dashboard p95 < 300 ms": all(
+            r["p95_ms"] < 300 for r in report["impact_dashboard"].values()
+        ),
     }
 
 
@@ -695,6 +753,21 @@ def render_markdown(report: dict) -> str:
                 f"{result['p50_ms']} | {result['p95_ms']} | {result['p99_ms']} | "
                 f"{cards.get('p50_ms', '–')} | {cards.get('p95_ms', '–')} |"
             )
+    lines += [
+        "",
+        f"Impact dashboard (whole page as an observer, in process, "
+        f"{report['settings']['orders']} orders), ms:",
+        "",
+        "| range | page p50 | page p95 | page p99 | SQL queries (first request) | "
+        "figures uncached p50 | p95 | SQL queries |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, result in report.get("impact_dashboard", {}).items():
+        cold = result["uncached"]
+        lines.append(
+            f"| {label} | {result['p50_ms']} | {result['p95_ms']} | {result['p99_ms']} | "
+            f"{result['queries']} | {cold['p50_ms']} | {cold['p95_ms']} | {cold['queries']} |"
+        )
     lines += [
         "",
         f"Orders placed: {orders['orders_placed']}; oversold products: "

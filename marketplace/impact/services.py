@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, and_, case, cast, distinct, func, literal, or_, select
+from flask import current_app
+from sqlalchemy import BigInteger, and_, case, cast, distinct, func, or_, select
 
 from marketplace.catalogue.models import Category, ProductTranslation
 from marketplace.cooperatives.models import (
@@ -35,7 +36,7 @@ from marketplace.cooperatives.models import (
     CooperativeTranslation,
     Province,
 )
-from marketplace.extensions import db
+from marketplace.extensions import cache, db
 from marketplace.i18n import pick
 from marketplace.orders.models import (
     CooperativeOrder,
@@ -380,21 +381,20 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
     queries += 1
 
     # 8. new and returning shoppers: returning when they had a sold order before the range
-    earlier_order = Order.__table__.alias("earlier_order")
-    earlier_sub = CooperativeOrder.__table__.alias("earlier_sub")
-    had_before = (
-        select(literal(1))
-        .select_from(earlier_order)
-        .join(earlier_sub, earlier_sub.c.order_id == earlier_order.c.id)
-        .where(
-            func.lower(earlier_order.c.email) == shopper,
-            earlier_order.c.created_at < lines.start,
-            earlier_sub.c.status.in_(SOLD_STATUSES),
-        )
-        .exists()
+    # (each shopper's first sold order, all orders grouped once: no correlated subquery)
+    first = (
+        select(func.lower(Order.email).label("who"), func.min(Order.created_at).label("first_at"))
+        .join(CooperativeOrder, CooperativeOrder.order_id == Order.id)
+        .where(CooperativeOrder.status.in_(SOLD_STATUSES))
+        .group_by(func.lower(Order.email))
+        .subquery()
     )
     out.shoppers_returning = _int(
-        db.session.scalar(lines.select(func.count(distinct(case((had_before, shopper))))))
+        db.session.scalar(
+            lines.select(
+                func.count(distinct(case((first.c.first_at < lines.start, shopper))))
+            ).join(first, first.c.who == shopper)
+        )
     )
     queries += 1
     out.shoppers_new = out.shoppers - out.shoppers_returning
@@ -467,6 +467,27 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
     out.owed_cents = owed - _int(row[1])
     out.queries = queries
     return out
+
+
+def cached_figures(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
+    """``compute``, kept IMPACT_CACHE_SECONDS (300 s by default) in the application cache
+    (Redis in production) per filters, language and threshold: the figures of a year of
+    orders take a second or more to aggregate, the council does not need them to the
+    second. IMPACT_CACHE_SECONDS=0 computes every time."""
+    seconds = int(current_app.config.get("IMPACT_CACHE_SECONDS", 300))
+    f = f.normalised()
+    if seconds <= 0:
+        return compute(f, lang, min_orders=min_orders)
+    key = (
+        f"impact:{f.start}:{f.end}:{f.province}:{f.category_id}:{f.cooperative_id}:"
+        f"{lang}:{min_orders}"
+    )
+    found = cache.get(key)
+    if isinstance(found, Figures):
+        return found
+    figures = compute(f, lang, min_orders=min_orders)
+    cache.set(key, figures, timeout=seconds)
+    return figures
 
 
 def hide_small_groups(figures: Figures, minimum: int) -> None:

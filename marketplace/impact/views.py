@@ -118,7 +118,7 @@ def chart_set(figures: services.Figures, lang: str, prefix: str) -> dict:
 def dashboard():
     lang = current_lang()
     filters, names = filters_from_request(lang)
-    figures = services.compute(filters, lang)
+    figures = services.cached_figures(filters, lang)
     return render_template(
         "impact/dashboard.html",
         figures=figures,
@@ -138,7 +138,7 @@ def export(fmt: str):
     """Every table in one workbook (XLSX, a sheet each), or one table as CSV (``table``)."""
     lang = current_lang()
     filters, names = filters_from_request(lang)
-    figures = services.compute(filters, lang)
+    figures = services.cached_figures(filters, lang)
     all_tables = exports.tables(figures, lang)
     header = exports.filter_lines(filters, names)
     stem = f"impact-{filters.start.isoformat()}-{filters.end.isoformat()}"
@@ -177,7 +177,7 @@ def public():
     filters = services.Filters(start=date(year, 1, 1), end=end)
     minimum = int(current_app.config.get("IMPACT_PUBLIC_MIN_ORDERS", PUBLIC_MIN_ORDERS_DEFAULT))
     minimum = max(minimum, 1)
-    figures = services.compute(filters, lang, min_orders=minimum)
+    figures = services.cached_figures(filters, lang, min_orders=minimum)
     services.hide_small_groups(figures, minimum)
     return render_template(
         "impact/public.html",
