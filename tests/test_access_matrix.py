@@ -253,6 +253,12 @@ ROUTES: dict[str, Route] = {
         None, lambda w: {"batch_id": w.extra["batch"].id}, post=ADMIN
     ),
     "payments.admin_refund": Route(None, sub_order_a, post=ADMIN),
+    "payments.admin_accept": Route(
+        None, lambda w: {"payment_id": w.extra["payment_a"].id}, post=ADMIN
+    ),
+    "payments.admin_release": Route(
+        None, lambda w: {"payment_id": w.extra["payment_a"].id}, post=ADMIN
+    ),
     "payments.admin_resolve": Route(
         None, lambda w: {"payment_id": w.extra["payment_a"].id}, post=ADMIN
     ),

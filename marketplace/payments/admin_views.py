@@ -133,6 +133,42 @@ def admin_resolve(payment_id: int):
     return redirect(url_for("payments.admin_order", number=payment.order.number), code=303)
 
 
+def _decide(payment_id: int, decide, done_message: str):
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    number = payment.order.number
+    try:
+        decide(payment, current_user._get_current_object())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(done_message, "success")
+    return redirect(url_for("payments.admin_order", number=number), code=303)
+
+
+@bp.post("/admin/payments/<int:payment_id>/accept")
+@admin_required
+def admin_accept(payment_id: int):
+    return _decide(
+        payment_id, services.accept_flagged, _("The payment is accepted and the order confirmed.")
+    )
+
+
+@bp.post("/admin/payments/<int:payment_id>/release")
+@admin_required
+def admin_release(payment_id: int):
+    return _decide(
+        payment_id,
+        services.release_flagged,
+        _("The order is released: its products are back on sale."),
+    )
+
+
 @bp.get("/admin/payments/payouts")
 @admin_required
 def admin_payouts():

@@ -21,6 +21,8 @@ from marketplace import signals
 from marketplace.errors import Conflict, DomainError, IllegalTransition, InvalidInput
 from marketplace.extensions import db
 from marketplace.http import parse_int
+from marketplace.i18n import current_lang
+from marketplace.money import format_mad
 from marketplace.orders import services as orders
 from marketplace.orders.models import (
     CooperativeOrder,
@@ -542,6 +544,99 @@ def paid_cents(payment: Payment) -> int:
             or 0
         )
     return 0
+
+
+# --- flagged payments: the admin's decisions ------------------------------------------
+
+
+def _audit(actor, action: str, payment: Payment, reason: str = "") -> None:
+    from marketplace.admin.services import record_audit  # the audit log sits above payments
+
+    record_audit(
+        actor,
+        action,
+        target_type="payment",
+        target_id=payment.id,
+        target_label=payment.order.number,
+        new_value=payment.status,
+        reason=reason,
+    )
+
+
+def _clear_flag(payment: Payment, actor, note: str) -> None:
+    payment.flagged_for_review = False
+    who = getattr(actor, "email", "") or "admin"
+    payment.review_reason = "\n".join(p for p in (payment.review_reason, f"{note} by {who}") if p)
+
+
+def accept_flagged(payment: Payment, actor) -> Payment:
+    """The admin accepts a flagged card payment: the order is confirmed (what was received
+    beyond its price stays refundable)."""
+    payment = payment_for(payment.order, lock=True)
+    order = payment.order
+    if not payment.is_card or not payment.flagged_for_review:
+        raise Conflict(_l("This payment is not waiting for a review."))
+    if payment.status == PaymentStatus.PAID.value:
+        raise Conflict(_l("This order is already paid."))
+    if not payment.stripe_payment_intent_id or payment.received_cents <= 0:
+        raise Conflict(_l("No money was received for this order: it cannot be accepted."))
+    if not any(s.status == SubOrderStatus.PENDING_PAYMENT.value for s in order.sub_orders):
+        raise Conflict(
+            _l(
+                "This order was released or cancelled meanwhile (its products may be sold "
+                "already): refund the payment instead."
+            )
+        )
+    due = amount_due_cents(order)
+    if payment.received_cents < due:
+        raise Conflict(
+            _l(
+                "Only %(received)s was received for %(due)s: refund the payment instead.",
+                received=format_mad(payment.received_cents, current_lang()),
+                due=format_mad(due, current_lang()),
+            )
+        )
+    orders.confirm_payment(order, actor)
+    payment.status = PaymentStatus.PAID.value
+    payment.paid_at = utcnow()
+    ledger.post_card_payment(payment)
+    _clear_flag(payment, actor, "accepted")
+    _audit(actor, "payment.accepted", payment)
+    db.session.flush()
+    return payment
+
+
+def release_flagged(payment: Payment, actor) -> Payment:
+    """The admin releases the order of a flagged payment: its sub-orders awaiting payment are
+    cancelled and their stock returned. Refused while money received is not refunded."""
+    from marketplace.payments.models import Refund, RefundStatus
+
+    payment = payment_for(payment.order, lock=True)
+    if not payment.is_card or not payment.flagged_for_review:
+        raise Conflict(_l("This payment is not waiting for a review."))
+    refunded = int(
+        db.session.scalar(
+            select(db.func.coalesce(db.func.sum(Refund.amount_cents), 0)).where(
+                Refund.payment_id == payment.id,
+                Refund.status.in_([RefundStatus.PENDING.value, RefundStatus.SUCCEEDED.value]),
+            )
+        )
+        or 0
+    )
+    if paid_cents(payment) - refunded > 0:
+        raise Conflict(
+            _l(
+                "Money received for this order is not refunded yet: refund it first, then "
+                "release the order."
+            )
+        )
+    orders.release_unpaid_order(payment.order, "released by the platform team after a review")
+    if payment.status in (PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value):
+        payment.status = PaymentStatus.CANCELLED.value
+    _clear_flag(payment, actor, "released")
+    _audit(actor, "payment.released", payment)
+    db.session.flush()
+    return payment
 
 
 # --- cash on delivery -------------------------------------------------------------------
