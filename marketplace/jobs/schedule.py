@@ -54,9 +54,17 @@ JOBS: dict[str, Job] = {
             "reconcile-payments",
             "marketplace.jobs.tasks:reconcile_payments",
             _l("Apply what Stripe knows and a lost webhook did not tell us."),
-            period=timedelta(minutes=15),
+            period=timedelta(minutes=10),
             exclusive=True,
-            timeout=timedelta(minutes=20),
+            timeout=timedelta(minutes=9),
+        ),
+        Job(
+            "check-ledger",
+            "marketplace.jobs.tasks:check_ledger",
+            _l("Verify the books: every transaction balances, every balance is right."),
+            period=timedelta(days=1),
+            exclusive=True,
+            timeout=timedelta(minutes=30),
         ),
     )
 }

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from marketplace import mail
+
+log = logging.getLogger(__name__)
 
 # A run gives the worker back after this long even while mail keeps arriving (the next
 # commit or the scheduler enqueues another run).
@@ -35,3 +38,13 @@ def reconcile_payments() -> dict[str, int]:
     if not services.card_payments_enabled():
         return {"stripe_not_configured": 1}
     return reconcile()
+
+
+def check_ledger() -> dict[str, int]:
+    """A problem in the books marks the run as failed: the operator sees it in the admin."""
+    from marketplace.payments import ledger
+
+    problems = ledger.check()
+    for problem in problems:
+        log.error("ledger: %s", problem)
+    return {"problems": len(problems), "failed": len(problems)}
