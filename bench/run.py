@@ -376,6 +376,48 @@ def impact_dashboard(name: str, repeat: int) -> dict:
     return results
 
 
+API_LIST, API_DETAIL = "API product list", "API product detail"
+
+
+def api_cpu_time(name: str, paths: dict[str, str], repeat: int) -> dict:
+    """The API's product list and product detail in process: CPU time per request (the
+    Python side: routing, ORM, serialising, ETag; the database's own work is not in it),
+    wall time, and the SQL queries of every request (the same number each time)."""
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    app = create_app(
+        "development",
+        SQLALCHEMY_DATABASE_URI=sqlalchemy_url(name),
+        QUERY_COUNT_HEADER=True,
+        RATELIMIT_ENABLED=False,
+        MAIL_OUTBOX_DIR=str(RESULTS.parent / "work" / "outbox"),
+    )
+    client = app.test_client()
+    results = {}
+    for label, path in paths.items():
+        for _ in range(5):
+            assert client.get(path).status_code == 200, path
+        cpu, wall, queries = [], [], set()
+        for _ in range(repeat):
+            cpu_started, started = time.process_time(), time.perf_counter()
+            response = client.get(path)
+            cpu.append((time.process_time() - cpu_started) * 1000)
+            wall.append((time.perf_counter() - started) * 1000)
+            queries.add(int(response.headers["X-Query-Count"]))
+        results[label] = {
+            "path": path,
+            "cpu_ms_mean": round(statistics.fmean(cpu), 2),
+            "cpu_ms_p50": round(statistics.median(cpu), 2),
+            "p50_ms": round(statistics.median(wall), 2),
+            "p95_ms": round(percentile(wall, 95), 2),
+            "queries": sorted(queries),
+        }
+    with app.app_context():
+        db.engine.dispose()
+    return results
+
+
 def _timed(call, repeat: int) -> dict:
     """p50/p95/p99 in ms of ``repeat`` calls, after 5 to warm up."""
     for _ in range(5):
@@ -425,6 +467,17 @@ def pick_pages(base: str) -> dict[str, str]:
         "product": f"/fr/products/{slugs[0]}",
         "search (Arabic)": "/ar/search?q=" + urllib.parse.quote("التمر المجهول"),
         "search (French)": "/fr/search?q=" + urllib.parse.quote("dattes mejhoul"),
+        **api_pages(browser),
+    }
+
+
+def api_pages(browser: Browser) -> dict[str, str]:
+    """The API's product list (first page, 24 products) and a product's detail."""
+    _, _, listing = browser.get("/api/v1/products?lang=fr&limit=24")
+    first = json.loads(listing)["items"][0]["id"]
+    return {
+        API_LIST: "/api/v1/products?lang=fr&limit=24",
+        API_DETAIL: f"/api/v1/products/{first}?lang=fr",
     }
 
 
@@ -665,6 +718,10 @@ def main() -> int:
     }
     log("Timing the impact dashboard (in process)…")
     report["impact_dashboard"] = impact_dashboard(DB_NAME, 50)
+    log("Timing the API's product endpoints (in process)…")
+    report["api_cpu"] = api_cpu_time(
+        DB_NAME, {label: pages[label] for label in (API_LIST, API_DETAIL)}, 200
+    )
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     report["targets"] = check_targets(report)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -702,6 +759,9 @@ def check_targets(report: dict) -> dict:
         ">= 50 orders/s": report["orders"]["orders_per_s"] >= 50,
         "no oversold unit": report["orders"]["stock_consistent"],
         "worker RSS < 150 MB": bool(report["worker_rss_mb"]) and max(report["worker_rss_mb"]) < 150,
+        "API product list and detail: one query count, <= 8": all(
+            len(r["queries"]) == 1 and r["queries"][0] <= 8 for r in report["api_cpu"].values()
+        ),
         "impact dashboard p95 < 300 ms": all(
             r["p95_ms"] < 300 for r in report["impact_dashboard"].values()
         ),
@@ -767,6 +827,20 @@ def render_markdown(report: dict) -> str:
         lines.append(
             f"| {label} | {result['p50_ms']} | {result['p95_ms']} | {result['p99_ms']} | "
             f"{result['queries']} | {cold['p50_ms']} | {cold['p95_ms']} | {cold['queries']} |"
+        )
+    lines += [
+        "",
+        "API product endpoints in process (the rows above measure them through gunicorn): "
+        "CPU time per request is the application's own work, the database's excluded:",
+        "",
+        "| endpoint | CPU ms/request (mean) | CPU p50 | wall p50 ms | wall p95 ms | SQL queries |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, result in report.get("api_cpu", {}).items():
+        lines.append(
+            f"| {label} `{result['path']}` | {result['cpu_ms_mean']} | {result['cpu_ms_p50']} | "
+            f"{result['p50_ms']} | {result['p95_ms']} | "
+            f"{', '.join(str(q) for q in result['queries'])} |"
         )
     lines += [
         "",
