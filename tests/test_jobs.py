@@ -385,3 +385,4 @@ def test_a_worker_runs_the_scheduled_expiry_of_unpaid_orders(app, broker, stripe
     assert db.session.get(Product, product.id).stock == 10
     assert state("reconcile-payments").last_outcome == "ok"
     assert state("check-ledger").last_summary == "problems: 0, failed: 0"
+    assert state("remind-certificates").last_summary == "reminders sent: 0"

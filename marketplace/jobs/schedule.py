@@ -59,6 +59,14 @@ JOBS: dict[str, Job] = {
             timeout=timedelta(minutes=9),
         ),
         Job(
+            "remind-certificates",
+            "marketplace.jobs.tasks:remind_certificates",
+            _l("E-mail cooperatives whose certificates expire in 30 days, then in 7 days."),
+            period=timedelta(days=1),
+            exclusive=True,
+            timeout=timedelta(minutes=30),
+        ),
+        Job(
             "check-ledger",
             "marketplace.jobs.tasks:check_ledger",
             _l("Verify the books: every transaction balances, every balance is right."),

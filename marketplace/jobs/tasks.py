@@ -48,3 +48,10 @@ def check_ledger() -> dict[str, int]:
     for problem in problems:
         log.error("ledger: %s", problem)
     return {"problems": len(problems), "failed": len(problems)}
+
+
+def remind_certificates() -> dict[str, int]:
+    """Each reminder is recorded with a unique key: safe to run again or concurrently."""
+    from marketplace.labels.services import send_reminders
+
+    return {"reminders_sent": send_reminders()}
