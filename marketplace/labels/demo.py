@@ -142,14 +142,14 @@ CERTIFICATES = [
 
 SHOPPERS = {
     # email: (name, locale)
-    "amina@example.ma": ("Amina El Idrissi", "ar"),
+    "salma.benali@example.ma": ("Salma Benali", "ar"),
     "claire.dubois@example.fr": ("Claire Dubois", "fr"),
     "james.walker@example.com": ("James Walker", "en"),
 }
 # (shopper e-mail, product slug, rating, text)
 REVIEWS = [
     (
-        "amina@example.ma",
+        "salma.benali@example.ma",
         "mejhoul-dates-extra",
         5,
         "تمر طري ولذيذ جدا، والتغليف ممتاز. وصل إلى الرباط في ثلاثة أيام.",
@@ -166,7 +166,12 @@ REVIEWS = [
         4,
         "Delicious and very fresh. Shipping to France took a week, but worth the wait.",
     ),
-    ("amina@example.ma", "rose-water", 4, "ماء ورد أصيل برائحة قوية، أستعمله للوجه وللحلويات."),
+    (
+        "salma.benali@example.ma",
+        "rose-water",
+        4,
+        "ماء ورد أصيل برائحة قوية، أستعمله للوجه وللحلويات.",
+    ),
     (
         "claire.dubois@example.fr",
         "rose-water",
