@@ -468,3 +468,39 @@ def test_the_demo_has_the_regions_labels_verified_certificates_and_reviews(app, 
     assert {r.locale for r in reviews} == {"ar", "fr", "en"} and len(reviews) == 7
     page = html_of(client, "/fr/products/mejhoul-dates-extra")
     assert "IGP Dattes Majhoul de Tafilalet" in page and "(3 reviews)" in page
+
+
+@pytest.mark.postgres
+def test_postgres_reminder_runs_at_the_same_moment_send_each_reminder_once(
+    app, monkeypatch, outbox
+):
+    """Four `flask labels remind` at once (threads, each its own connection): one e-mail."""
+    import threading
+
+    product, _, _ = labelled_product(expires_on=EXPIRY)
+    member = MemberFactory(cooperative=product.cooperative)
+    freeze(monkeypatch, datetime(2026, 5, 20, 9, 0, tzinfo=UTC))
+    db.session.commit()
+    barrier = threading.Barrier(4)
+    results: list = [None] * 4
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results[i] = services.send_reminders()
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported by the assertion
+                db.session.rollback()
+                results[i] = repr(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [0, 0, 0, 1], results
+    assert len(reminders_to(outbox, member.email)) == 1
+    assert db.session.scalar(select(db.func.count(CertificateReminder.id))) == 1
