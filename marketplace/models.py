@@ -14,6 +14,7 @@ DOMAINS = (
     "api",
     "jobs",
     "impact",
+    "fairs",
 )
 
 for _domain in DOMAINS:

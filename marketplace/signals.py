@@ -14,3 +14,6 @@ sub_order_status_changed = signals.signal("sub-order-status-changed")
 sub_order_cancelling = signals.signal("sub-order-cancelling")
 # sender: the Cooperative; kwargs: old (str), new (str), actor (User | None), reason (str)
 cooperative_status_changed = signals.signal("cooperative-status-changed")
+# Where a cart can be collected instead of delivered (the fairs): sender None; kwargs:
+# cooperatives (list of Cooperative); each receiver returns a list of orders.services.Pickup.
+pickup_options = signals.signal("pickup-options")

@@ -12,6 +12,7 @@ from marketplace import storage
 from marketplace.catalogue import cards
 from marketplace.catalogue.views import province_name, safe_description
 from marketplace.cooperatives.validators import format_phone
+from marketplace.fairs import services as fairs
 from marketplace.http import url_with
 from marketplace.i18n import (
     LANGUAGE_NAMES,
@@ -115,6 +116,9 @@ GLOBALS = {
     "format_phone": format_phone,
     "cash_collected_for": cash_collected_for,
     "card_payments_enabled": payments.card_payments_enabled,
+    "next_fair": fairs.next_fair,
+    "fair_name": fairs.fair_name,
+    "collect_fair": fairs.collect_fair,
     "product_badges": product_badges,
     "cooperative_badges": cooperative_badges,
     "format_rating": format_rating,

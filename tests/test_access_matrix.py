@@ -292,6 +292,32 @@ ROUTES: dict[str, Route] = {
     "reviews.seller_reply": Route(None, review_a, post=SELLER_A_),
     "reviews.admin_reviews": Route(ADMIN),
     "reviews.admin_moderate": Route(None, review_a, post=ADMIN),
+    # Impact: the council's dashboard (observers and admins) and the public page
+    "impact.public": Route(PUBLIC),
+    "impact.dashboard": Route(IMPACT),
+    "impact.export": Route(
+        IMPACT, lambda w: [{"fmt": "xlsx"}, {"fmt": "csv", "table": "provinces"}]
+    ),
+    "impact.admin_observers": Route(ADMIN),
+    # Fairs: public pages; cooperatives apply and hand over their fair-day orders; admins
+    # create fairs and decide applications.
+    "fairs.index": Route(PUBLIC),
+    "fairs.detail": Route(PUBLIC, lambda w: {"slug": w.extra["fair"].slug}),
+    "fairs.calendar": Route(PUBLIC, lambda w: {"slug": w.extra["fair"].slug}),
+    "fairs.seller_fairs": Route(MEMBER),
+    "fairs.seller_apply": Route(SELLER, lambda w: {"fair_id": w.extra["fair"].id}),
+    "fairs.fair_day": Route(SELLER_A, lambda w: {"fair_id": w.extra["fair"].id}),
+    "fairs.mark_collected": Route(
+        None,
+        lambda w: {"fair_id": w.extra["fair"].id, "sub_order_id": w.extra["sub_order_a"].id},
+        post=SELLER_A,
+    ),
+    "fairs.admin_fairs": Route(ADMIN),
+    "fairs.admin_fair_new": Route(ADMIN),
+    "fairs.admin_fair": Route(ADMIN, lambda w: {"fair_id": w.extra["fair"].id}),
+    "fairs.admin_decide": Route(
+        None, lambda w: {"application_id": w.extra["stand_b"].id}, post=ADMIN
+    ),
     # The JSON API (/api/v1/): public reads for everyone; a cooperative's own data only with
     # a bearer token (a logged-in session is not one): 401 problem+json without it.
     "api.categories": Route(PUBLIC),
@@ -325,13 +351,6 @@ ROUTES: dict[str, Route] = {
     "api_dashboard.revoke_token": Route(
         None, lambda w: {"token_id": w.extra["api_token_a"].id}, post=SELLER_A
     ),
-    # Impact: the council's dashboard (observers and admins) and the public page
-    "impact.public": Route(PUBLIC),
-    "impact.dashboard": Route(IMPACT),
-    "impact.export": Route(
-        IMPACT, lambda w: [{"fmt": "xlsx"}, {"fmt": "csv", "table": "provinces"}]
-    ),
-    "impact.admin_observers": Route(ADMIN),
 }
 
 SECURITY_HEADERS_REQUIRED_CSP = (

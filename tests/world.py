@@ -132,6 +132,9 @@ def build_world() -> World:
     from tests.trust_support import add_trust_objects
 
     add_trust_objects(w)  # labels and reviews
+    from tests.fairs_support import add_fair_objects
+
+    add_fair_objects(w)  # fairs: A exhibits, B applied
     return w
 
 

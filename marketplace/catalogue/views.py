@@ -229,6 +229,11 @@ def media(name: str):
     return response
 
 
+# Public pages of higher domains (e.g. the fairs): callables returning
+# [(endpoint, url arguments, lastmod or None), ...], registered by those domains.
+SITEMAP_SOURCES: list = []
+
+
 @root_bp.get("/sitemap.xml")
 def sitemap():
     """Every public page in every language, with its hreflang alternates."""
@@ -252,6 +257,8 @@ def sitemap():
         .order_by(Product.id)
     ):
         pages.append(("catalogue.product", {"slug": slug}, updated.date().isoformat()))
+    for source in SITEMAP_SOURCES:
+        pages.extend(source())
     entries = []
     for endpoint, args, lastmod in pages:
         urls = {code: base + url_for(endpoint, lang=code, **args) for code in LANGUAGES}

@@ -59,6 +59,8 @@ def tables(figures, lang: str) -> list[Table]:
         [_("Sales by cooperatives with a majority of women members"), f.women_sales_cents, MONEY],
         [_("Share of sales by cooperatives with a majority of women members (%)"),
          f.women_share_percent, PERCENT],
+        [_("Sales collected at the fairs"), f.fair_sales_cents, MONEY],
+        [_("Orders collected at the fairs"), f.fair_orders, INT],
         [_("Cooperatives that applied"), f.cooperatives_applied, INT],
         [_("Verified cooperatives"), f.cooperatives_verified, INT],
         [_("Cooperatives that sold"), f.cooperatives_active, INT],

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import BigInteger, and_, case, cast, distinct, func, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, distinct, false, func, or_, select
 
 from marketplace.catalogue.models import Category, ProductTranslation
 from marketplace.cooperatives.models import (
@@ -112,6 +112,8 @@ class Figures:
     cod_sales_cents: int = 0
     cod_orders: int = 0
     women_sales_cents: int = 0
+    fair_sales_cents: int = 0  # orders collected at a fair
+    fair_orders: int = 0
     women_share_percent: float = 0.0
     cooperatives_applied: int = 0
     cooperatives_verified: int = 0
@@ -151,10 +153,20 @@ def _month_of(column):
 
 
 def _refunded():
+    """Succeeded refunds per sub-order: of its items (``refunded``) and of its shipping only
+    (``shipping_refunded``, which carries no commission), as the ledger counts them."""
+    shipping_only = getattr(Refund, "shipping_only", None)  # (the ledger's newer split)
+    is_shipping = shipping_only.is_(True) if shipping_only is not None else false()
+
+    def total(condition):
+        # a BIGINT: PostgreSQL's SUM of BIGINT is NUMERIC, whose division is not integral
+        return cast(func.sum(case((condition, Refund.amount_cents), else_=0)), BigInteger)
+
     return (
-        # (a BIGINT: PostgreSQL's SUM of BIGINT is NUMERIC, whose division is not integral)
         select(
-            Refund.sub_order_id, cast(func.sum(Refund.amount_cents), BigInteger).label("refunded")
+            Refund.sub_order_id,
+            total(~is_shipping).label("refunded"),
+            total(is_shipping).label("shipping_refunded"),
         )
         .where(Refund.status == RefundStatus.SUCCEEDED.value)
         .group_by(Refund.sub_order_id)
@@ -249,6 +261,8 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
             func.count(distinct(Cooperative.id)),
             func.count(distinct(shopper)),
             func.count(distinct(case((Order.country == "MA", shopper)))),
+            func.sum(case((Order.collect_fair_id.is_not(None), net), else_=0)),
+            func.count(distinct(case((Order.collect_fair_id.is_not(None), Order.id)))),
         )
     ).one()
     queries += 1
@@ -264,6 +278,8 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
         out.cooperatives_active,
         out.shoppers,
         out.shoppers_morocco,
+        out.fair_sales_cents,
+        out.fair_orders,
     ) = (_int(v) for v in row)
     out.shoppers_abroad = out.shoppers - out.shoppers_morocco
     out.average_basket_cents = _round_div(out.sales_cents, out.orders) if out.orders else 0
@@ -421,22 +437,22 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
     # 10. commission (delivered sub-orders of the range) and what is owed (all of them)
     refunded = _refunded()
     got_back = func.coalesce(refunded.c.refunded, 0)
-    total, commission = CooperativeOrder.total_cents, CooperativeOrder.commission_cents
+    shipping_back = func.coalesce(refunded.c.shipping_refunded, 0)
+    items, total = CooperativeOrder.items_cents, CooperativeOrder.total_cents
+    commission = CooperativeOrder.commission_cents
+    # the commission returned with the item refunds: commission × refunded / items, rounded
+    # half up, at most the whole commission (ledger.commission_share)
+    items_back = case((got_back > items, items), else_=got_back)
+    returned = (2 * commission * items_back + items) // (2 * items)
     share = case(
         (
-            and_(total > 0, got_back > 0),
-            case(
-                (
-                    (2 * commission * got_back + total) // (2 * total) > commission,
-                    commission,
-                ),
-                else_=(2 * commission * got_back + total) // (2 * total),
-            ),
+            and_(items > 0, got_back > 0),
+            case((returned > commission, commission), else_=returned),
         ),
         else_=0,
     )
     owed_part = case(
-        (card, total - commission - got_back + share),
+        (card, total - commission - got_back - shipping_back + share),
         else_=share - commission,
     )
     in_range = and_(Order.created_at >= lines.start, Order.created_at < lines.after)

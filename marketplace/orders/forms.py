@@ -78,6 +78,8 @@ class CheckoutForm(FlaskForm):
     postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
     country = SelectField(_l("Country"), default=HOME_COUNTRY, validate_choice=True)
     payment_method = RadioField(_l("Payment"), validators=[DataRequired()])
+    # "ship", or "fair-<id>": collected at a fair (choices from services.pickup_options)
+    delivery = RadioField(_l("Delivery"), default="ship", validate_choice=False)
     save_address = BooleanField(_l("Remember this address for my next orders"), default=True)
 
     def set_choices(self, countries, methods, lang: str) -> None:

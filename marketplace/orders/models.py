@@ -93,6 +93,11 @@ class Order(db.Model):
     status: Mapped[str] = mapped_column(String(20), index=True)
     # One checkout form = one token: a double submit finds the order already placed.
     idempotency_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # Collected by the shopper at a fair the cooperatives exhibit at, instead of delivered
+    # (no shipping fee); see the fairs domain.
+    collect_fair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("fairs.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -501,6 +501,30 @@ def format_order_number(order: Order) -> str:
     return f"DT-{order.created_at.year}-{order.id:06d}"
 
 
+@dataclass(frozen=True)
+class Pickup:
+    """A place where the shopper collects the order instead of having it delivered (a fair
+    every cooperative of the cart exhibits at): no shipping fee."""
+
+    fair_id: int
+    name: str
+    city: str
+    venue: str
+    starts_on: Any
+    ends_on: Any
+
+
+def pickup_options(cooperatives: Sequence[Cooperative]) -> list[Pickup]:
+    """Where this cart may be collected, as the domains that offer it answer (the fairs,
+    through ``signals.pickup_options``)."""
+    found: list[Pickup] = []
+    if not cooperatives:
+        return found
+    for _receiver, options in signals.pickup_options.send(None, cooperatives=list(cooperatives)):
+        found.extend(options or [])
+    return found
+
+
 def place_order(
     *,
     lines: Sequence[WantedLine],
@@ -511,6 +535,7 @@ def place_order(
     user=None,
     save_address: bool = False,
     quote: Quote | None = None,
+    collect_fair_id: int | None = None,
 ) -> Order:
     """Create the order, its sub-orders and lines, and take the stock, in the caller's
     transaction. A second call with the same ``idempotency_token`` returns the first order
@@ -523,6 +548,9 @@ def place_order(
     Raises CartChanged (a price differs from what the shopper confirmed or a product cannot
     be bought any more), NotEnoughStock, InvalidInput (payment method, country, quantities),
     EmptyCart. Nothing is left behind when it raises: the caller rolls back.
+
+    ``collect_fair_id``: the shopper collects the order at that fair (one of
+    ``pickup_options``), so no shipping fee is charged.
     """
     token = (idempotency_token or "").strip()
     if not (16 <= len(token) <= 64):
@@ -569,6 +597,10 @@ def place_order(
     else:
         raise InvalidInput(_l("Please choose a payment method."))
     country = (shipping.country or HOME_COUNTRY).upper()
+    if collect_fair_id is not None:
+        if collect_fair_id not in {p.fair_id for p in pickup_options(cooperatives)}:
+            raise InvalidInput(_l("This order cannot be collected at this fair."))
+        country = HOME_COUNTRY
     if country not in countries_for(cooperatives):
         raise InvalidInput(_l("Some cooperatives in your cart do not ship to this country."))
 
@@ -592,8 +624,9 @@ def place_order(
         payment_method=payment_method,
         currency="MAD",
         items_cents=quote.items_cents,
-        shipping_cents=quote.shipping_cents,
-        total_cents=quote.total_cents,
+        shipping_cents=0 if collect_fair_id else quote.shipping_cents,
+        total_cents=quote.items_cents if collect_fair_id else quote.total_cents,
+        collect_fair_id=collect_fair_id,
         status=OrderStatus(initial.value).value,
         idempotency_token=token,
         created_at=now,
@@ -624,8 +657,8 @@ def place_order(
             cooperative_id=group.cooperative.id,
             status=initial.value,
             items_cents=group.items_cents,
-            shipping_cents=group.shipping_cents,
-            total_cents=group.total_cents,
+            shipping_cents=0 if collect_fair_id else group.shipping_cents,
+            total_cents=group.items_cents if collect_fair_id else group.total_cents,
             created_at=now,
             confirmed_at=now if initial == S.CONFIRMED else None,
         )

@@ -46,6 +46,7 @@ CHECKOUT_FIELDS = (
     "country",
     "payment_method",
     "save_address",
+    "delivery",
 )
 
 
@@ -152,6 +153,17 @@ def checkout():
     stored = _checkout_data()
     form = CheckoutForm()
     form.set_choices(countries, methods, current_lang())
+    pickups = services.pickup_options(quote.cooperatives)
+    form.delivery.choices = [("ship", _("Delivery to my address"))] + [
+        (f"fair-{p.fair_id}", _("Collect it at %(fair)s (%(city)s), no shipping fee", fair=p.name,
+                                city=p.city))
+        for p in pickups
+    ]  # fmt: skip
+    pickup = _pickup(form.delivery.data, pickups)
+    if request.method == "POST" and pickup is not None:
+        # Collected at the fair: the address is the fair's unless the shopper gave theirs.
+        form.address_line1.data = form.address_line1.data or pickup.venue
+        form.city.data = form.city.data or pickup.city
     if request.method == "GET":
         saved = services.saved_address_for(user)
         initial = dict(stored)
@@ -171,6 +183,8 @@ def checkout():
             form.country.data = services.HOME_COUNTRY
         if form.payment_method.data not in methods:
             form.payment_method.data = methods[0] if len(methods) == 1 else None
+        if _pickup(form.delivery.data, pickups) is None:
+            form.delivery.data = "ship"
     elif form.validate_on_submit():
         data = {name: form[name].data for name in CHECKOUT_FIELDS}
         data["token"] = stored.get("token") or services.make_idempotency_token()
@@ -185,11 +199,20 @@ def checkout():
             form=form,
             quote=quote,
             methods=methods,
+            pickups=pickups,
             logged_in=user is not None,
             cod_ceiling=current_app.config["COD_MAX_TOTAL_CENTS"],
         ),
         status,
     )
+
+
+def _pickup(choice: str | None, pickups: list[services.Pickup]) -> services.Pickup | None:
+    """The fair chosen on the checkout form ("fair-<id>"), when it is one of ``pickups``."""
+    if not choice or not choice.startswith("fair-"):
+        return None
+    fair_id = parse_int(choice.removeprefix("fair-"))
+    return next((p for p in pickups if p.fair_id == fair_id), None)
 
 
 def _shipping_from(data: dict) -> services.ShippingDetails:
@@ -219,6 +242,7 @@ def _checkout_still_valid(data: dict, quote: services.Quote) -> str | None:
 
 
 def _render_review(quote, data, changes, status=200, error=None):
+    pickup = _pickup(data.get("delivery"), services.pickup_options(quote.cooperatives))
     form = ConfirmOrderForm(formdata=None)
     form.token.data = data["token"]
     form.fingerprint.data = quote.fingerprint()
@@ -233,6 +257,7 @@ def _render_review(quote, data, changes, status=200, error=None):
             changes=changes,
             blocked=blocked,
             error=error,
+            pickup=pickup,
         ),
         status,
     )
@@ -257,6 +282,9 @@ def review():
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("orders.cart"))
     problem = _checkout_still_valid(data, quote)
+    pickup = _pickup(data.get("delivery"), services.pickup_options(quote.cooperatives))
+    if not problem and (data.get("delivery") or "ship") != "ship" and pickup is None:
+        problem = _("This order cannot be collected at this fair any more.")
     if problem:
         flash(problem, "error")
         return redirect(url_for("orders.checkout"))
@@ -285,6 +313,7 @@ def review():
             user=_user(),
             save_address=bool(data.get("save_address")),
             quote=quote,
+            collect_fair_id=pickup.fair_id if pickup else None,
         )
     except services.CartChanged as error:
         db.session.rollback()

@@ -70,6 +70,28 @@ def upgrade():
     op.create_index(op.f("ix_cooperatives_province"), "cooperatives", ["province"], unique=False)
     op.create_index(op.f("ix_cooperatives_status"), "cooperatives", ["status"], unique=False)
     op.create_table(
+        "fairs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=120), nullable=False),
+        sa.Column("province", sa.String(length=20), nullable=False),
+        sa.Column("city", sa.String(length=120), nullable=False),
+        sa.Column("venue", sa.String(length=200), nullable=False),
+        sa.Column("address", sa.String(length=255), nullable=False),
+        sa.Column("latitude", sa.String(length=20), nullable=False),
+        sa.Column("longitude", sa.String(length=20), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("registration_deadline", sa.Date(), nullable=False),
+        sa.Column("max_stands", sa.Integer(), nullable=False),
+        sa.Column("cover_path", sa.String(length=255), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fairs")),
+        sa.UniqueConstraint("slug", name=op.f("uq_fairs_slug")),
+    )
+    op.create_index(op.f("ix_fairs_province"), "fairs", ["province"], unique=False)
+    op.create_index(op.f("ix_fairs_starts_on"), "fairs", ["starts_on"], unique=False)
+    op.create_table(
         "job_failures",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("job_name", sa.String(length=64), nullable=False),
@@ -226,6 +248,25 @@ def upgrade():
         "cooperative_translations",
         ["cooperative_id"],
         unique=False,
+    )
+    op.create_table(
+        "fair_translations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("fair_id", sa.Integer(), nullable=False),
+        sa.Column("locale", sa.String(length=5), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["fair_id"],
+            ["fairs.id"],
+            name=op.f("fk_fair_translations_fair_id_fairs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fair_translations")),
+        sa.UniqueConstraint("fair_id", "locale", name=op.f("uq_fair_translations_fair_id")),
+    )
+    op.create_index(
+        op.f("ix_fair_translations_fair_id"), "fair_translations", ["fair_id"], unique=False
     )
     op.create_table(
         "label_translations",
@@ -545,6 +586,7 @@ def upgrade():
         sa.Column("total_cents", sa.BigInteger(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("idempotency_token", sa.String(length=64), nullable=False),
+        sa.Column("collect_fair_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
@@ -557,12 +599,19 @@ def upgrade():
         ),
         sa.CheckConstraint("total_cents >= 0", name=op.f("ck_orders_total_non_negative")),
         sa.ForeignKeyConstraint(
+            ["collect_fair_id"],
+            ["fairs.id"],
+            name=op.f("fk_orders_collect_fair_id_fairs"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_orders_user_id_users"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
         sa.UniqueConstraint("idempotency_token", name=op.f("uq_orders_idempotency_token")),
         sa.UniqueConstraint("number", name=op.f("uq_orders_number")),
     )
+    op.create_index(op.f("ix_orders_collect_fair_id"), "orders", ["collect_fair_id"], unique=False)
     op.create_index(op.f("ix_orders_status"), "orders", ["status"], unique=False)
     op.create_index("ix_orders_user_created", "orders", ["user_id", "created_at"], unique=False)
     op.create_table(
@@ -654,6 +703,49 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_addresses")),
         sa.UniqueConstraint("user_id", name=op.f("uq_saved_addresses_user_id")),
+    )
+    op.create_table(
+        "stand_applications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("fair_id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("decision_reason", sa.Text(), nullable=False),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cooperative_id"],
+            ["cooperatives.id"],
+            name=op.f("fk_stand_applications_cooperative_id_cooperatives"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["users.id"],
+            name=op.f("fk_stand_applications_decided_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["fair_id"],
+            ["fairs.id"],
+            name=op.f("fk_stand_applications_fair_id_fairs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stand_applications")),
+        sa.UniqueConstraint(
+            "fair_id", "cooperative_id", name=op.f("uq_stand_applications_fair_id")
+        ),
+    )
+    op.create_index(
+        op.f("ix_stand_applications_cooperative_id"),
+        "stand_applications",
+        ["cooperative_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_stand_applications_fair_id"), "stand_applications", ["fair_id"], unique=False
     )
     op.create_table(
         "cart_items",
@@ -876,6 +968,24 @@ def upgrade():
     )
     op.create_index(op.f("ix_payouts_batch_id"), "payouts", ["batch_id"], unique=False)
     op.create_index(op.f("ix_payouts_cooperative_id"), "payouts", ["cooperative_id"], unique=False)
+    op.create_table(
+        "stand_products",
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["stand_applications.id"],
+            name=op.f("fk_stand_products_application_id_stand_applications"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_stand_products_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("application_id", "product_id", name=op.f("pk_stand_products")),
+    )
     op.create_table(
         "cash_collections",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1299,6 +1409,7 @@ def downgrade():
     op.drop_index(op.f("ix_order_events_sub_order_id"), table_name="order_events")
     op.drop_table("order_events")
     op.drop_table("cash_collections")
+    op.drop_table("stand_products")
     op.drop_index(op.f("ix_payouts_cooperative_id"), table_name="payouts")
     op.drop_index(op.f("ix_payouts_batch_id"), table_name="payouts")
     op.drop_table("payouts")
@@ -1319,6 +1430,9 @@ def downgrade():
     op.drop_index(op.f("ix_cart_items_product_id"), table_name="cart_items")
     op.drop_index(op.f("ix_cart_items_cart_id"), table_name="cart_items")
     op.drop_table("cart_items")
+    op.drop_index(op.f("ix_stand_applications_fair_id"), table_name="stand_applications")
+    op.drop_index(op.f("ix_stand_applications_cooperative_id"), table_name="stand_applications")
+    op.drop_table("stand_applications")
     op.drop_table("saved_addresses")
     op.drop_index(op.f("ix_product_translations_product_id"), table_name="product_translations")
     op.drop_table("product_translations")
@@ -1333,6 +1447,7 @@ def downgrade():
     op.drop_table("payout_batches")
     op.drop_index("ix_orders_user_created", table_name="orders")
     op.drop_index(op.f("ix_orders_status"), table_name="orders")
+    op.drop_index(op.f("ix_orders_collect_fair_id"), table_name="orders")
     op.drop_table("orders")
     op.drop_index(op.f("ix_invitations_email"), table_name="invitations")
     op.drop_index(op.f("ix_invitations_cooperative_id"), table_name="invitations")
@@ -1367,6 +1482,8 @@ def downgrade():
     op.drop_table("products")
     op.drop_index(op.f("ix_label_translations_label_id"), table_name="label_translations")
     op.drop_table("label_translations")
+    op.drop_index(op.f("ix_fair_translations_fair_id"), table_name="fair_translations")
+    op.drop_table("fair_translations")
     op.drop_index(
         op.f("ix_cooperative_translations_cooperative_id"), table_name="cooperative_translations"
     )
@@ -1388,6 +1505,9 @@ def downgrade():
     op.drop_index(op.f("ix_job_failures_job_name"), table_name="job_failures")
     op.drop_index(op.f("ix_job_failures_finished_at"), table_name="job_failures")
     op.drop_table("job_failures")
+    op.drop_index(op.f("ix_fairs_starts_on"), table_name="fairs")
+    op.drop_index(op.f("ix_fairs_province"), table_name="fairs")
+    op.drop_table("fairs")
     op.drop_index(op.f("ix_cooperatives_status"), table_name="cooperatives")
     op.drop_index(op.f("ix_cooperatives_province"), table_name="cooperatives")
     op.drop_table("cooperatives")
