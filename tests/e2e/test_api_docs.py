@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, sideways_scroll
+from tests.e2e.conftest import DESKTOP, PHONE, assert_accessible, sideways_scroll
 from tests.e2e.shop import build_shop, log_in, place_order
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +47,7 @@ def test_cooperative_makes_a_token_and_its_tool_reads_orders(browsing, shop):
     assert re.fullmatch(r"souk_[\w-]{40,}", secret)
     assert sideways_scroll(seller) is None, sideways_scroll(seller)
     expect(seller.locator("main table")).to_contain_text("Tableur de stock")
+    assert_accessible(seller, "the API tokens page")
 
     answer = seller.request.get(
         "/api/v1/cooperative/orders", headers={"Authorization": f"Bearer {secret}"}
