@@ -13,7 +13,8 @@ Per-request values: the CSRF token of the add-to-cart forms and the CSP nonce ar
 placeholders and replaced by the current visitor's values on every hit, so forms keep working.
 
 Freshness: every entry carries the *catalogue version*; any change to products (other than
-their stock), their texts and images, categories or cooperatives bumps the version after the
+their stock), their texts and images, categories, cooperatives or labels and certificates
+(the badges) bumps the version after the
 commit (SQLAlchemy session events), so an edit or a suspension is visible on the next request.
 Stock, which every order changes, is not part of the version: entries expire after
 ``PAGE_CACHE_SECONDS`` (30 s by default), and the cart and checkout check the real stock.
@@ -67,7 +68,11 @@ BYPASS_HEADER = "X-Bypass-Page-Cache"  # honoured only in bench/debug mode (QUER
 STATUS_HEADER = "X-Page-Cache"
 
 # Model modules whose rows the cached pages show; a change to any of them bumps the version.
-CATALOGUE_MODULES = ("marketplace.catalogue.models", "marketplace.cooperatives.models")
+CATALOGUE_MODULES = (
+    "marketplace.catalogue.models",
+    "marketplace.cooperatives.models",
+    "marketplace.labels.models",  # labels and certificates: the badges on cards and pages
+)
 # Columns of products that change without making cached pages wrong for long (orders move
 # stock all the time: covered by the entries' expiry).
 VOLATILE_PRODUCT_COLUMNS = frozenset({"stock", "updated_at"})

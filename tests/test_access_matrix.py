@@ -273,6 +273,9 @@ ROUTES: dict[str, Route] = {
     "labels.admin_labels": Route(ADMIN),
     "labels.admin_label_new": Route(ADMIN),
     "labels.admin_label_edit": Route(ADMIN, lambda w: {"label_id": w.extra["label"].id}),
+    "labels.admin_label_delete": Route(
+        None, lambda w: {"label_id": w.extra["label"].id}, post=ADMIN
+    ),
     "labels.admin_certificates": Route(ADMIN),
     "labels.admin_certificate": Route(ADMIN, certificate_a),
     "labels.admin_certificate_decide": Route(None, certificate_a, post=ADMIN),

@@ -504,3 +504,39 @@ def test_postgres_reminder_runs_at_the_same_moment_send_each_reminder_once(
     assert sorted(results) == [0, 0, 0, 1], results
     assert len(reminders_to(outbox, member.email)) == 1
     assert db.session.scalar(select(db.func.count(CertificateReminder.id))) == 1
+
+
+def test_an_approval_shows_at_once_on_cached_cards(app, cached, client, monkeypatch):
+    freeze(monkeypatch, DAY_BEFORE)
+    _, _, certificate = labelled_product(expires_on=EXPIRY, status=CertificateStatus.PENDING.value)
+    login(client, MemberFactory())  # served the cached cards, not a cached page
+    assert BADGE not in html_of(client, "/en/products")
+    services.decide_certificate(certificate, AdminFactory(), "approve")
+    db.session.commit()
+    assert BADGE in html_of(client, "/en/products")
+
+
+def test_an_admin_deletes_a_label_only_while_no_certificate_refers_to_it(client, monkeypatch):
+    freeze(monkeypatch, DAY_BEFORE)
+    _, used, _ = labelled_product(expires_on=EXPIRY)
+    unused = make_label(slug="unused", en="Unused")
+    login(client, AdminFactory())
+    refused = post_form(
+        client,
+        f"/en/admin/labels/{used.id}/delete",
+        {},
+        form_url=f"/en/admin/labels/{used.id}/edit",
+        follow_redirects=True,
+    )
+    assert "Certificates refer to this label: it cannot be deleted." in refused.get_data(
+        as_text=True
+    )
+    done = post_form(
+        client,
+        f"/en/admin/labels/{unused.id}/delete",
+        {},
+        form_url=f"/en/admin/labels/{unused.id}/edit",
+    )
+    assert done.status_code in (302, 303)
+    assert set(db.session.scalars(select(Label.slug))) == {used.slug}
+    assert db.session.scalar(select(AuditLogEntry).where(AuditLogEntry.action == "label.deleted"))

@@ -11,7 +11,7 @@ from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import LANGUAGES
 from marketplace.labels import bp, services
-from marketplace.labels.forms import CertificateDecisionForm, LabelForm
+from marketplace.labels.forms import ActionForm, CertificateDecisionForm, LabelForm
 from marketplace.labels.models import Certificate, Label
 
 
@@ -68,7 +68,28 @@ def admin_label_edit(label_id: int):
                 form[f"description_{t.locale}"].data = t.description
     if form.validate_on_submit() and (done := _save(label, form)):
         return done
-    return render_template("labels/admin_label_form.html", form=form, label=label)
+    return render_template(
+        "labels/admin_label_form.html", form=form, label=label, delete_form=ActionForm()
+    )
+
+
+@bp.post("/admin/labels/<int:label_id>/delete")
+@admin_required
+def admin_label_delete(label_id: int):
+    label = db.session.get(Label, label_id)
+    if label is None:
+        raise NotFound()
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("labels.admin_label_edit", label_id=label_id))
+    try:
+        services.delete_label(label, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("labels.admin_label_edit", label_id=label_id))
+    db.session.commit()
+    flash(_("The label is deleted."), "success")
+    return redirect(url_for("labels.admin_labels"))
 
 
 @bp.get("/admin/certificates")

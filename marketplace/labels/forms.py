@@ -114,6 +114,10 @@ class CertificateForm(FlaskForm):
             raise ValidationError(_l("Choose among your products."))
 
 
+class ActionForm(FlaskForm):
+    """A button that changes something (only the CSRF token)."""
+
+
 class CertificateDecisionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired(), AnyOf(list(DECISIONS))])
     reason = TextAreaField(

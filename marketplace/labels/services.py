@@ -108,6 +108,18 @@ def save_label(label: Label | None, data: LabelData, actor, logo=None) -> Label:
     return label
 
 
+def delete_label(label: Label, actor) -> None:
+    """Remove a label no certificate refers to (audited)."""
+    used = db.session.scalar(select(Certificate.id).where(Certificate.label_id == label.id))
+    if used is not None:
+        raise Conflict(_l("Certificates refer to this label: it cannot be deleted."))
+    record_audit(
+        actor, "label.deleted", target_type="label", target_id=label.id, target_label=label.slug
+    )
+    db.session.delete(label)
+    db.session.flush()
+
+
 def all_labels() -> list[Label]:
     return list(db.session.scalars(select(Label).order_by(Label.position, Label.id)))
 
