@@ -435,3 +435,29 @@ def test_frozen_clock_helper_moves_review_edit_window(monkeypatch, shop):
     )
     assert services.can_edit(review)
     assert not services.can_edit(review, datetime.now(UTC) + timedelta(days=31))
+
+
+def test_the_order_page_of_a_delivered_sub_order_links_to_the_reviews(app, client, shop):
+    login(client, shop["shopper"])
+    page = client.get(f"/en/orders/{shop['sub'].order.number}").get_data(as_text=True)
+    assert 'href="/en/reviews">Review these products</a>' in page
+    pending = place_cod_order(shop["shopper"], shop["product"], 1)
+    other = client.get(f"/en/orders/{pending.number}").get_data(as_text=True)
+    assert "Review these products" not in other
+
+
+def test_a_photo_can_be_removed_and_at_most_three_are_kept(client, shop):
+    login(client, shop["shopper"])
+    photos = [(io.BytesIO(jpeg()), f"p{n}.jpg") for n in range(3)]
+    write(client, shop["sub"], shop["product"], rating="5", photos=photos)
+    review = db.session.scalar(select(Review))
+    assert len(review.photos) == 3
+    too_many = write(
+        client, shop["sub"], shop["product"], rating="5", photos=[(io.BytesIO(jpeg()), "x.jpg")]
+    )
+    assert "At most 3 photos per review." in too_many.get_data(as_text=True)
+    first = review.photos[0].id
+    write(client, shop["sub"], shop["product"], rating="5", remove_photos=[str(first)])
+    db.session.expire_all()
+    assert first not in {p.id for p in db.session.get(Review, review.id).photos}
+    assert len(db.session.get(Review, review.id).photos) == 2
