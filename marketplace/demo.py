@@ -407,9 +407,10 @@ def seed_demo(
 ) -> DemoContext:
     """Load the demo marketplace (idempotent). The caller commits."""
     ctx = DemoContext(echo=echo)
+    from marketplace.fairs.demo import demo_step as fairs_demo  # fairs, collected orders
     from marketplace.labels.demo import demo_step as trust_demo  # labels, certificates, reviews
 
-    for step in (*BUILTIN_STEPS, trust_demo, *DEMO_STEPS, *extra_steps):
+    for step in (*BUILTIN_STEPS, trust_demo, fairs_demo, *DEMO_STEPS, *extra_steps):
         step(ctx)
     db.session.flush()
     from marketplace.catalogue.queries import clear_facet_cache

@@ -322,3 +322,22 @@ def test_collecting_at_a_fair_the_cooperative_does_not_attend_is_refused(app):
     order = place([(product, 1)], method="cod")
     assert order.collect_fair_id is None and order.shipping_cents > 0
     assert re.match(r"\S+", order.number)
+
+
+def test_the_demo_has_two_past_fairs_and_an_upcoming_one_with_orders(app, client):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    upcoming, past = fairs.upcoming(), fairs.past()
+    assert [f.city for f in upcoming] == ["Kelaat M'Gouna"]
+    assert sorted(f.city for f in past) == ["Erfoud", "Kelaat M'Gouna"]
+    for fair in past:
+        collected = db.session.scalars(select(Order).where(Order.collect_fair_id == fair.id)).all()
+        subs = [s for order in collected for s in order.sub_orders]
+        assert subs and all(s.status == "delivered" for s in subs)
+        assert all(fair.starts_on - timedelta(days=7) <= o.created_at.date() for o in collected)
+    waiting = db.session.scalars(select(Order).where(Order.collect_fair_id == upcoming[0].id)).all()
+    assert waiting and all(o.shipping_cents == 0 for o in waiting)
+    assert len(fairs.exhibitors(upcoming[0])) == 4
+    assert ledger.check() == []
+    page = client.get(f"/fr/fairs/{past[0].slug}").get_data(as_text=True)
+    assert "Exposants" in page or "Exhibitors" in page
