@@ -644,3 +644,27 @@ def test_only_verified_members_reach_the_token_page(app):
     assert client.get("/en/dashboard/api-tokens").status_code == 403
     other = MemberFactory()
     assert other.cooperative_id != world.coop_a.id
+
+
+def test_cooperative_list_query_count_does_not_grow(counted):
+    client = counted
+    ProductFactory()  # a cooperative, a category, their texts
+    release_test_transaction()
+    one = _query_count(client, "/api/v1/cooperatives")
+    categories = _query_count(client, "/api/v1/categories")
+    for _ in range(4):
+        ProductFactory(cooperative=CooperativeFactory())
+    release_test_transaction()
+    assert _query_count(client, "/api/v1/cooperatives") == one
+    assert _query_count(client, "/api/v1/categories") == categories
+
+
+def test_public_answers_carry_no_cookie_even_for_a_logged_in_browser(app):
+    """A shared cache may keep a public answer: it must never hold someone's cookie."""
+    world = build_world()
+    client = app.test_client()
+    login(client, world.member_a)
+    response = client.get(f"/api/v1/products/{world.product_a.id}?lang=ar")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"].startswith("public")
+    assert "Set-Cookie" not in response.headers

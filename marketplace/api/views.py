@@ -248,19 +248,33 @@ def categories(args):
 
     Every category, with its number of products on sale (its sub-categories' included)."""
     lang = g.api_lang
-    facets = {f.id: f for f in queries.facets(lang)["categories"]}
     rows = db.session.scalars(
         select(Category)
         .options(selectinload(Category.translations))
         .order_by(Category.position, Category.id)
     ).all()
+    counts = dict(
+        db.session.execute(
+            select(Product.category_id, func.count(Product.id))
+            .where(queries.visible_products_filter())
+            .group_by(Product.category_id)
+        ).all()
+    )
+    parents = {c.id: c.parent_id for c in rows}
+    totals: dict[int, int] = {}
+    for category_id, count in counts.items():
+        seen: set[int] = set()
+        while category_id in parents and category_id not in seen:  # up to the root
+            seen.add(category_id)
+            totals[category_id] = totals.get(category_id, 0) + count
+            category_id = parents[category_id]
     items = [
         {
             **category_ref(c, lang),
             "parent_id": c.parent_id,
             "position": c.position,
             "description": text(c.translations, "description", lang),
-            "product_count": facets[c.id].product_count if c.id in facets else 0,
+            "product_count": totals.get(c.id, 0),
         }
         for c in rows
     ]
