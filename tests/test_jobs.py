@@ -125,6 +125,7 @@ def test_a_failing_job_is_recorded_and_shown_to_the_admin(app, client, failing_j
     assert "the payments database is unreachable" in html
     assert "Failed (2 in a row)" in html
     assert "expire-unpaid-orders" in html
+    assert "5 minutes" in html and "1 day" in html and "1 minute" in html
 
 
 def test_a_success_after_failures_resets_the_count(app, monkeypatch, failing_job):
