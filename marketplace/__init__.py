@@ -45,6 +45,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     web.init_app(app)
     templating.init_app(app)
     page_cache.init_app(app)  # after web: its before_request runs after timing and CSRF
+    from marketplace import transaction
+
+    transaction.init_app(app)  # last: its after_request (the commit) runs first
     return app
 
 

@@ -6,7 +6,8 @@
 - return addresses (``next`` fields, query strings, ``Referer``): a path on this site or the
   page's natural destination;
 - values that end up in a response header (file names of downloads);
-- whether the client wants JSON.
+- whether the client wants JSON;
+- a service's refusal (``DomainError``) shown to the person, its changes rolled back.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import re
 import unicodedata
 from urllib.parse import urlencode, urlsplit
 
-from flask import request, url_for
+from flask import flash, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from marketplace.errors import InvalidInput
+from marketplace import transaction
+from marketplace.errors import DomainError, InvalidInput
 
 # Arabic-Indic (U+0660–0669) and Extended Arabic-Indic (U+06F0–06F9, Persian and Urdu
 # keyboards) digits, as an Arabic keyboard types them.
@@ -152,3 +154,19 @@ def wants_json() -> bool:
         request.headers.get("X-Requested-With") == "fetch"
         or request.accept_mimetypes.best == "application/json"
     )
+
+
+def refuse(error: DomainError, form=None, *, show: bool = True) -> None:
+    """A service refused: undo what the request changed (now, and at its end whatever the
+    response) and tell the person, next to the form's field the error names
+    (``error.details["field"]``), or as a flashed message. ``show=False`` when the view shows
+    the error its own way (a field it chooses, a page of its own)."""
+    transaction.discard()
+    transaction.fail()
+    if not show:
+        return
+    field = getattr(form, error.details.get("field") or "", None) if form is not None else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        flash(str(error.message), "error")

@@ -1,6 +1,14 @@
 """Shared fixtures: one database per test worker built through the migrations, emptied
 after every test; an app context per test; a test client whose requests run in their own
-app context, as in production."""
+app context, as in production.
+
+How each test is isolated: every table is emptied after it (``_empty_database``; on
+PostgreSQL the id sequences restart too), not rolled back. A transaction per test with a
+savepoint for the code's commit would not hold here: each request of the test client commits
+its own transaction (marketplace/transaction.py) on its own session, the concurrency tests run
+requests in threads and other processes (gunicorn nodes, job workers) on their own
+connections, and all of them must see what the test wrote and what the others committed, which
+an outer transaction left open would hide from them."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from marketplace.cooperatives.models import (
 from marketplace.cooperatives.validators import format_phone, mask_rib
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.http import page_arg
+from marketplace.http import page_arg, refuse
 from marketplace.i18n import pick
 
 PAGE_SIZE = 50
@@ -141,16 +141,10 @@ def application(cooperative_id: int):
                     reason_code=form.reason_code.data or "",
                 )
             except DomainError as error:
-                db.session.rollback()
+                refuse(error, form)
                 cooperative = db.session.get(Cooperative, cooperative_id)
-                field = getattr(form, error.details.get("field", ""), None)
-                if field is not None:
-                    field.errors = [*field.errors, error.message]
-                else:
-                    flash(str(error.message), "error")
                 status = error.status_code
             else:
-                db.session.commit()
                 flash(str(ACTION_MESSAGES[posted_action]))
                 return redirect(url_for("admin.application", cooperative_id=cooperative_id))
         else:
@@ -255,6 +249,5 @@ def mail_send_again(mail_id: int):
             target_label=row.recipient,
             reason=row.last_error or "",
         )
-        db.session.commit()
         flash(_("The e-mail will be sent again in a moment."), "success")
     return redirect(url_for("admin.mail_queue"), code=303)

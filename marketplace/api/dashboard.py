@@ -12,7 +12,7 @@ from marketplace.api import bp, tokens
 from marketplace.api.forms import RevokeForm, TokenForm
 from marketplace.auth.decorators import verified_cooperative_required
 from marketplace.errors import DomainError
-from marketplace.extensions import db
+from marketplace.http import refuse
 
 
 def _render(form: TokenForm, *, new_secret: str | None = None, status: int = 200):
@@ -52,10 +52,9 @@ def create_token():
             form.expires_in_days(),
         )
     except DomainError as error:
-        db.session.rollback()
+        refuse(error, show=False)
         form.form_errors.append(error.message)
         return _render(form, status=error.status_code)
-    db.session.commit()
     # Shown in this answer only (never stored, never in the session or a redirect).
     return _render(TokenForm(formdata=None), new_secret=made.secret)
 
@@ -66,6 +65,5 @@ def revoke_token(token_id: int):
     token = tokens.revoke_token(
         current_user.cooperative_id, token_id, current_user._get_current_object()
     )
-    db.session.commit()
     flash(_("The token “%(name)s” was revoked.", name=token.name), "success")
     return redirect(url_for(".tokens_page"), code=303)

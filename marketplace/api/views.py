@@ -101,7 +101,6 @@ def _http_error(error):
 
 @blp.errorhandler(DomainError)
 def _domain_error(error):
-    db.session.rollback()
     return domain_problem(error)
 
 
@@ -628,7 +627,6 @@ def order_status(data, sub_order_id: int):
     delivery. Needs the ``orders:status`` scope; recorded with the token's name."""
     sub = _own_sub_order(sub_order_id)
     services.change_status(g.api_token, sub, data)
-    db.session.commit()
     return sub_order_data(_own_sub_order(sub_order_id), g.api_lang)
 
 
@@ -690,5 +688,4 @@ def bulk_update(data):
     your tool read it. Needs the ``products:write`` scope; each change is recorded with the
     token's name."""
     changes = services.bulk_update(g.api_token, data["items"])
-    db.session.commit()
     return {"updated": changes}

@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from marketplace import transaction
 from marketplace.auth import bp, services
 from marketplace.auth.decorators import cooperative_member_required
 from marketplace.auth.forms import (
@@ -27,8 +28,8 @@ from marketplace.auth.forms import (
     ResetPasswordForm,
 )
 from marketplace.errors import DomainError
-from marketplace.extensions import db, limiter
-from marketplace.http import safe_redirect_target
+from marketplace.extensions import limiter
+from marketplace.http import refuse, safe_redirect_target
 from marketplace.i18n import current_lang
 
 DEFAULT_AUTH_LIMIT = "10 per minute;50 per hour"
@@ -48,15 +49,6 @@ def _email_key() -> str:
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _form_error(form, error: DomainError) -> None:
-    """Show a service error next to its field (or above the form)."""
-    field = getattr(form, error.details.get("field") or "", None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
 
 
 def _home_for(user) -> str:
@@ -80,10 +72,8 @@ def register():
                 form.name.data, form.email.data, form.password.data, form.locale.data
             )
         except DomainError as error:
-            db.session.rollback()
-            _form_error(form, error)
+            refuse(error, form)
         else:
-            db.session.commit()
             login_user(user)
             flash(
                 _(
@@ -105,9 +95,7 @@ def verify_email(token: str):
     try:
         user = services.verify_email(token)
     except DomainError as error:
-        db.session.rollback()
         return render_template("auth/link_invalid.html", message=error.message), 400
-    db.session.commit()
     flash(_("Thank you, your e-mail address %(email)s is confirmed.", email=user.email), "success")
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
@@ -121,7 +109,6 @@ def resend_verification():
     form = ConfirmForm()
     if form.validate_on_submit() and not current_user.email_verified:
         services.send_verification(current_user)
-        db.session.commit()
         flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
     return redirect(url_for("auth.account"))
 
@@ -141,16 +128,15 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            refuse(error)
             status = error.status_code
             if "retry_after" in error.details:
                 headers["Retry-After"] = str(error.details["retry_after"])
         else:
-            db.session.commit()  # the failure count, or its reset and a rehashed password
             if user is not None:
                 login_user(user)
                 return redirect(next_url or _home_for(user))
+            transaction.keep_changes()  # the failure counts towards the address's limit
             # Same answer whether the address is known or not.
             flash(_("The e-mail address or the password is not correct."), "error")
             status = 401
@@ -166,7 +152,6 @@ def logout():
         return redirect(url_for("catalogue.home"))
     if current_user.is_authenticated:
         services.log_out(current_user._get_current_object())
-        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("catalogue.home"))
@@ -182,7 +167,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, current_lang())
-        db.session.commit()
         # The same answer for known and unknown addresses.
         return render_template("auth/forgot_password_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
@@ -194,17 +178,14 @@ def reset_password(token: str):
     try:
         services.user_for_reset_token(token)
     except DomainError as error:
-        db.session.rollback()
         return render_template("auth/link_invalid.html", message=error.message, reset=True), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
             user = services.reset_password(token, form.password.data)
         except DomainError as error:
-            db.session.rollback()
-            _form_error(form, error)
+            refuse(error, form)
         else:
-            db.session.commit()
             login_user(user)
             flash(_("Your new password is saved. You are logged in."), "success")
             return redirect(url_for("auth.account"))
@@ -220,10 +201,8 @@ def change_password():
         try:
             services.change_password(user, form.current_password.data, form.password.data)
         except DomainError as error:
-            db.session.rollback()
-            _form_error(form, error)
+            refuse(error, form)
         else:
-            db.session.commit()
             login_user(user)  # this session goes on with the new session version
             flash(
                 _("Your password is changed. Every other session has been logged out."),
@@ -244,10 +223,8 @@ def account():
         try:
             services.update_profile(current_user, form.name.data, form.locale.data)
         except DomainError as error:
-            db.session.rollback()
-            _form_error(form, error)
+            refuse(error, form)
         else:
-            db.session.commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.account", lang=current_user.locale))
     return render_template("auth/account.html", form=form), 400 if form.errors else 200
@@ -267,12 +244,10 @@ def accept_invitation(token: str):
             try:
                 services.accept_invitation(invitation, current_user._get_current_object())
             except DomainError as error:
-                db.session.rollback()
-                flash(str(error.message), "error")
+                refuse(error)
                 return render_template(
                     "auth/invitation.html", invitation=invitation, form=form, refused=True
                 ), 400
-            db.session.commit()
             flash(_("Welcome! You are now a member of the cooperative."), "success")
             return redirect(url_for("cooperatives.dashboard"))
         return render_template("auth/invitation.html", invitation=invitation, form=form)
@@ -285,10 +260,8 @@ def accept_invitation(token: str):
                 invitation, form.name.data, form.password.data, form.locale.data
             )
         except DomainError as error:
-            db.session.rollback()
-            _form_error(form, error)
+            refuse(error, form)
         else:
-            db.session.commit()
             login_user(user)
             flash(_("Welcome! You are now a member of the cooperative."), "success")
             return redirect(url_for("cooperatives.dashboard", lang=user.locale))
@@ -316,10 +289,8 @@ def invite_member():
             try:
                 services.invite_member(user, form.email.data, form.locale.data)
             except DomainError as error:
-                db.session.rollback()
-                _form_error(form, error)
+                refuse(error, form)
             else:
-                db.session.commit()
                 flash(_("The invitation was sent to %(email)s.", email=form.email.data), "success")
                 return redirect(url_for("auth.invite_member"))
     return render_template(
@@ -336,7 +307,6 @@ def cancel_invitation(invitation_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         services.cancel_invitation(current_user._get_current_object(), invitation_id)
-        db.session.commit()
         flash(_("The invitation is cancelled."), "info")
     return redirect(url_for("auth.invite_member"))
 
@@ -349,11 +319,9 @@ def remove_member(user_id: int):
         try:
             member = services.remove_member(current_user._get_current_object(), user_id)
         except DomainError as error:
-            db.session.rollback()
             if error.status_code != 400:
                 raise
-            flash(str(error.message), "error")
+            refuse(error)
         else:
-            db.session.commit()
             flash(_("%(name)s is no longer a member of the cooperative.", name=member.name), "info")
     return redirect(url_for("auth.invite_member"))

@@ -26,7 +26,7 @@ from marketplace.cooperatives.models import status_label
 from marketplace.cooperatives.services import reason_label
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.http import page_arg
+from marketplace.http import page_arg, refuse
 from marketplace.i18n import LANGUAGE_NAMES, current_lang, pick
 
 PRODUCTS_PER_PAGE = 50
@@ -169,10 +169,8 @@ def product_stock(product_id: int):
     try:
         editing.set_stock(product, form.stock.data, expected=form.was.data)
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
         return redirect(back)
-    db.session.commit()
     flash(
         _(
             "Stock of “%(name)s” set to %(n)d.",
@@ -212,10 +210,9 @@ def product_new():
             product = editing.create_product(current_user.cooperative, form.to_input())
             editing.add_product_images(product, form.uploaded_images())
         except DomainError as error:
-            db.session.rollback()
+            refuse(error, show=False)
             _attach_error(form, error)
         else:
-            db.session.commit()
             flash(_("The product was created."), "success")
             return redirect(url_for(".product_edit", product_id=product.id))
     _ask_photos_again(form)
@@ -237,11 +234,10 @@ def product_edit(product_id: int):
             editing.update_product(product, form.to_input())
             editing.add_product_images(product, form.uploaded_images())
         except DomainError as error:
-            db.session.rollback()
+            refuse(error, show=False)
             _attach_error(form, error)
             product = _own_product(product_id)
         else:
-            db.session.commit()
             flash(_("Your changes were saved."), "success")
             return redirect(url_for(".product_edit", product_id=product.id))
     _ask_photos_again(form)
@@ -293,12 +289,10 @@ def product_images(product_id: int):
             editing.reorder_product_images(product, form.positions(request.form))
             message = _("The order of the photos was saved.")
     except DomainError as error:
-        db.session.rollback()
         if error.status_code == 404:
             abort(404)
-        flash(str(error.message), "error")
+        refuse(error)
         return redirect(url_for(".product_edit", product_id=product_id) + "#photos")
-    db.session.commit()
     if removed_name:
         from marketplace.storage import delete_image
 
@@ -322,11 +316,10 @@ def profile_edit():
         try:
             editing.update_cooperative_profile(cooperative, form.to_input())
         except DomainError as error:
-            db.session.rollback()
+            refuse(error, show=False)
             form.form_errors.append(error.message)
             cooperative = current_user.cooperative
         else:
-            db.session.commit()
             flash(_("Your cooperative's profile was saved."), "success")
             return redirect(url_for(".profile_edit"))
     return _render_profile(form, cooperative, 400)
@@ -357,10 +350,9 @@ def shipping_edit():
         try:
             editing.update_shipping_settings(cooperative, form.to_input())
         except DomainError as error:
-            db.session.rollback()
+            refuse(error, show=False)
             form.form_errors.append(error.message)
         else:
-            db.session.commit()
             flash(_("Your shipping settings were saved."), "success")
             return redirect(url_for(".shipping_edit"))
     return _render("cooperatives/shipping_form.html", 400, form=form)

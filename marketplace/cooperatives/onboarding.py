@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace import storage
+from marketplace import storage, transaction
 from marketplace.cooperatives import bp, services
 from marketplace.cooperatives.forms import (
     ContactForm,
@@ -25,7 +25,7 @@ from marketplace.cooperatives.models import (
 from marketplace.cooperatives.validators import format_phone, mask_rib
 from marketplace.errors import Conflict, DomainError
 from marketplace.extensions import db
-from marketplace.http import download_name
+from marketplace.http import download_name, refuse
 from marketplace.i18n import pick
 
 STEP_TITLES = {
@@ -106,14 +106,8 @@ def _form_step(step: int, draft):
         try:
             services.save_step(draft, name, form.values())
         except DomainError as error:
-            db.session.rollback()
-            field = getattr(form, error.details.get("field", ""), None)
-            if field is not None:
-                field.errors = [*field.errors, error.message]
-            else:
-                flash(str(error.message), "error")
+            refuse(error, form)
             return _render_step(step, form, draft, 400)
-        db.session.commit()
         return redirect(url_for("cooperatives.apply", step=step + 1))
     return _render_step(step, form, draft, 400 if form.errors else 200)
 
@@ -142,7 +136,6 @@ def _documents_step(draft):
         except DomainError as error:
             field.errors = [*field.errors, error.message]
             failed = True
-    db.session.commit()
     for stored_name in unused:
         storage.delete_document(stored_name)
     if failed:
@@ -168,15 +161,12 @@ def _review_step(draft):
         try:
             services.submit_application(current_user, draft)
         except services.EmailNotVerified as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            refuse(error)
             return _render_step(5, form, draft, 403)
         except Conflict as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            refuse(error)
             target = 1 if error.details.get("field") == "registration_number" else 5
             return redirect(url_for("cooperatives.apply", step=target))
-        db.session.commit()
         flash(
             _("Thank you! Your application was sent. We will e-mail you as soon as it is reviewed.")
         )
@@ -240,18 +230,13 @@ def resubmit():
             services.resubmit_application(current_user, form.note.data, stored_documents)
         except DomainError as caught:
             error = caught
-            field = getattr(form, caught.details.get("field", ""), None)
-            if field is not None:
-                field.errors = [*field.errors, caught.message]
-            else:
-                flash(str(caught.message), "error")
+            refuse(error, form)
     if failed or error is not None:
-        db.session.rollback()
+        transaction.fail()
         for _kind, stored in stored_documents:
             storage.delete_document(stored.stored_name)
         cooperative = db.session.get(type(cooperative), cooperative.id)
         return _render_status(cooperative, form, error.status_code if error else 400)
-    db.session.commit()
     flash(_("Thank you! Your application was sent again. We will e-mail you our decision."))
     return redirect(url_for("cooperatives.application"))
 

@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.fairs import bp, services
 from marketplace.fairs.forms import FairForm, StandDecisionForm
 from marketplace.fairs.models import STAND_STATUS_LABELS, Fair, StandApplication
+from marketplace.http import refuse
 
 
 def _data(form: FairForm, cover_path: str | None) -> services.FairData:
@@ -70,10 +71,8 @@ def admin_fair_new():
         try:
             fair = services.create_fair(_data(form, _save_cover(form)), current_user)
         except (DomainError, storage.UploadRejected) as error:
-            db.session.rollback()
-            flash(str(getattr(error, "message", error)), "error")
+            refuse(error)
         else:
-            db.session.commit()
             flash(_("The fair is created."), "success")
             return redirect(url_for("fairs.admin_fair", fair_id=fair.id), code=303)
     return render_template("fairs/admin_fair_form.html", form=form, fair=None), (
@@ -93,10 +92,8 @@ def admin_fair(fair_id: int):
         try:
             services.update_fair(fair, _data(form, _save_cover(form)), current_user)
         except (DomainError, storage.UploadRejected) as error:
-            db.session.rollback()
-            flash(str(getattr(error, "message", error)), "error")
+            refuse(error)
         else:
-            db.session.commit()
             flash(_("The fair is saved."), "success")
             return redirect(url_for("fairs.admin_fair", fair_id=fair.id), code=303)
     elif not form.is_submitted():
@@ -126,9 +123,7 @@ def admin_decide(application_id: int):
         services.decide(application, form.action.data == "accept", form.reason.data or "",
                         current_user)  # fmt: skip
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
     else:
-        db.session.commit()
         flash(_("The decision is recorded; the cooperative has been told by e-mail."), "success")
     return redirect(url_for("fairs.admin_fair", fair_id=application.fair_id), code=303)

@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.fairs import bp, services
 from marketplace.fairs.forms import ActionForm, StandApplicationForm
 from marketplace.fairs.models import STAND_STATUS_LABELS, StandStatus
-from marketplace.http import parse_int
+from marketplace.http import parse_int, refuse
 from marketplace.i18n import current_lang, pick
 from marketplace.orders.models import CooperativeOrder
 
@@ -69,10 +69,8 @@ def seller_apply(fair_id: int):
                 current_user,
             )
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            refuse(error)
         else:
-            db.session.commit()
             flash(_("Your application for a stand has been sent."), "success")
             return redirect(url_for("fairs.seller_fairs"), code=303)
     return render_template(
@@ -122,12 +120,9 @@ def mark_collected(fair_id: int, sub_order_id: int):
     try:
         services.mark_collected(sub, fair, current_user)
     except NotFound:
-        db.session.rollback()
         abort(404)
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
     else:
-        db.session.commit()
         flash(_("Order %(number)s handed over.", number=sub.order.number), "success")
     return redirect(url_for("fairs.fair_day", fair_id=fair.id), code=303)

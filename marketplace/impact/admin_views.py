@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from marketplace.auth.decorators import admin_required
 from marketplace.errors import DomainError
-from marketplace.extensions import db
+from marketplace.http import refuse
 from marketplace.impact import bp, observers
 from marketplace.impact.forms import ObserverForm
 
@@ -23,10 +23,8 @@ def admin_observers():
                 form.email.data, name=form.name.data, locale=form.locale.data, actor=current_user
             )
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            refuse(error)
         else:
-            db.session.commit()
             if created:
                 flash(_("Observer account created; an e-mail asks them to choose a password."))
             else:

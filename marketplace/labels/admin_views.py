@@ -9,6 +9,7 @@ from flask_login import current_user
 from marketplace.auth.decorators import admin_required
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
+from marketplace.http import refuse
 from marketplace.i18n import LANGUAGES
 from marketplace.labels import bp, services
 from marketplace.labels.forms import ActionForm, CertificateDecisionForm, LabelForm
@@ -37,10 +38,8 @@ def _save(label: Label | None, form: LabelForm):
     try:
         saved = services.save_label(label, _label_data(form), current_user, logo)
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
         return None
-    db.session.commit()
     flash(_("The label is saved."), "success")
     return redirect(url_for("labels.admin_label_edit", label_id=saved.id))
 
@@ -84,10 +83,8 @@ def admin_label_delete(label_id: int):
     try:
         services.delete_label(label, current_user)
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
         return redirect(url_for("labels.admin_label_edit", label_id=label_id))
-    db.session.commit()
     flash(_("The label is deleted."), "success")
     return redirect(url_for("labels.admin_labels"))
 
@@ -131,9 +128,7 @@ def admin_certificate_decide(certificate_id: int):
     try:
         services.decide_certificate(certificate, current_user, form.action.data, form.reason.data)
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
         return redirect(url_for("labels.admin_certificate", certificate_id=certificate_id))
-    db.session.commit()
     flash(_("The decision is recorded; the cooperative has been told by e-mail."), "success")
     return redirect(url_for("labels.admin_certificates"))

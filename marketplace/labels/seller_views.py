@@ -12,7 +12,7 @@ from marketplace.auth.decorators import cooperative_member_required, verified_co
 from marketplace.catalogue.models import Product
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.http import parse_int
+from marketplace.http import parse_int, refuse
 from marketplace.i18n import current_lang, pick
 from marketplace.labels import bp, services
 from marketplace.labels.forms import CertificateForm
@@ -59,10 +59,8 @@ def seller_certificate_new():
                 current_user.cooperative, current_user, data, form.document.data
             )
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            refuse(error)
         else:
-            db.session.commit()
             flash(_("Your certificate was sent; an administrator will verify it."), "success")
             return redirect(url_for("labels.seller_certificates"))
     return render_template("labels/seller_certificate_form.html", form=form)

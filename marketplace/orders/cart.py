@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import after_this_request, has_request_context, session
+from flask import has_request_context, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from sqlalchemy import select
@@ -108,10 +108,11 @@ def _db_set(user, product_id: int, quantity: int, price_seen: int | None) -> Non
 
 
 def entries(user=None) -> Entries:
+    """The cart's lines; never writes (an anonymous cart is merged when its owner logs in,
+    in the login's transaction: ``_on_login``)."""
     user = user or _user()
     if user is None:
         return _session_entries()
-    merge_session_cart(user)
     return _db_entries(user)
 
 
@@ -220,8 +221,9 @@ def _not_in_cart():
 
 def merge_session_cart(user) -> bool:
     """Move the anonymous cart into ``user``'s cart (quantities added, capped at the stock
-    and the per-line maximum). Flushes; the session cart is emptied once the data is
-    committed (see ``_on_login``) or right away when called from a request that commits."""
+    and the per-line maximum). Flushes in the request's transaction: the login commits it
+    with the rest; the session cart is emptied at once (the cookie goes back to what the
+    request brought when that commit fails, see marketplace/web.py)."""
     if not has_request_context():
         return False
     anonymous = _session_entries()
@@ -244,22 +246,15 @@ def merge_session_cart(user) -> bool:
 
 @user_logged_in.connect
 def _on_login(sender, user, **extra) -> None:
+    """Logging in (auth's views call ``login_user``) takes the anonymous cart along, in the
+    login's own transaction. A savepoint keeps a failed merge from spoiling the login: the
+    cart then stays in the session."""
     if not has_request_context() or not _session_entries():
         return
     saved = dict(session.get(SESSION_KEY) or {})
     try:
-        merge_session_cart(user)
+        with db.session.begin_nested():
+            merge_session_cart(user)
     except Exception:  # the login itself must not fail because of the cart
         log.exception("could not merge the anonymous cart of user %s", user.id)
         session[SESSION_KEY] = saved
-        return
-
-    @after_this_request
-    def _commit_merge(response):
-        try:
-            db.session.commit()
-        except Exception:
-            log.exception("could not save the merged cart of user %s", user.id)
-            db.session.rollback()
-            session[SESSION_KEY] = saved
-        return response

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.auth.decorators import cooperative_member_required
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.http import page_arg
+from marketplace.http import page_arg, refuse
 from marketplace.orders import bp, services
 from marketplace.orders.forms import ActionForm, CancelForm, ShipForm
 from marketplace.orders.models import CooperativeOrder, Order, SubOrderStatus
@@ -116,11 +116,9 @@ def seller_transition(sub_order_id):
             sub, new_status, current_user._get_current_object(), by=services.COOPERATIVE, **info
         )
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
         sub = _own_sub_order(sub_order_id)
         return _render_seller_order(sub, status=error.status_code)
-    db.session.commit()
     flash(_("The order is now “%(status)s”.", status=services.status_label(new_status)), "success")
     return redirect(url_for("orders.seller_order", sub_order_id=sub.id), code=303)
 

@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from marketplace import transaction
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
-from marketplace.http import next_url, page_arg, parse_int, wants_json
+from marketplace.http import next_url, page_arg, parse_int, refuse, wants_json
 from marketplace.i18n import country_name, current_lang
 from marketplace.orders import bp, cart, notifications, services
 from marketplace.orders.forms import (
@@ -72,7 +73,6 @@ def cart_page():
         line_form=CartLineForm(),
         cod_ceiling=current_app.config["COD_MAX_TOTAL_CENTS"],
     )
-    db.session.commit()
     return page
 
 
@@ -85,9 +85,8 @@ def cart_add():
     try:
         product, quantity = cart.add(form.product_id.data, form.quantity.data)
     except DomainError as error:
-        db.session.rollback()
+        refuse(error, show=False)
         return _cart_error(str(error.message), next_url(fallback), error.status_code)
-    db.session.commit()
     message = _(
         "%(name)s was added to your cart (%(n)d in the cart).",
         name=services.product_name(product),
@@ -124,9 +123,8 @@ def cart_update():
                 else _("Your cart was updated.")
             )
     except DomainError as error:
-        db.session.rollback()
+        refuse(error, show=False)
         return _cart_error(str(error.message), target, error.status_code)
-    db.session.commit()
     if wants_json():
         return jsonify(ok=True, message=message, count=cart.count())
     flash(message, "success")
@@ -189,10 +187,8 @@ def checkout():
         data = {name: form[name].data for name in CHECKOUT_FIELDS}
         data["token"] = stored.get("token") or services.make_idempotency_token()
         session[CHECKOUT_KEY] = data
-        db.session.commit()
         return redirect(url_for("orders.review"), code=303)
     status = 400 if request.method == "POST" else 200
-    db.session.commit()  # an anonymous cart merged into the account's just now
     return (
         render_template(
             "orders/checkout.html",
@@ -278,7 +274,6 @@ def review():
         return redirect(url_for("orders.checkout"))
     quote = services.price_cart(cart.entries())
     if quote.is_empty:
-        db.session.commit()  # what acknowledge() removed
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("orders.cart"))
     problem = _checkout_still_valid(data, quote)
@@ -291,7 +286,6 @@ def review():
     changes = quote.problems + services.describe_price_changes(quote)
     if request.method == "GET" or changes:
         cart.acknowledge(quote)
-        db.session.commit()
     if request.method == "GET":
         return _render_review(quote, data, changes)
 
@@ -316,19 +310,18 @@ def review():
             collect_fair_id=pickup.fair_id if pickup else None,
         )
     except services.CartChanged as error:
-        db.session.rollback()
+        transaction.discard()  # the order; what the shopper now sees is acknowledged below
         quote = services.price_cart(cart.entries())
         changes = quote.problems + services.describe_price_changes(quote) or [str(error.message)]
         cart.acknowledge(quote)
-        db.session.commit()
+        transaction.keep_changes()
         return _render_review(quote, data, changes, 409)
     except services.NotEnoughStock as error:
-        db.session.rollback()
+        refuse(error, show=False)
         quote = services.price_cart(cart.entries())
         return _render_review(quote, data, [], 409, error=str(error.message))
     except InvalidInput as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
         return redirect(url_for("orders.checkout"))
     if not order.was_duplicate:
         cart.clear()
@@ -336,7 +329,6 @@ def review():
     if order.user_id is None:
         numbers = [n for n in session.get(GUEST_ORDERS_KEY, []) if n != order.number]
         session[GUEST_ORDERS_KEY] = ([*numbers, order.number])[-20:]
-    db.session.commit()
     if not order.was_duplicate:
         flash(
             _("Thank you! Your order %(number)s has been placed.", number=order.number), "success"
@@ -433,10 +425,8 @@ def cancel(number):
     try:
         count = services.cancel_by_shopper(order, sub_ids, _user())
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
         return redirect(url_for("orders.detail", number=order.number), code=303)
-    db.session.commit()
     flash(
         _("The order was cancelled.") if count else _("Nothing was cancelled."),
         "success",

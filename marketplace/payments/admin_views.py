@@ -11,7 +11,7 @@ from marketplace.auth.decorators import admin_required
 from marketplace.cooperatives.validators import mask_rib
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.http import page_arg
+from marketplace.http import page_arg, refuse
 from marketplace.orders.models import CooperativeOrder, Order
 from marketplace.payments import bp, payouts, refunds, services
 from marketplace.payments.forms import ActionForm, MarkPaidForm, RefundForm
@@ -75,7 +75,6 @@ def _render_order(order: Order, forms: dict | None = None, status: int = 200):
 def admin_order(number: str):
     order = _order_by_number(number)
     response = _render_order(order)
-    db.session.commit()
     return response
 
 
@@ -97,10 +96,9 @@ def admin_refund(sub_order_id: int):
             goods_returned=form.goods_returned.data,
         )
     except DomainError as error:
-        db.session.rollback()
+        refuse(error, show=False)
         form.amount.errors = [*form.amount.errors, str(error.message)]
         return _render_order(sub.order, {sub.id: form}, error.status_code)
-    db.session.commit()
     if refund.status == RefundStatus.FAILED.value:
         flash(_("Stripe refused the refund, so nothing was refunded."), "error")
     elif not refund.manual and not refund.stripe_refund_id:
@@ -128,7 +126,6 @@ def admin_resolve(payment_id: int):
     payment.review_reason = "\n".join(
         part for part in (payment.review_reason, f"reviewed by {current_user.email}") if part
     )
-    db.session.commit()
     flash(_("The payment is no longer flagged."), "success")
     return redirect(url_for("payments.admin_order", number=payment.order.number), code=303)
 
@@ -143,10 +140,8 @@ def _decide(payment_id: int, decide, done_message: str):
     try:
         decide(payment, current_user._get_current_object())
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
     else:
-        db.session.commit()
         flash(done_message, "success")
     return redirect(url_for("payments.admin_order", number=number), code=303)
 
@@ -185,10 +180,8 @@ def admin_payout_new():
     try:
         batch = payouts.create_batch(current_user._get_current_object())
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
         return redirect(url_for("payments.admin_payouts"), code=303)
-    db.session.commit()
     flash(_("Payout batch %(id)d created.", id=batch.id), "success")
     return redirect(url_for("payments.admin_payout_batch", batch_id=batch.id), code=303)
 
@@ -211,11 +204,10 @@ def admin_payout_batch(batch_id: int):
             try:
                 payouts.mark_paid(batch, form.reference.data, current_user._get_current_object())
             except DomainError as error:
-                db.session.rollback()
+                refuse(error, show=False)
                 form.reference.errors = [*form.reference.errors, str(error.message)]
                 status = error.status_code
             else:
-                db.session.commit()
                 flash(_("The payout batch is marked as paid."), "success")
                 return redirect(url_for("payments.admin_payout_batch", batch_id=batch_id), code=303)
         else:
@@ -241,10 +233,8 @@ def admin_payout_rebuild(batch_id: int):
     try:
         rebuilt = payouts.rebuild_batch(batch, current_user._get_current_object())
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
         return redirect(url_for("payments.admin_payout_batch", batch_id=batch_id), code=303)
-    db.session.commit()
     if rebuilt is None:
         flash(_("No cooperative is owed anything any more: the batch was removed."), "info")
         return redirect(url_for("payments.admin_payouts"), code=303)
@@ -292,5 +282,4 @@ def admin_payout_csv_again(batch_id: int):
         return _csv_response(batch)
     payouts.record_download_again(batch, current_user._get_current_object())
     response = _csv_response(batch)
-    db.session.commit()
     return response

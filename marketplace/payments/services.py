@@ -85,27 +85,49 @@ def _plain(obj: Any) -> dict:
 
 
 def payment_for(order: Order, *, lock: bool = False) -> Payment:
-    """The order's payment row (created on first use for orders placed before it existed)."""
+    """The order's payment row. A lookup never writes: for an order placed before payments
+    existed it gets an unsaved row that describes the payment to come. For a change
+    (``lock=True``: the row is locked until the commit) a missing row is created."""
     query = select(Payment).where(Payment.order_id == order.id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     payment = db.session.scalar(query)
     if payment is None:
-        card = order.payment_method == PaymentMethod.CARD.value
-        payment = Payment(
-            order_id=order.id,
-            provider=(PaymentProvider.STRIPE if card else PaymentProvider.CASH).value,
-            status=PaymentStatus.PENDING.value,
-            amount_cents=order.total_cents,
-            currency=order.currency,
-        )
+        payment = _new_payment(order)
+        if lock:
+            db.session.add(payment)
+            db.session.flush()
+    return payment
+
+
+def _new_payment(order: Order) -> Payment:
+    card = order.payment_method == PaymentMethod.CARD.value
+    return Payment(  # the columns' defaults written out: an unsaved row is read as it is
+        order_id=order.id,
+        order=order,
+        provider=(PaymentProvider.STRIPE if card else PaymentProvider.CASH).value,
+        status=PaymentStatus.PENDING.value,
+        amount_cents=order.total_cents,
+        currency=order.currency,
+        attempt=0,
+        received_cents=0,
+        flagged_for_review=False,
+        review_reason="",
+    )
+
+
+def start_payment(order: Order) -> Payment:
+    """The payment row of an order being placed (its payment starts with the order)."""
+    payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id))
+    if payment is None:
+        payment = _new_payment(order)
         db.session.add(payment)
         db.session.flush()
     return payment
 
 
 def _on_order_placed(order: Order, **info) -> None:
-    payment_for(order)
+    start_payment(order)
 
 
 signals.order_placed.connect(_on_order_placed)

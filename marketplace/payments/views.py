@@ -19,10 +19,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace import transaction
 from marketplace.auth.decorators import cooperative_member_required
 from marketplace.errors import DomainError
-from marketplace.extensions import csrf, db
-from marketplace.http import next_url
+from marketplace.extensions import csrf
+from marketplace.http import next_url, refuse
 from marketplace.i18n import current_lang
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order, PaymentMethod, SubOrderStatus
@@ -62,7 +63,6 @@ def pay(number: str):
     payment = services.payment_for(order)
     form = ActionForm()
     if request.method == "GET" or not form.validate_on_submit():
-        db.session.commit()
         return render_template(
             "payments/pay.html",
             order=order,
@@ -80,10 +80,8 @@ def pay(number: str):
             cancel_url=url_for("payments.cancelled", number=order.number, _external=True),
         )
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
         return redirect(url_for("payments.pay", number=order.number), code=303)
-    db.session.commit()
     if url is None:  # the session had already ended: show what came of it
         return redirect(url_for("payments.success", number=order.number), code=303)
     return redirect(url, code=303)
@@ -95,7 +93,6 @@ def success(number: str):
     order = _order(number)
     payment = services.payment_for(order)
     seen = services.status_seen_by_stripe(payment)  # reads only: the webhook applies it
-    db.session.commit()
     return render_template(
         "payments/success.html",
         order=order,
@@ -108,7 +105,6 @@ def success(number: str):
 def status(number: str):
     order = _order(number)
     payment = services.payment_for(order)
-    db.session.commit()
     response = jsonify(_status_payload(order, payment))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -118,7 +114,6 @@ def status(number: str):
 def cancelled(number: str):
     order = _order(number)
     payment = services.payment_for(order)
-    db.session.commit()
     return render_template(
         "payments/cancelled.html", order=order, payment=payment, form=ActionForm()
     )
@@ -143,16 +138,13 @@ def stripe_webhook():
         return jsonify({"error": "invalid webhook"}), 400
     try:
         outcome = webhooks.handle_event(event)
-        db.session.commit()
     except webhooks.DuplicateEvent:
-        db.session.rollback()
+        transaction.fail()  # nothing of it is kept
         return jsonify({"received": True, "duplicate": True}), 200
     except webhooks.NotReady:  # not recorded: Stripe delivers it again later
-        db.session.rollback()
         log.info("stripe event %s (%s) not ready yet", event.get("id"), event.get("type"))
         return jsonify({"error": "not ready, retry later"}), 409
     except Exception as error:
-        db.session.rollback()
         if is_database_unavailable(error):
             raise  # the site's 503 with Retry-After; Stripe delivers the event again
         log.exception("stripe event %s (%s) failed", event.get("id"), event.get("type"))
@@ -195,10 +187,8 @@ def cash_collected(sub_order_id: int):
     try:
         services.mark_cash_collected(sub_order, current_user._get_current_object())
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
     else:
-        db.session.commit()
         flash(_("The cash payment was recorded."), "success")
     return redirect(_back(), code=303)
 
@@ -216,10 +206,8 @@ def delivery_refused(sub_order_id: int):
             sub_order, current_user._get_current_object(), reason=form.reason.data or ""
         )
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
     else:
-        db.session.commit()
         flash(_("The order was cancelled and its products returned to stock."), "success")
     return redirect(_back(), code=303)
 

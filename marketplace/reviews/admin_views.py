@@ -9,6 +9,7 @@ from flask_login import current_user
 from marketplace.auth.decorators import admin_required
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
+from marketplace.http import refuse
 from marketplace.reviews import bp, services
 from marketplace.reviews.forms import ModerationForm
 from marketplace.reviews.models import Review
@@ -36,9 +37,7 @@ def admin_moderate(review_id: int):
     try:
         services.moderate(review, current_user, form.action.data, form.reason.data)
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
     else:
-        db.session.commit()
         flash(_("The review's status is changed."), "success")
     return redirect(url_for("reviews.admin_reviews"))

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from marketplace.auth.decorators import cooperative_member_required
 from marketplace.errors import DomainError
-from marketplace.extensions import db
+from marketplace.http import refuse
 from marketplace.reviews import bp, services
 from marketplace.reviews.forms import ReplyForm, ReportForm
 
@@ -36,9 +36,7 @@ def seller_reply(review_id: int):
     try:
         services.reply(review, current_user, form.body.data)
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
     else:
-        db.session.commit()
         flash(_("Your reply is published under the review."), "success")
     return redirect(url_for("reviews.seller_reviews"))

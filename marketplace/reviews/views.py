@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from marketplace.catalogue import queries
 from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.extensions import db
-from marketplace.http import next_url, parse_int
+from marketplace.http import next_url, parse_int, refuse
 from marketplace.i18n import current_lang
 from marketplace.reviews import bp, services
 from marketplace.reviews.forms import ReportForm, ReviewForm
@@ -55,10 +55,8 @@ def write(sub_order_id: int, product_id: int):
         try:
             saved = services.save_review(current_user, sub.id, product_id, data)
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+            refuse(error)
         else:
-            db.session.commit()
             flash(_("Thank you! Your review is published."), "success")
             product = saved.product
             if product is not None and product.status == "active":
@@ -85,10 +83,8 @@ def report(review_id: int):
     try:
         services.report(review, current_user, form.reason.data)
     except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+        refuse(error)
     else:
-        db.session.commit()
         flash(_("Thank you: an administrator will look at this review."), "success")
     return redirect(back)
 

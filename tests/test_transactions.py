@@ -1,0 +1,251 @@
+"""One transaction per request (marketplace/transaction.py): views never commit or roll back
+themselves, a GET request writes nothing (except a link whose purpose is a write), logging in
+commits once, and a request that fails keeps nothing of what it changed."""
+
+from __future__ import annotations
+
+import ast
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, event, func, select
+
+from marketplace.extensions import db
+from marketplace.orders.models import Cart, CartItem
+from marketplace.payments.models import Payment
+from marketplace.transaction import SECOND_TRANSACTION
+from tests.factories import ProductFactory, UserFactory
+from tests.helpers import csrf_token, post_form, release_test_transaction
+from tests.test_access_matrix import ROLES, ROUTES, Report, build_cases, client_for, fetch
+from tests.world import build_world
+
+PACKAGE = Path(__file__).resolve().parent.parent / "marketplace"
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+# GET routes whose purpose is a write from a link (e-mail confirmation…), by endpoint, with
+# the reason. Every other GET request must leave the database as it found it.
+WRITING_GETS: dict[str, str] = {
+    "auth.verify_email": "the link of the confirmation e-mail confirms the address",
+}
+
+
+@contextmanager
+def recorded_writes():
+    """The INSERT/UPDATE/DELETE statements sent to the database inside the block."""
+    writes: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if WRITE.match(statement):
+            writes.append(" ".join(statement.split())[:160])
+
+    release_test_transaction()  # the test's own pending changes are not the request's
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield writes
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def counted_commits():
+    commits: list[int] = []
+
+    def record(conn):
+        commits.append(1)
+
+    release_test_transaction()
+    event.listen(db.engine, "commit", record)
+    try:
+        yield commits
+    finally:
+        event.remove(db.engine, "commit", record)
+
+
+def test_the_write_detector_sees_writes(app):
+    with recorded_writes() as writes:
+        UserFactory()
+        db.session.flush()
+    assert writes and writes[0].upper().startswith("INSERT")
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_get_request_writes_to_the_database(app, role):
+    """Every GET of the access-matrix walk, as every kind of visitor."""
+    world = build_world()
+    db.session.commit()
+    client = client_for(app, world, role)
+    report = Report()
+    for case in build_cases(app, world):
+        if ROUTES[case.endpoint].get is None or case.endpoint in WRITING_GETS:
+            continue
+        with recorded_writes() as writes:
+            response = fetch(client, "GET", case.url, report)
+        if writes:
+            status = response.status_code if response is not None else "raised"
+            report.add(f"GET {case.url} as {role} ({status}) wrote: {writes[:3]}")
+    assert not report.problems, "\n".join(report.problems)
+
+
+def test_writing_gets_are_real_routes(app):
+    assert set(WRITING_GETS) <= set(app.view_functions)
+
+
+def _add_to_cart(client, slug: str, product_id: int, quantity: int):
+    token = csrf_token(client, f"/en/products/{slug}")
+    return client.post(
+        "/en/cart/add",
+        data={"csrf_token": token, "product_id": product_id, "quantity": quantity},
+    )
+
+
+def test_an_anonymous_cart_joins_the_account_at_login_in_one_commit(app, client):
+    product = ProductFactory(stock=5)
+    shopper = UserFactory(email="amina@example.ma")
+    slug, pid, email = product.slug, product.id, shopper.email
+    added = _add_to_cart(client, slug, pid, 2)
+    assert added.status_code == 303
+    token = csrf_token(client, "/en/login")
+    with counted_commits() as commits:
+        response = client.post(
+            "/en/login",
+            data={
+                "csrf_token": token,
+                "email": email,
+                "password": "correct horse battery staple",
+            },
+        )
+    assert response.status_code in (302, 303)
+    assert len(commits) == 1
+    quantity = db.session.scalar(
+        select(CartItem.quantity).join(Cart).where(Cart.user_id == shopper.id)
+    )
+    assert quantity == 2
+    with recorded_writes() as writes:
+        page = client.get("/en/cart")
+    assert page.status_code == 200 and slug in page.get_data(as_text=True)
+    assert writes == []
+
+
+def test_a_failed_login_counts_and_a_refused_form_keeps_nothing(app, client):
+    from marketplace.auth.models import LoginThrottle
+
+    UserFactory(email="youssef@example.ma")
+    release_test_transaction()
+    wrong = post_form(
+        client, "/en/login", {"email": "youssef@example.ma", "password": "not the password"}
+    )
+    assert wrong.status_code == 401
+    # The failure is kept although the answer is an error: it counts towards the limit.
+    assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) >= 1
+
+
+def test_pages_of_an_order_without_payment_row_write_nothing(app):
+    """An order placed before payments existed: its pages describe the payment to come,
+    and only the service that starts a payment creates the row."""
+    world = build_world()
+    order = world.extra["order_a_card_unpaid"]
+    number, order_id = order.number, order.id
+    db.session.execute(delete(Payment).where(Payment.order_id == order_id))
+    db.session.commit()
+    shopper = client_for(app, world, "shopper_a")
+    admin = client_for(app, world, "admin")
+    urls = [
+        (shopper, f"/en/orders/{number}"),
+        (shopper, f"/en/orders/{number}/pay"),
+        (shopper, f"/en/orders/{number}/payment-status"),
+        (shopper, f"/en/orders/{number}/payment-cancelled"),
+        (shopper, f"/en/orders/{number}/paid"),
+        (admin, f"/en/admin/payments/orders/{number}"),
+        (admin, "/en/admin/payments"),
+    ]
+    for client, url in urls:
+        with recorded_writes() as writes:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert writes == [], (url, writes)
+    count = select(func.count()).select_from(Payment).where(Payment.order_id == order_id)
+    assert db.session.scalar(count) == 0
+
+
+# --- no view commits or rolls back ----------------------------------------------------------
+
+ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
+
+
+def _registers_routes(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                func = decorator.func if isinstance(decorator, ast.Call) else None
+                if (
+                    isinstance(func, ast.Attribute)
+                    and func.attr in ROUTE_DECORATORS
+                    and isinstance(func.value, ast.Name)  # bp.get(...), root_bp.route(...)
+                ):
+                    return True
+    return False
+
+
+def transaction_calls(source: str) -> list[tuple[int, str]]:
+    """The commit()/rollback() calls of a module that registers routes, except on lines
+    marked as a deliberate second transaction."""
+    tree = ast.parse(source)
+    if not _registers_routes(tree):
+        return []
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("commit", "rollback")
+            and SECOND_TRANSACTION not in lines[node.lineno - 1]
+        ):
+            found.append((node.lineno, lines[node.lineno - 1].strip()))
+    return found
+
+
+def view_modules() -> list[Path]:
+    return [
+        path
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if _registers_routes(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+
+
+def test_the_view_check_finds_commits_and_accepts_the_marker():
+    view = 'from x import bp, db\n\n@bp.post("/a")\ndef a():\n    db.session.{}\n'
+    assert transaction_calls(view.format("commit()")) == [(5, "db.session.commit()")]
+    assert transaction_calls(view.format("rollback()"))
+    marked = view.format(f"commit()  {SECOND_TRANSACTION} the intent before the provider")
+    assert transaction_calls(marked) == []
+    assert transaction_calls("from x import db\n\ndef job():\n    db.session.commit()\n") == []
+
+
+def test_no_view_module_commits_or_rolls_back():
+    modules = view_modules()
+    names = {p.relative_to(PACKAGE).as_posix() for p in modules}
+    # Every kind of view module is found (public, seller, admin, dashboard, onboarding, API).
+    assert {
+        "auth/views.py",
+        "orders/views.py",
+        "payments/admin_views.py",
+        "cooperatives/dashboard.py",
+        "cooperatives/onboarding.py",
+        "fairs/seller_views.py",
+        "api/views.py",
+        "jobs/admin_views.py",
+    } <= names
+    problems = [
+        f"{path.relative_to(PACKAGE)}:{line}: {text}"
+        for path in modules
+        for line, text in transaction_calls(path.read_text(encoding="utf-8"))
+    ]
+    assert not problems, (
+        "Views leave the transaction to marketplace/transaction.py (a DomainError goes "
+        f"through marketplace.http.refuse); mark a deliberate second transaction with "
+        f"{SECOND_TRANSACTION!r} and why:\n" + "\n".join(problems)
+    )
