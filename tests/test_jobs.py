@@ -198,9 +198,15 @@ def test_the_scheduler_enqueues_each_run_once_even_with_two_schedulers(app):
     first = runner.take_due(now)
     assert sorted(first) == sorted(job.name for job in schedule.scheduled())
     assert runner.take_due(now) == []  # a second scheduler at the same moment
-    assert runner.take_due(now + timedelta(seconds=61)) == ["send-mail"]
+
+    def due_within(delay: timedelta) -> list[str]:
+        return sorted(job.name for job in schedule.scheduled() if job.period <= delay)
+
+    assert "send-mail" in due_within(timedelta(seconds=61))
+    assert sorted(runner.take_due(now + timedelta(seconds=61))) == due_within(timedelta(seconds=61))
     later = runner.take_due(now + timedelta(minutes=11))
-    assert sorted(later) == ["expire-unpaid-orders", "reconcile-payments", "send-mail"]
+    assert {"expire-unpaid-orders", "reconcile-payments"} <= set(later)
+    assert sorted(later) == due_within(timedelta(minutes=11))
     tomorrow = runner.take_due(now + timedelta(days=1, seconds=1))
     assert sorted(tomorrow) == sorted(job.name for job in schedule.scheduled())
 
