@@ -25,6 +25,7 @@ import logging
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -307,15 +308,32 @@ def _store_media(filename: str, write) -> None:
 _UNCOMMITTED_IMAGES = "storage_uncommitted_images"
 
 
+# Files the transaction stops referring to (a photo or a document removed): deleted once it
+# commits, kept when it rolls back (the row still refers to them).
+_DELETE_AFTER_COMMIT = "storage_delete_after_commit"
+
+
+def delete_after_commit(delete: Callable[[str], None], name: str) -> None:
+    """Call ``delete(name)`` (``delete_image``, ``delete_document``) after the current
+    transaction commits; never when it rolls back."""
+    from marketplace.extensions import db
+
+    db.session.info.setdefault(_DELETE_AFTER_COMMIT, []).append((delete, name))
+
+
 @event.listens_for(Session, "after_commit")
 def _keep_committed_images(session: Session) -> None:
     session.info.pop(_UNCOMMITTED_IMAGES, None)
+    for delete, name in session.info.pop(_DELETE_AFTER_COMMIT, []):
+        with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: no app context
+            delete(name)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _delete_rolled_back_images(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is not None:
         return  # a savepoint: the outer transaction may still commit them
+    session.info.pop(_DELETE_AFTER_COMMIT, None)
     for name in session.info.pop(_UNCOMMITTED_IMAGES, []):
         with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: no app context
             delete_image(name)

@@ -294,9 +294,9 @@ def product_images(product_id: int):
         refuse(error)
         return redirect(url_for(".product_edit", product_id=product_id) + "#photos")
     if removed_name:
-        from marketplace.storage import delete_image
+        from marketplace.storage import delete_after_commit, delete_image
 
-        delete_image(removed_name)
+        delete_after_commit(delete_image, removed_name)
     flash(message, "success")
     return redirect(url_for(".product_edit", product_id=product_id) + "#photos")
 

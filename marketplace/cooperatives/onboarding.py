@@ -137,8 +137,9 @@ def _documents_step(draft):
             field.errors = [*field.errors, error.message]
             failed = True
     for stored_name in unused:
-        storage.delete_document(stored_name)
+        storage.delete_after_commit(storage.delete_document, stored_name)
     if failed:
+        transaction.keep_changes()  # the documents that were accepted stay saved
         return _render_step(4, form, draft, 400)
     if form.submit.data:
         missing = services.missing_documents(draft)

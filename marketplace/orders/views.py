@@ -286,6 +286,7 @@ def review():
     changes = quote.problems + services.describe_price_changes(quote)
     if request.method == "GET" or changes:
         cart.acknowledge(quote)
+        transaction.keep_changes()  # what the page shows is seen, also on a 409 answer
     if request.method == "GET":
         return _render_review(quote, data, changes)
 
