@@ -66,3 +66,11 @@ def balanced_books(app):
     problems = ledger.check()
     db.session.commit()
     assert problems == []
+
+
+def english(message) -> str:
+    """A translated message as English (whatever language the test runs in)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        return str(message)

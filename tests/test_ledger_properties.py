@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -18,7 +19,11 @@ from marketplace.money import percent_of
 from marketplace.payments import ledger, payouts, refunds, services
 from marketplace.payments.models import LedgerEntry, Refund
 from tests.factories import AdminFactory, CategoryFactory, CooperativeFactory, ProductFactory
-from tests.payments_support import deliver, place
+from tests.payments_support import (
+    deliver,
+    english,
+    place,
+)
 
 order_specs = st.lists(
     st.fixed_dictionaries(
@@ -37,10 +42,13 @@ order_specs = st.lists(
 )
 
 
-def _share(commission: int, gross: int, refunded: int) -> int:
-    if gross <= 0:
+def _share(commission: int, items: int, refunded: int) -> int:
+    """The commission on ``refunded`` centimes of items (shipping carries none)."""
+    if items <= 0:
         return 0
-    value = (Decimal(commission) * refunded / gross).quantize(Decimal("1"), ROUND_HALF_UP)
+    value = (Decimal(commission) * min(refunded, items) / items).quantize(
+        Decimal("1"), ROUND_HALF_UP
+    )
     return min(commission, int(value))
 
 
@@ -117,7 +125,7 @@ def test_commission_plus_net_is_gross_and_the_balance_adds_up(
             refunds.create_refund(sub, amount, "property test", admin)
             db.session.commit()
             if spec["delivered"]:
-                returned = _share(commission, gross, amount)
+                returned = _share(commission, spec["price"] * spec["quantity"], amount)
                 expected += (-amount + returned) if spec["card"] else returned
     if payout_at >= len(specs):
         pay_out()
@@ -281,3 +289,79 @@ def test_check_ledger_passes_on_right_books_and_fails_on_tampered_ones(app, stri
     assert broken.exit_code == 1
     assert f"transaction {sale.id} does not balance: 100" in broken.output
     assert f"cooperative {coop.id}: balance" in broken.output
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=300_000),  # price
+            st.integers(min_value=1, max_value=5),  # quantity
+            st.integers(min_value=0, max_value=10_000),  # commission (basis points)
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    cuts=st.lists(st.fractions(min_value=0, max_value=1), min_size=1, max_size=4),
+)
+def test_commission_rounding_lines_add_up_and_refunds_return_exactly_it(
+    app, stripe_keys, lines, cuts
+):
+    """The commission of a sub-order is the sum of its lines' commissions (each rounded on
+    its own); partial refunds return, together, the commission of their sum, and refunding
+    every item returns the whole commission, never a centime more."""
+    coop = CooperativeFactory(shipping_fee_cents=2500)
+    products = [
+        (
+            ProductFactory(
+                cooperative=coop,
+                price_cents=price,
+                stock=10,
+                category=CategoryFactory(commission_bp=bp),
+            ),
+            quantity,
+        )
+        for price, quantity, bp in lines
+    ]
+    order = place(products, method="card")
+    sub = order.sub_orders[0]
+    assert sub.commission_cents == sum(
+        percent_of(line.line_total_cents, line.commission_bp) for line in sub.lines
+    )
+    refunded, returned = 0, 0
+    for cut in [*cuts, 1]:  # the last refund takes every item left
+        amount = sub.items_cents - refunded if cut == 1 else int((sub.items_cents - refunded) * cut)
+        before = ledger.refund_entry_amount(sub, refunded, amount) + amount  # card: -a + c'
+        returned += before
+        refunded += amount
+        assert returned == ledger.commission_share(sub, refunded) <= sub.commission_cents
+    assert returned == sub.commission_cents
+    shipping = ledger.refund_entry_amount(sub, refunded, 2500, shipping_only=True)
+    assert shipping == -2500  # shipping carries no commission: none is returned
+    db.session.rollback()
+
+
+def test_a_shipping_only_refund_is_at_most_the_shipping(app, stripe_keys):
+    from marketplace.errors import InvalidInput
+
+    admin = AdminFactory()
+    coop = CooperativeFactory(shipping_fee_cents=3000)
+    order = place([(ProductFactory(cooperative=coop, price_cents=10000), 1)], method="cod")
+    sub = order.sub_orders[0]
+    deliver(sub, actor=admin)
+    services.mark_cash_collected(sub, admin)
+    db.session.commit()
+    with app.test_request_context("/en/"), pytest.raises(InvalidInput) as refused:
+        refunds.create_refund(sub, 3001, "shipping", admin, shipping_only=True)
+    assert "of shipping costs" in english(refused.value.message)
+    db.session.rollback()
+    before = ledger.balance_cents(coop.id)
+    refunds.create_refund(sub, 3000, "shipping", admin, shipping_only=True)
+    db.session.commit()
+    assert ledger.balance_cents(coop.id) == before  # no commission to return on shipping
+    assert ledger.check() == []
+    db.session.commit()

@@ -39,6 +39,7 @@ from tests.helpers import csrf_token, login, post_form
 from tests.payments_support import (
     balanced_books,  # noqa: F401  (fixture)
     deliver,
+    english,
     place,
 )
 
@@ -66,7 +67,7 @@ def test_an_order_above_the_cap_is_refused_with_a_clear_message(app, stripe_keys
     product = ProductFactory(price_cents=MILLION_MAD, stock=50)
     with app.test_request_context("/en/"), pytest.raises(InvalidInput) as refused:
         place([(product, 22)], method="card", language="en")
-    assert "may not exceed" in str(refused.value.message)
+    assert "may not exceed" in english(refused.value.message)
     db.session.rollback()
     assert db.session.scalar(select(Order)) is None
     assert db.session.get(type(product), product.id).stock == 50
@@ -150,7 +151,7 @@ def test_two_simultaneous_new_batch_requests_make_one_batch(app, owed_coop):
                 outcomes.append("created")
             except DomainError as error:
                 db.session.rollback()
-                outcomes.append(str(error.message))
+                outcomes.append(type(error).__name__)
 
     threads = [threading.Thread(target=new_batch) for _ in range(2)]
     for thread in threads:
@@ -158,7 +159,7 @@ def test_two_simultaneous_new_batch_requests_make_one_batch(app, owed_coop):
     for thread in threads:
         thread.join(60)
 
-    assert sorted(outcomes)[0].startswith("A payout batch is already open.")
+    assert sorted(outcomes) == ["BatchAlreadyOpen", "created"]
     assert outcomes.count("created") == 1
     [batch] = db.session.scalars(select(PayoutBatch)).all()
     payouts.mark_paid(batch, "VIR-1", admin)
@@ -305,7 +306,7 @@ def test_paying_after_the_deadline_is_refused_with_a_message(app, stripe_keys):
     _age(order)
     with pytest.raises(DomainError) as refused:
         _start(app, order)
-    assert "time to pay this order has run out" in str(refused.value.message)
+    assert "time to pay this order has run out" in english(refused.value.message)
     db.session.rollback()
     assert stripe_keys.requests_to("/v1/checkout/sessions") == []
 
@@ -436,7 +437,7 @@ def test_an_admin_cancels_a_paid_card_order_once_it_is_refunded(app, paid_sub):
     product_id = paid_sub.lines[0].product_id
     with app.test_request_context("/en/"), pytest.raises(DomainError) as refused:
         orders_services.transition(paid_sub, "cancelled", admin, reason="out of stock")
-    assert "refund it first" in str(refused.value.message)
+    assert "refund it first" in english(refused.value.message)
     db.session.rollback()
     refunds.create_refund(paid_sub, 20000, "cancelled by the cooperative", admin)
     db.session.commit()

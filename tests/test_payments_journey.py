@@ -167,8 +167,9 @@ def test_done_when_card_order_paid_replayed_refunded_half_and_paid_out(
     db.session.expire_all()
     assert db.session.get(Refund, refund.id).status == "succeeded"
     db.session.commit()
-    # the cooperative gives back 114 MAD and the platform half its commission (9.90 MAD)
-    assert _balance(coop.id) == 22800 - 1980 - 11400 + 990
+    # the cooperative gives back 114 MAD and the platform its commission on 114 MAD of items
+    # (11.40 MAD; issue #13: the commission returned is computed on the items, which carry it)
+    assert _balance(coop.id) == 22800 - 1980 - 11400 + 1140
     [mail] = [m for m in outbox() if m["To"] == "youssef@example.ma" and "114" in m.get_content()]
     assert number in mail["Subject"]
 
@@ -184,7 +185,7 @@ def test_done_when_card_order_paid_replayed_refunded_half_and_paid_out(
     assert exported.status_code == 200
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
     [row] = [r for r in rows if r["cooperative_id"] == str(coop.id)]
-    assert (row["amount_mad"], row["rib"]) == ("104.10", "011780000012345678901235")
+    assert (row["amount_mad"], row["rib"]) == ("105.60", "011780000012345678901235")
     batch_url = f"/fr/admin/payments/payouts/{batch_id}"
     marked = post_form(office, batch_url, {"reference": "VIR-2026-11-29-042"})
     assert marked.status_code == 303

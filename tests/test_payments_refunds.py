@@ -89,8 +89,9 @@ def test_an_admin_refunds_half_a_card_sub_order(client, admin, paid_card, stripe
     assert call["key"] == f"suborder-{sub.id}-refund-1"
     refund = db.session.scalar(select(Refund))
     assert (refund.amount_cents, refund.status, refund.manual) == (11500, "succeeded", False)
-    # the cooperative gives back 115 MAD, the platform its 10 % commission on the items part
-    assert _balance(sub.cooperative_id) == 21000 - 11500 + 1000
+    # the cooperative gives back 115 MAD, the platform its 10 % commission on 115 MAD of items
+    # (issue #13: the commission returned is computed on the items, which carry it)
+    assert _balance(sub.cooperative_id) == 21000 - 11500 + 1150
     [mail] = [m for m in outbox() if "Refund" in m["Subject"] or "Rembours" in m["Subject"]]
     assert mail["To"] == sub.order.email
     assert "115" in mail.get_content()
@@ -147,16 +148,19 @@ def test_a_pending_refund_is_completed_by_stripes_events(client, admin, paid_car
     assert post_event(client, stripe_fake.event("charge.refunded", charge)).status_code == 200
     db.session.expire_all()
     assert db.session.get(Refund, refund.id).status == "succeeded"
-    assert _balance(sub.cooperative_id) == balance_before - 5000 + 435  # 10 % of 50 × 200/230
+    assert _balance(sub.cooperative_id) == balance_before - 5000 + 500  # 10 % of 50 MAD
     # the same news again changes nothing
     assert post_event(client, stripe_fake.event("charge.refunded", charge)).status_code == 200
-    assert _balance(sub.cooperative_id) == balance_before - 5000 + 435
+    assert _balance(sub.cooperative_id) == balance_before - 5000 + 500
 
 
 def test_a_refund_before_delivery_is_posted_with_the_delivery(client, admin, paid_card):
     sub = paid_card
     post_form(
-        client, _refund_url(sub), {"amount": "30", "reason": "shipping"}, form_url=_form_url(sub)
+        client,
+        _refund_url(sub),
+        {"amount": "30", "reason": "shipping", "shipping_only": "y"},
+        form_url=_form_url(sub),
     )
     assert _balance(sub.cooperative_id) == 0
     deliver(sub)
@@ -164,7 +168,8 @@ def test_a_refund_before_delivery_is_posted_with_the_delivery(client, admin, pai
         select(LedgerEntry.kind).where(LedgerEntry.sub_order_id == sub.id)
     ).all()
     assert sorted(entries) == ["commission", "gross", "refund_reversal"]
-    assert _balance(sub.cooperative_id) == 23000 - 2000 - 3000 + 261
+    # shipping carries no commission: a shipping-only refund returns none (issue #13)
+    assert _balance(sub.cooperative_id) == 23000 - 2000 - 3000
 
 
 def test_goods_that_came_back_return_to_stock_once(client, admin, paid_card):

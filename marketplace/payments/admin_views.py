@@ -94,6 +94,7 @@ def admin_refund(sub_order_id: int):
             form.reason.data,
             current_user._get_current_object(),
             goods_returned=form.goods_returned.data,
+            shipping_only=form.shipping_only.data,
         )
     except DomainError as error:
         refuse(error, show=False)

@@ -34,6 +34,7 @@ class RefundForm(FlaskForm):
         ],
     )
     goods_returned = BooleanField(_l("The goods came back: return them to stock"))
+    shipping_only = BooleanField(_l("Shipping costs only (they carry no commission)"))
 
     def validate_amount(self, field) -> None:
         try:

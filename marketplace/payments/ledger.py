@@ -250,29 +250,36 @@ def post_cash_collected(collection) -> None:
 
 
 def commission_share(sub_order: CooperativeOrder, refunded_cents: int) -> int:
-    """The part of the sub-order's commission that belongs to ``refunded_cents`` of it.
+    """The part of the sub-order's commission that belongs to ``refunded_cents`` of its
+    items (shipping carries no commission: a shipping-only refund is not counted here).
 
-    Rounded half up on the cumulative refunded amount, so that successive partial refunds
-    return exactly the commission of their sum (never more than the whole commission)."""
-    if sub_order.total_cents <= 0:
+    Computed on the running total of the item refunds, rounded half up, so that successive
+    partial refunds return exactly the commission of their sum, and a refund of every item
+    returns the whole commission, never more."""
+    items = sub_order.items_cents
+    if items <= 0 or refunded_cents <= 0:
         return 0
-    share = Decimal(sub_order.commission_cents) * refunded_cents / sub_order.total_cents
+    share = Decimal(sub_order.commission_cents) * min(refunded_cents, items) / items
     return min(
         sub_order.commission_cents, int(share.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
     )
 
 
-def refund_entry_amount(sub_order: CooperativeOrder, before_cents: int, amount_cents: int) -> int:
-    """Signed effect on the cooperative's payable of refunding ``amount_cents`` after
-    ``before_cents`` were.
+def refund_entry_amount(
+    sub_order: CooperativeOrder, before_cents: int, amount_cents: int, shipping_only: bool = False
+) -> int:
+    """Signed effect on the cooperative's payable of refunding ``amount_cents`` after item
+    refunds of ``before_cents``.
 
     Card: the cooperative gives back the amount, the platform gives back its commission on
-    it. Cash on delivery: the cooperative gave the cash back itself, the platform returns its
-    commission on it (the debit is reversed).
+    it (none for a shipping-only refund). Cash on delivery: the cooperative gave the cash
+    back itself, the platform returns its commission on it (the debit is reversed).
     """
-    returned = commission_share(sub_order, before_cents + amount_cents) - commission_share(
-        sub_order, before_cents
-    )
+    returned = 0
+    if not shipping_only:
+        returned = commission_share(sub_order, before_cents + amount_cents) - commission_share(
+            sub_order, before_cents
+        )
     if _is_card(sub_order):
         return -amount_cents + returned
     return returned
@@ -331,6 +338,7 @@ def post_refund(refund: Refund) -> None:
                 Refund.sub_order_id == sub_order.id,
                 Refund.id != refund.id,
                 Refund.status == RefundStatus.SUCCEEDED.value,
+                Refund.shipping_only.is_(False),
                 select(LedgerTransaction.id)
                 .where(
                     LedgerTransaction.refund_id == Refund.id,
@@ -340,7 +348,9 @@ def post_refund(refund: Refund) -> None:
                 .exists(),
             )
         )
-        payable = refund_entry_amount(sub_order, int(before or 0), refund.amount_cents)
+        payable = refund_entry_amount(
+            sub_order, int(before or 0), refund.amount_cents, refund.shipping_only
+        )
         returned = payable + refund.amount_cents if card else payable
         lines = [
             Line(
@@ -421,20 +431,20 @@ def expected_balances() -> dict[int, int]:
         .join(Order, Order.id == CooperativeOrder.order_id)
         .where(CooperativeOrder.status == SubOrderStatus.DELIVERED.value)
     ).all()
-    refunded = dict(
-        db.session.execute(
-            select(Refund.sub_order_id, func.sum(Refund.amount_cents))
-            .where(Refund.status == RefundStatus.SUCCEEDED.value)
-            .group_by(Refund.sub_order_id)
-        ).all()
-    )
+    refunded: dict[int, list[int]] = {}
+    for sub_id, shipping_only, amount in db.session.execute(
+        select(Refund.sub_order_id, Refund.shipping_only, func.sum(Refund.amount_cents))
+        .where(Refund.status == RefundStatus.SUCCEEDED.value)
+        .group_by(Refund.sub_order_id, Refund.shipping_only)
+    ):
+        refunded.setdefault(sub_id, [0, 0])[1 if shipping_only else 0] += int(amount)
     for sub in delivered:
-        amount = int(refunded.get(sub.id) or 0)
+        items, shipping = refunded.get(sub.id, [0, 0])
         if _is_card(sub):
-            value = sub.total_cents - sub.commission_cents - amount
+            value = sub.total_cents - sub.commission_cents - items - shipping
         else:
             value = -sub.commission_cents
-        value += commission_share(sub, amount)
+        value += commission_share(sub, items)
         expected[sub.cooperative_id] = expected.get(sub.cooperative_id, 0) + value
     for coop_id, paid in db.session.execute(
         select(Payout.cooperative_id, func.sum(Payout.amount_cents))

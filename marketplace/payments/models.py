@@ -142,6 +142,8 @@ class Refund(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=RefundStatus.PENDING.value)
     manual: Mapped[bool] = mapped_column(Boolean, default=False)  # cash: recorded, not sent
     goods_returned: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Shipping costs only: they carry no commission, so none is returned.
+    shipping_only: Mapped[bool] = mapped_column(Boolean, default=False)
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     # The parameters of the Stripe call, stored with its key before the call: a retry (after

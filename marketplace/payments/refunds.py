@@ -100,6 +100,7 @@ def create_refund(
     actor,
     *,
     goods_returned: bool = False,
+    shipping_only: bool = False,
 ) -> Refund:
     """Refund ``amount_cents`` of ``sub_order`` to the shopper.
 
@@ -124,6 +125,17 @@ def create_refund(
                 amount=format_mad(left, current_lang()),
             )
         )
+    if shipping_only:
+        shipping_left = sub_order.shipping_cents - _refunded(
+            Refund.sub_order_id == sub_order.id, Refund.shipping_only.is_(True)
+        )
+        if amount_cents > shipping_left:
+            raise InvalidInput(
+                _l(
+                    "At most %(amount)s of shipping costs can be refunded for this order.",
+                    amount=format_mad(max(shipping_left, 0), current_lang()),
+                )
+            )
     number = (
         db.session.scalar(select(func.count(Refund.id)).where(Refund.sub_order_id == sub_order.id))
         or 0
@@ -135,6 +147,7 @@ def create_refund(
         reason=reason,
         manual=not payment.is_card,
         goods_returned=goods_returned,
+        shipping_only=shipping_only,
         idempotency_key=f"suborder-{sub_order.id}-refund-{number}",
         created_by_id=getattr(actor, "id", None),
         status=RefundStatus.PENDING.value,

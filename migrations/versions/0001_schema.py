@@ -1096,6 +1096,7 @@ def upgrade():
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("manual", sa.Boolean(), nullable=False),
         sa.Column("goods_returned", sa.Boolean(), nullable=False),
+        sa.Column("shipping_only", sa.Boolean(), nullable=False),
         sa.Column("stripe_refund_id", sa.String(length=255), nullable=True),
         sa.Column("idempotency_key", sa.String(length=100), nullable=False),
         sa.Column("stripe_params", sa.JSON(), nullable=True),
