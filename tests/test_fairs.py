@@ -288,11 +288,15 @@ def test_a_shopper_collects_at_the_fair_and_the_cooperative_hands_it_over(app, c
         figures = impact.compute(impact.Filters(date(2020, 1, 1), fairs.today()), "fr")
     assert (figures.fair_sales_cents, figures.fair_orders) == (20000, 1)
     # twice is refused
+    en_day_url = f"/en/dashboard/fairs/{fair.id}/day"
     again = post_form(
-        seller, f"/fr/dashboard/fairs/{fair.id}/orders/{sub.id}/collected", {}, form_url=day_url
+        seller,
+        f"/en/dashboard/fairs/{fair.id}/orders/{sub.id}/collected",
+        {},
+        form_url=en_day_url,
     )
     assert again.status_code == 303
-    assert "already handed over" in seller.get(day_url).get_data(as_text=True)
+    assert "already handed over" in seller.get(en_day_url).get_data(as_text=True)
 
 
 def test_collecting_at_a_fair_the_cooperative_does_not_attend_is_refused(app):
