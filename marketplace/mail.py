@@ -19,6 +19,7 @@ and logged instead of being sent.
 
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
 from dataclasses import dataclass
@@ -116,9 +117,45 @@ def queue_mail(to: str, locale: str, template: str, subject, **context) -> None:
     db.session.info.setdefault(_OUTBOX_KEY, []).append(message)
 
 
+def encode_subject(subject: str) -> str:
+    """``subject`` as RFC 2047 encoded words, one per line, when it is not ASCII.
+
+    Flask-Mail (``email.header.Header``), and the standard library's own folding too, cut a
+    long Arabic subject into encoded words at its spaces and leave the space between two
+    words as folding white space, which readers drop: "تعاونيتكم:مرحبا". Here the subject is
+    cut by characters into base64 words of at most 39 bytes (a line of at most 73 columns
+    with "Subject: "), so every space is inside a word and the folds between words, which
+    readers ignore, lose nothing."""
+    subject = " ".join(subject.split())  # no line breaks in a header
+    if subject.isascii():
+        return subject
+    words, chunk = [], b""
+    for char in subject:
+        encoded = char.encode("utf-8")
+        if len(chunk) + len(encoded) > 39:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return "\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
+
+
+class _Message(Message):
+    """Flask-Mail's message with the subject folded by ``encode_subject``: set raw, so the
+    e-mail policy emits it as it is instead of folding it again."""
+
+    def _message(self):
+        msg = super()._message()
+        subject = encode_subject(self.subject)
+        if "=?" in subject:
+            del msg["Subject"]
+            msg.set_raw("Subject", subject)
+        return msg
+
+
 def deliver(message: OutgoingMail) -> None:
     outbox = current_app.config.get("MAIL_OUTBOX_DIR")
-    msg = Message(
+    msg = _Message(
         subject=message.subject,
         recipients=[message.to],
         body=message.text,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, gettext
 
 from marketplace import storage
 from marketplace.catalogue import cards
@@ -51,8 +51,16 @@ def cash_collected_for(sub_order) -> bool:
     return payments.cash_collection_for(sub_order) is not None
 
 
+DEFAULT_SITE_NAME = "Souk Drâa-Tafilalet"
+
+
 def site_name() -> str:
-    return current_app.config["SITE_NAME"]
+    """The site's name in the page's (or the e-mail's) language, unless configured."""
+    configured = current_app.config["SITE_NAME"]
+    if configured != DEFAULT_SITE_NAME:
+        return configured
+    # Translators: the site's name (header, titles, e-mails); Arabic: سوق درعة تافيلالت
+    return gettext("Souk Drâa-Tafilalet")
 
 
 def product_badges(products, cooperative=None) -> dict:

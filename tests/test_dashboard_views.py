@@ -145,7 +145,7 @@ def test_a_name_in_at_least_one_language_is_required(client, seller, category):
         ("price", "-5", "Enter an amount in dirhams"),
         ("price", "99999999999", "This amount is too large."),
         ("stock", "-1", "Enter a whole number between 0 and 1000000."),
-        ("stock", "abc", "Not a valid integer value."),
+        ("stock", "abc", "Enter a whole number, for example 12."),
         ("stock", "99999999999", "Enter a whole number between 0 and 1000000."),
         ("weight_grams", "-20", "Enter a whole number between 0 and 1000000."),
         ("category", "999999", "Not a valid choice."),

@@ -2,72 +2,36 @@
 
 from __future__ import annotations
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
-    Field,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import TextInput
 
-from marketplace import money
 from marketplace.catalogue import editing
 from marketplace.catalogue.models import ProductStatus
 from marketplace.http import parse_int
 from marketplace.i18n import LANGUAGES
+from marketplace.number_fields import MoneyField as _MoneyField
+from marketplace.number_fields import WholeNumberField, format_amount
+
+__all__ = ["MoneyField", "format_amount"]
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 
 
-def format_amount(cents: int | None) -> str:
-    """Centimes as a person types them: "120" or "120,50" ("120.50" in English)."""
-    if cents is None:
-        return ""
-    whole, part = divmod(int(cents), 100)
-    if not part:
-        return str(whole)
-    sep = "." if str(get_locale() or "") == "en" else ","
-    return f"{whole}{sep}{part:02d}"
-
-
-class MoneyField(Field):
-    """An amount in MAD typed as "120" or "120,50"; ``data`` is in centimes (or None).
-    What was typed is shown again when the form comes back with errors."""
-
-    widget = TextInput()
+class MoneyField(_MoneyField):
+    """An amount in MAD (the shared field), at most a product's highest price."""
 
     def __init__(self, label=None, validators=None, max_cents=editing.MAX_PRICE_CENTS, **kw):
-        kw.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        super().__init__(label, validators, **kw)
-        self.max_cents = max_cents
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_amount(self.data)
-
-    def process_formdata(self, valuelist) -> None:
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            cents = money.to_cents(valuelist[0])
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter an amount in dirhams, for example 120 or 120,50.")) from None
-        if cents > self.max_cents:
-            self.data = None
-            raise ValueError(_l("This amount is too large."))
-        self.data = cents
+        super().__init__(label, validators, max_cents=max_cents, **kw)
 
 
 class SeenNumber(HiddenField):
@@ -94,8 +58,7 @@ def _int_field(label, minimum, maximum, required=True, **kw):
             message=_l("Enter a whole number between %(min)s and %(max)s."),
         )
     )
-    kw.setdefault("render_kw", {"inputmode": "numeric", "min": minimum, "max": maximum})
-    return IntegerField(label, validators, **kw)
+    return WholeNumberField(label, validators, **kw)
 
 
 LANG_LABELS = {

@@ -8,7 +8,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -31,7 +30,7 @@ from marketplace.cooperatives.validators import (
     clean_rib,
     normalize_phone,
 )
-from marketplace.http import parse_int
+from marketplace.number_fields import WholeNumberField
 from marketplace.timeutil import utcnow
 
 
@@ -39,17 +38,9 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class LenientIntegerField(IntegerField):
-    """An integer field whose parse error is a translated sentence; accepts Arabic-Indic
-    digits and surrounding spaces."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        self.data = parse_int(valuelist[0])
-        if self.data is None:
-            raise ValueError(_l("Enter a whole number, for example 12."))
+class LenientIntegerField(WholeNumberField):
+    """A whole number (the shared field: ASCII or Arabic-Indic digits, a text input with a
+    numeric keyboard)."""
 
 
 def province_choices():

@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -30,6 +29,7 @@ from wtforms.validators import (
 
 from marketplace.labels.models import KIND_LABELS
 from marketplace.labels.services import DECISIONS
+from marketplace.number_fields import WholeNumberField
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 DOCUMENT_ACCEPT = "application/pdf,image/jpeg,image/png"
@@ -54,7 +54,7 @@ class LabelForm(FlaskForm):
     issuing_body = StringField(
         _l("Issuing body"), validators=[Optional(), Length(max=200)], render_kw={"dir": "auto"}
     )
-    position = IntegerField(
+    position = WholeNumberField(
         _l("Position in lists"), default=0, validators=[Optional(), NumberRange(0, 10000)]
     )
     name_ar = StringField(

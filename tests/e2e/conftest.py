@@ -337,15 +337,19 @@ def keyboard_problems(page, label: str) -> list[str]:
     each must show where the focus is."""
     focusables = page.evaluate(_MARK_FOCUSABLES)
     reached: dict[str, bool] = {}
-    for _ in range(len(focusables) + 10):
+    last = None
+    for _ in range(3 * len(focusables) + 10):
         page.keyboard.press("Tab")
         idx = page.evaluate("() => document.activeElement?.dataset.e2eFocus ?? null")
         if idx is None:
             if reached:  # the focus left the page's controls: the cycle is complete
                 break
             continue
+        if idx == last:  # a date input's day, month and year take one Tab each
+            continue
         if idx in reached:
             break
+        last = idx
         reached[idx] = focus_is_visible(page)
     problems = []
     reached_radio_groups = {f["radio"] for f in focusables if f["radio"] and f["idx"] in reached}
