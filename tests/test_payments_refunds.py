@@ -230,3 +230,23 @@ def test_ledger_entries_cannot_be_changed(paid_card):
     with pytest.raises(Exception, match="never changed"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_refund_made_in_the_stripe_dashboard_is_recorded_and_flagged(
+    client, paid_card, stripe_fake
+):
+    sub = paid_card
+    deliver(sub)
+    intent = services.payment_for(sub.order).stripe_payment_intent_id
+    db.session.commit()
+    with stripe_fake._lock:  # an operator refunds 50 MAD in Stripe's dashboard
+        stripe_fake._create_refund({"payment_intent": intent, "amount": "5000"})
+    charge = stripe_fake.charge_for_intent(intent)
+    event = stripe_fake.event("charge.refunded", charge)
+    assert post_event(client, event).status_code == 200
+    assert post_event(client, event).get_json()["duplicate"] is True
+    refund = db.session.scalar(select(Refund))
+    assert (refund.amount_cents, refund.status, refund.sub_order_id) == (5000, "succeeded", sub.id)
+    payment = services.payment_for(sub.order)
+    assert payment.flagged_for_review and "Stripe dashboard" in payment.review_reason
+    assert _balance(sub.cooperative_id) == 21000 - 5000 + 500

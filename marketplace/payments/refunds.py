@@ -28,6 +28,7 @@ from marketplace.payments.models import (
 )
 from marketplace.payments.services import (
     cash_collection_for,
+    flag,
     paid_cents,
     payment_for,
 )
@@ -268,9 +269,41 @@ def _apply_stripe_refund(data: dict) -> None:
             if refund is None or refund.stripe_refund_id not in (None, data.get("id")):
                 raise RefundNotKnownYet(data.get("id"))
     if refund is None:
-        log.warning("stripe refund %s is not one of ours (made in the dashboard?)", data.get("id"))
-        return
+        refund = _record_outside_refund(data)
+        if refund is None:
+            return
     _apply_answer(_locked(refund.id), data)
+
+
+def _record_outside_refund(data: dict) -> Refund | None:
+    """A refund made in Stripe's dashboard (not through the app): recorded against the part
+    of the order with the most left to refund, so the ledger and the cooperative's balance
+    follow, and the payment flagged for an admin to check."""
+    intent = data.get("payment_intent")
+    payment = db.session.scalar(select(Payment).where(Payment.stripe_payment_intent_id == intent))
+    if payment is None or not isinstance(data.get("amount"), int) or data["amount"] <= 0:
+        log.warning("stripe refund %s matches no payment of ours: ignored", data.get("id"))
+        return None
+    payment = payment_for(payment.order, lock=True)
+    subs = sorted(payment.order.sub_orders, key=lambda s: (-refundable_cents(s, payment), s.id))
+    refund = Refund(
+        sub_order_id=subs[0].id,
+        payment_id=payment.id,
+        amount_cents=data["amount"],
+        reason="Refund made in the Stripe dashboard",
+        manual=False,
+        stripe_refund_id=data["id"],
+        idempotency_key=f"stripe-{data['id']}"[:100],
+        status=RefundStatus.PENDING.value,
+    )
+    db.session.add(refund)
+    db.session.flush()
+    flag(
+        payment,
+        f"refund {data['id']} of {data['amount']} made in the Stripe dashboard: recorded "
+        f"against sub-order {subs[0].id}; check it",
+    )
+    return refund
 
 
 def settle_pending(refund: Refund) -> bool:
