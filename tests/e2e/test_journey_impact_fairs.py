@@ -132,7 +132,9 @@ def test_a_shopper_collects_at_the_fair_and_the_cooperative_hands_it_over(
     assert_accessible(seller, "fair-day page fr 375px")
     with seller.expect_navigation():
         waiting.get_by_role("button").click()
-    expect(seller.locator("main .flashes")).to_contain_text(number)
+    handed = seller.locator("main .fair-day-list li.card", has_text=number)
+    expect(handed).to_have_count(1)
+    expect(handed.locator("form")).to_have_count(0)
     expect(seller.locator("main form[action$='/collected']")).to_have_count(0)
     screenshot(seller, artifacts, "fair-day-fr-375")
 
