@@ -156,6 +156,24 @@ class Config:
     # "after_commit": sent right after the commit, in the request. Production queues.
     MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "after_commit")
 
+    # SMS and WhatsApp (marketplace/notify/). Providers by name ("outbox", "twilio") or
+    # "module:Class"; unset: Twilio when TWILIO_ACCOUNT_SID is set, else the outbox folder
+    # (NOTIFY_OUTBOX_DIR, by default MAIL_OUTBOX_DIR) where messages are written as JSON.
+    NOTIFY_SMS_PROVIDER = os.environ.get("NOTIFY_SMS_PROVIDER")
+    NOTIFY_WHATSAPP_PROVIDER = os.environ.get("NOTIFY_WHATSAPP_PROVIDER")
+    NOTIFY_OUTBOX_DIR = os.environ.get("NOTIFY_OUTBOX_DIR")
+    # Non-urgent notices wait for the morning (Africa/Casablanca), "HH:MM-HH:MM"; "" for none.
+    NOTIFY_QUIET_HOURS = os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00")
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
+    TWILIO_SMS_FROM = os.environ.get("TWILIO_SMS_FROM")  # +212… number or alphanumeric sender
+    TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID")
+    TWILIO_WHATSAPP_FROM = os.environ.get("TWILIO_WHATSAPP_FROM")  # whatsapp:+212…
+    # Approved WhatsApp templates: JSON {"new_order": {"ar": "HX…", "fr": "HX…", "en": "HX…"}, …}
+    TWILIO_WHATSAPP_TEMPLATES = os.environ.get("TWILIO_WHATSAPP_TEMPLATES", "{}")
+    # Where the SDK sends its requests (a local fake in tests); unset: Twilio's own API.
+    TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL")
+
     # Background jobs (marketplace/jobs/): RQ on this Redis URL, run by `flask jobs worker`
     # processes and enqueued on schedule by `flask jobs scheduler`. Unset: every job runs
     # inline, in the process that asks for it (development, tests).

@@ -39,3 +39,8 @@ class Conflict(DomainError):
 
 class IllegalTransition(Conflict):
     default_message = _l("This status change is not allowed.")
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+    default_message = _l("Too many attempts; please wait a little and try again.")

@@ -13,6 +13,7 @@ DOMAINS = (
     "admin",
     "api",
     "jobs",
+    "notify",
     "impact",
     "fairs",
 )

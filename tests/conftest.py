@@ -30,7 +30,7 @@ from tests.helpers import pg_admin_url, postgres_reachable
 TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 # The local fake of the Stripe API: fixtures stripe_fake and stripe_keys; a local S3 server
 # (moto): fixtures s3_server and s3.
-pytest_plugins = ("tests.fakes.stripe_server", "tests.fakes.s3_server")
+pytest_plugins = ("tests.fakes.stripe_server", "tests.fakes.s3_server", "tests.fakes.twilio_server")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -128,6 +128,13 @@ def review_a(w):
     return {"review_id": w.extra["review_a"].id}
 
 
+def _unsubscribe_token(w):
+    """The link in shopper A's messages (a signed token: whoever holds it may use it)."""
+    from marketplace.notify.services import unsubscribe_token
+
+    return unsubscribe_token(w.shopper_a.id, "order_status", "sms")
+
+
 # The table: one entry per endpoint --------------------------------------------------------
 INVALID_TOKEN = {"token": "not-a-real-token"}
 
@@ -217,6 +224,16 @@ ROUTES: dict[str, Route] = {
     "admin.mail_send_again": Route(
         None, lambda w: {"mail_id": w.extra["queued_mail"].id}, post=ADMIN
     ),
+    # Notifications (SMS, WhatsApp): each user's own settings; the provider's signed callbacks
+    "notify.preferences": Route(LOGGED_IN, note="one's own settings only: no id in the URL"),
+    "notify.phone_start": Route(None, post=LOGGED_IN),
+    "notify.phone_confirm": Route(None, post=LOGGED_IN),
+    "notify.phone_remove": Route(None, post=LOGGED_IN),
+    "notify.unsubscribe": Route(PUBLIC, lambda w: {"token": _unsubscribe_token(w)}),
+    "notify.admin_messages": Route(ADMIN),
+    "notify.admin_send_again": Route(None, lambda w: {"message_id": 1}, post=ADMIN),
+    "notify_root.twilio_status": Route(None, post=row(*[DENIED] * 7), csrf_exempt=True),
+    "notify_root.twilio_inbound": Route(None, post=row(*[DENIED] * 7), csrf_exempt=True),
     # Orders (guests may buy: the cart and checkout are open to everyone)
     "orders.cart": Route(PUBLIC),
     "orders.cart_add": Route(None, post=PUBLIC),

@@ -43,6 +43,14 @@ JOBS: dict[str, Job] = {
             timeout=timedelta(minutes=10),
         ),
         Job(
+            "send-messages",
+            "marketplace.jobs.tasks:send_due_messages",
+            _l("Send the SMS and WhatsApp messages that are due (also after each commit)."),
+            period=timedelta(minutes=1),
+            exclusive=False,
+            timeout=timedelta(minutes=10),
+        ),
+        Job(
             "expire-unpaid-orders",
             "marketplace.jobs.tasks:expire_unpaid_orders",
             _l("Release the stock of card orders not paid in time."),

@@ -24,6 +24,21 @@ def send_due_mail() -> dict[str, int]:
     return {"sent": sent, "waiting": counts["waiting"], "given_up": counts["given_up"]}
 
 
+def send_due_messages() -> dict[str, int]:
+    """SMS and WhatsApp (marketplace/notify/): each message is claimed, as the e-mails are."""
+    from marketplace.notify.services import send_due
+
+    totals = {"sent": 0, "failed": 0, "skipped": 0}
+    deadline = time.monotonic() + MAIL_RUN_SECONDS
+    while time.monotonic() < deadline:
+        batch = send_due()
+        for key in totals:
+            totals[key] += batch[key]
+        if not any(batch.values()):
+            break
+    return totals
+
+
 def expire_unpaid_orders() -> dict[str, int]:
     # Card payments live above orders: the payments domain asks Stripe before releasing.
     from marketplace.payments.commands import expire_unpaid

@@ -11,6 +11,8 @@ from marketplace.auth.services import external_url
 from marketplace.extensions import db
 from marketplace.i18n import LANGUAGES
 from marketplace.mail import queue_mail
+from marketplace.notify import services as notify
+from marketplace.notify.models import NoticeKind
 from marketplace.orders.models import CooperativeOrder, Order, SubOrderStatus
 
 _SALT = "order-access"
@@ -47,16 +49,20 @@ def shopper_order_url(order: Order) -> str:
     return absolute_url("orders.detail", lang=lang, number=order.number)
 
 
-def cooperative_recipients(cooperative_id: int) -> list[tuple[str, str]]:
-    """(e-mail, locale) of the cooperative's active members; its own address when it has
-    no member account."""
+def cooperative_recipients(cooperative_id: int, kind: str | None = None) -> list[tuple[str, str]]:
+    """(e-mail, locale) of the cooperative's active members (those who kept e-mail for
+    ``kind`` of notice, when given); its own address when it has no member account."""
     from marketplace.cooperatives.models import Cooperative
 
     members = db.session.scalars(
         db.select(User).where(User.cooperative_id == cooperative_id, User.active.is_(True))
     ).all()
     if members:
-        return [(m.email, _locale(m.locale)) for m in members]
+        return [
+            (m.email, _locale(m.locale))
+            for m in members
+            if kind is None or notify.wants_email(m, kind)
+        ]
     cooperative = db.session.get(Cooperative, cooperative_id)
     if cooperative is not None and cooperative.email:
         return [(cooperative.email, current_app.config["DEFAULT_LOCALE"])]
@@ -73,7 +79,15 @@ def order_placed(order: Order) -> None:
         order_url=shopper_order_url(order),
     )
     for sub in order.sub_orders:
-        for email, locale in cooperative_recipients(sub.cooperative_id):
+        notify.notify_cooperative(
+            sub.cooperative_id,
+            NoticeKind.NEW_ORDER,
+            "new_order",
+            number=order.number,
+            endpoint="orders.seller_order",
+            values={"sub_order_id": sub.id},
+        )
+        for email, locale in cooperative_recipients(sub.cooperative_id, NoticeKind.NEW_ORDER):
             queue_mail(
                 email,
                 locale,
@@ -102,11 +116,22 @@ SHOPPER_TEMPLATES = {
 
 def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> None:
     order = sub.order
+    shopper = db.session.get(User, order.user_id) if order.user_id else None
     if new in SHOPPER_TEMPLATES:
         # The delivered e-mail (sent once per sub-order) invites an account holder to review.
         review_url = None
         if new == SubOrderStatus.DELIVERED.value and order.user_id is not None:
             review_url = absolute_url("reviews.mine", lang=_locale(order.language))
+        if shopper is not None:
+            notify.notify_user(
+                shopper,
+                NoticeKind.ORDER_STATUS,
+                SHOPPER_TEMPLATES[new],
+                number=order.number,
+                endpoint="orders.detail",
+                values={"number": order.number},
+            )
+    if new in SHOPPER_TEMPLATES and notify.wants_email(shopper, NoticeKind.ORDER_STATUS):
         queue_mail(
             order.email,
             _locale(order.language),
@@ -120,7 +145,15 @@ def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> N
         )
     if new == SubOrderStatus.CANCELLED.value and role in ("shopper", "system", "admin"):
         # The cooperative learns that it need not prepare this part any more.
-        for email, locale in cooperative_recipients(sub.cooperative_id):
+        notify.notify_cooperative(
+            sub.cooperative_id,
+            NoticeKind.ORDER_STATUS,
+            "order_cancelled_cooperative",
+            number=order.number,
+            endpoint="orders.seller_order",
+            values={"sub_order_id": sub.id},
+        )
+        for email, locale in cooperative_recipients(sub.cooperative_id, NoticeKind.ORDER_STATUS):
             queue_mail(
                 email,
                 locale,

@@ -565,6 +565,117 @@ def upgrade():
     )
     op.create_index(op.f("ix_invitations_email"), "invitations", ["email"], unique=False)
     op.create_table(
+        "message_queue",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("recipient", sa.String(length=20), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("template", sa.String(length=40), nullable=False),
+        sa.Column("locale", sa.String(length=5), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("variables", sa.Text(), nullable=False),
+        sa.Column("segments", sa.Integer(), nullable=False),
+        sa.Column("urgent", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("claimed_by", sa.String(length=32), nullable=True),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("provider", sa.String(length=40), nullable=True),
+        sa.Column("provider_id", sa.String(length=64), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("status_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_message_queue_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_queue")),
+    )
+    op.create_index(
+        op.f("ix_message_queue_claimed_by"), "message_queue", ["claimed_by"], unique=False
+    )
+    op.create_index(
+        op.f("ix_message_queue_failed_at"), "message_queue", ["failed_at"], unique=False
+    )
+    op.create_index(
+        op.f("ix_message_queue_next_attempt_at"), "message_queue", ["next_attempt_at"], unique=False
+    )
+    op.create_index(
+        op.f("ix_message_queue_provider_id"), "message_queue", ["provider_id"], unique=False
+    )
+    op.create_index(op.f("ix_message_queue_status"), "message_queue", ["status"], unique=False)
+    op.create_index(op.f("ix_message_queue_user_id"), "message_queue", ["user_id"], unique=False)
+    op.create_table(
+        "notify_phone_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("e164", sa.String(length=20), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("code_hash", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_notify_phone_codes_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_phone_codes")),
+    )
+    op.create_index(
+        op.f("ix_notify_phone_codes_created_at"), "notify_phone_codes", ["created_at"], unique=False
+    )
+    op.create_index(
+        op.f("ix_notify_phone_codes_user_id"), "notify_phone_codes", ["user_id"], unique=False
+    )
+    op.create_table(
+        "notify_phones",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("e164", sa.String(length=20), nullable=False),
+        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("verified_channel", sa.String(length=16), nullable=True),
+        sa.Column("sms_stopped_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("whatsapp_stopped_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_notify_phones_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_phones")),
+    )
+    op.create_index(op.f("ix_notify_phones_e164"), "notify_phones", ["e164"], unique=False)
+    op.create_index(op.f("ix_notify_phones_user_id"), "notify_phones", ["user_id"], unique=True)
+    op.create_table(
+        "notify_preferences",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("channels", sa.String(length=64), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_notify_preferences_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_preferences")),
+        sa.UniqueConstraint("user_id", "kind", name=op.f("uq_notify_preferences_user_id")),
+    )
+    op.create_index(
+        op.f("ix_notify_preferences_user_id"), "notify_preferences", ["user_id"], unique=False
+    )
+    op.create_table(
         "orders",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(length=40), nullable=False),
@@ -1450,6 +1561,21 @@ def downgrade():
     op.drop_index(op.f("ix_orders_status"), table_name="orders")
     op.drop_index(op.f("ix_orders_collect_fair_id"), table_name="orders")
     op.drop_table("orders")
+    op.drop_index(op.f("ix_notify_preferences_user_id"), table_name="notify_preferences")
+    op.drop_table("notify_preferences")
+    op.drop_index(op.f("ix_notify_phones_user_id"), table_name="notify_phones")
+    op.drop_index(op.f("ix_notify_phones_e164"), table_name="notify_phones")
+    op.drop_table("notify_phones")
+    op.drop_index(op.f("ix_notify_phone_codes_user_id"), table_name="notify_phone_codes")
+    op.drop_index(op.f("ix_notify_phone_codes_created_at"), table_name="notify_phone_codes")
+    op.drop_table("notify_phone_codes")
+    op.drop_index(op.f("ix_message_queue_user_id"), table_name="message_queue")
+    op.drop_index(op.f("ix_message_queue_status"), table_name="message_queue")
+    op.drop_index(op.f("ix_message_queue_provider_id"), table_name="message_queue")
+    op.drop_index(op.f("ix_message_queue_next_attempt_at"), table_name="message_queue")
+    op.drop_index(op.f("ix_message_queue_failed_at"), table_name="message_queue")
+    op.drop_index(op.f("ix_message_queue_claimed_by"), table_name="message_queue")
+    op.drop_table("message_queue")
     op.drop_index(op.f("ix_invitations_email"), table_name="invitations")
     op.drop_index(op.f("ix_invitations_cooperative_id"), table_name="invitations")
     op.drop_table("invitations")
