@@ -583,3 +583,48 @@ def test_without_provider_settings_messages_go_to_the_outbox_folder(app):
     sent = [m for m in _outbox(app, "sms") if m["template"] == "new_order"]
     assert len(sent) == 1 and order.number in sent[0]["body"]
     assert json.dumps(sent[0])  # plain JSON an operator can read
+
+
+# --- verification decisions and certificate reminders ---------------------------------------
+
+
+def test_a_verification_decision_reaches_the_member_by_whatsapp(app, twilio_keys):
+    from marketplace.cooperatives import services as cooperatives
+    from marketplace.cooperatives.models import CooperativeStatus
+    from tests.factories import CooperativeFactory
+
+    cooperative = CooperativeFactory(status=CooperativeStatus.PENDING.value)
+    owner = MemberFactory(cooperative=cooperative, locale="fr")
+    _verify(owner, "0612345678", Channel.WHATSAPP, fake=twilio_keys)
+    db.session.add(NoticePreference(user_id=owner.id, kind="verification", channels="whatsapp"))
+    db.session.commit()
+    cooperatives.change_status(cooperative, CooperativeStatus.VERIFIED, AdminFactory())
+    db.session.commit()
+    (message,) = twilio_keys.whatsapp()
+    assert message["content_sid"] == TEMPLATES["cooperative_approved"]["fr"]
+    assert message["content_variables"]["1"] == cooperative.registration_number
+    assert message["content_variables"]["2"].startswith("http://localhost/fr/")
+
+
+def test_a_certificate_reminder_goes_by_sms_when_chosen(app, twilio_keys, monkeypatch):
+    from datetime import date
+
+    from marketplace.labels import services as labels
+    from tests.trust_support import freeze, make_certificate, make_label
+
+    owner = MemberFactory(locale="ar")
+    _verify(owner, "0612345678", Channel.SMS, fake=twilio_keys)
+    db.session.add(NoticePreference(user_id=owner.id, kind="certificate", channels="email,sms"))
+    make_certificate(
+        owner.cooperative, make_label(), for_cooperative=True, expires_on=date(2026, 6, 15)
+    )
+    db.session.commit()
+    freeze(monkeypatch, datetime(2026, 5, 20, 9, 0, tzinfo=UTC))
+    assert labels.send_reminders() == 1
+    db.session.commit()
+    (message,) = twilio_keys.sms()
+    assert "/ar/" in message["body"]
+    row = db.session.scalar(
+        select(QueuedMessage).where(QueuedMessage.template == "certificate_expiring")
+    )
+    assert row.locale == "ar" and row.status == MessageStatus.SENT

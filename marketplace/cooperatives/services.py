@@ -218,9 +218,24 @@ STATUS_SUBJECTS = {
 
 
 def _mail_members(cooperative: Cooperative, old: CooperativeStatus, new: CooperativeStatus):
+    from marketplace.notify import services as notify
+    from marketplace.notify.models import NoticeKind
+
     action = _action_name(old, new)
     for member in active_members(cooperative):
         locale = member.locale if member.locale in LANGUAGES else "fr"
+        notify.notify_user(
+            member,
+            NoticeKind.VERIFICATION,
+            f"cooperative_{action}",
+            number=cooperative.registration_number,
+            endpoint="cooperatives.application"
+            if action == "rejected"
+            else "cooperatives.dashboard",
+            values={},
+        )
+        if not notify.wants_email(member, NoticeKind.VERIFICATION):
+            continue
         queue_mail(
             member.email,
             locale,

@@ -480,6 +480,8 @@ def send_reminders(day: date | None = None) -> int:
     """Send each due reminder once; returns how many were sent. Safe to run repeatedly and
     concurrently: a reminder is recorded (unique per certificate, expiry date and window)
     in a savepoint before its e-mail is queued; whoever loses the race skips it."""
+    from marketplace.notify import services as notify
+    from marketplace.notify.models import NoticeKind
     from marketplace.orders.notifications import absolute_url, cooperative_recipients
 
     day = day or today()
@@ -496,7 +498,17 @@ def send_reminders(day: date | None = None) -> int:
                 )
         except IntegrityError:
             continue  # another run sent it
-        for email, locale in cooperative_recipients(certificate.cooperative_id):
+        notify.notify_cooperative(
+            certificate.cooperative_id,
+            NoticeKind.CERTIFICATE,
+            "certificate_expiring",
+            number=certificate.number,
+            endpoint="labels.seller_certificates",
+            values={},
+        )
+        for email, locale in cooperative_recipients(
+            certificate.cooperative_id, NoticeKind.CERTIFICATE
+        ):
             queue_mail(
                 email,
                 locale,

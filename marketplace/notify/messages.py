@@ -26,6 +26,22 @@ TEXTS = {
     "order_shipped": _l("Souk Draa-Tafilalet: your order %(number)s has shipped. %(url)s"),
     "order_delivered": _l("Souk Draa-Tafilalet: your order %(number)s has been delivered. %(url)s"),
     "order_cancelled": _l("Souk Draa-Tafilalet: your order %(number)s has been cancelled. %(url)s"),
+    "cooperative_approved": _l(
+        "Souk Draa-Tafilalet: your cooperative %(number)s is verified; you can sell. %(url)s"
+    ),
+    "cooperative_rejected": _l(
+        "Souk Draa-Tafilalet: the application of cooperative %(number)s was not accepted. "
+        "Reasons and next steps: %(url)s"
+    ),
+    "cooperative_suspended": _l(
+        "Souk Draa-Tafilalet: the shop of cooperative %(number)s is suspended. %(url)s"
+    ),
+    "cooperative_reinstated": _l(
+        "Souk Draa-Tafilalet: the shop of cooperative %(number)s is open again. %(url)s"
+    ),
+    "certificate_expiring": _l(
+        "Souk Draa-Tafilalet: your certificate %(number)s expires soon. Renew it: %(url)s"
+    ),
 }
 # Which variables a template takes, in the WhatsApp template's order ({{1}}, {{2}}).
 VARIABLES = {
@@ -35,6 +51,11 @@ VARIABLES = {
     "order_shipped": ("number", "url"),
     "order_delivered": ("number", "url"),
     "order_cancelled": ("number", "url"),
+    "cooperative_approved": ("number", "url"),
+    "cooperative_rejected": ("number", "url"),
+    "cooperative_suspended": ("number", "url"),
+    "cooperative_reinstated": ("number", "url"),
+    "certificate_expiring": ("number", "url"),
 }
 
 

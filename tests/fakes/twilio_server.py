@@ -39,6 +39,11 @@ TEMPLATES = {
         "order_shipped",
         "order_delivered",
         "order_cancelled",
+        "cooperative_approved",
+        "cooperative_rejected",
+        "cooperative_suspended",
+        "cooperative_reinstated",
+        "certificate_expiring",
     )
 }
 
