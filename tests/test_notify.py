@@ -628,3 +628,19 @@ def test_a_certificate_reminder_goes_by_sms_when_chosen(app, twilio_keys, monkey
         select(QueuedMessage).where(QueuedMessage.template == "certificate_expiring")
     )
     assert row.locale == "ar" and row.status == MessageStatus.SENT
+
+
+def test_the_send_messages_job_sends_what_became_due(app, twilio_keys, monkeypatch):
+    from marketplace.jobs import runner, schedule
+
+    assert schedule.get("send-messages").period == timedelta(minutes=1)
+    owner = MemberFactory(locale="en")
+    _verify(owner, "0612345678", Channel.SMS, fake=twilio_keys)
+    monkeypatch.setitem(app.config, "NOTIFY_QUIET_HOURS", "00:00-23:59")
+    _order, row = _queued_one(twilio_keys, owner)
+    assert row.status == MessageStatus.QUEUED and twilio_keys.sms() == []  # quiet hours
+    row.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    summary = runner.run_job("send-messages")
+    assert summary == {"sent": 1, "failed": 0, "skipped": 0}
+    assert len(twilio_keys.sms()) == 1
