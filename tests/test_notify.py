@@ -644,3 +644,36 @@ def test_the_send_messages_job_sends_what_became_due(app, twilio_keys, monkeypat
     summary = runner.run_job("send-messages")
     assert summary == {"sent": 1, "failed": 0, "skipped": 0}
     assert len(twilio_keys.sms()) == 1
+
+
+def test_a_payout_sent_reaches_the_cooperative_by_sms(app, stripe_keys, twilio_keys):
+    from marketplace.payments import payouts
+    from marketplace.payments import services as payments
+    from tests.payments_support import deliver, place
+
+    owner = MemberFactory(locale="fr")
+    _verify(owner, "0612345678", Channel.SMS, fake=twilio_keys)
+    db.session.add(NoticePreference(user_id=owner.id, kind="payment", channels="email,sms"))
+    db.session.commit()
+    product = ProductFactory(cooperative=owner.cooperative, price_cents=10000, stock=5)
+    order = place([(product, 1)], method="card")
+    with app.test_request_context("/fr/"):
+        payments.start_card_checkout(
+            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+        )
+    db.session.commit()
+    payment = payments.payment_for(order)
+    payments.fulfil_checkout_session(stripe_keys.complete_session(payment.stripe_session_id))
+    db.session.commit()
+    deliver(order.sub_orders[0])
+    db.session.commit()
+    twilio_keys.reset()
+    admin = AdminFactory()
+    batch = payouts.create_batch(admin)
+    db.session.commit()
+    payouts.mark_paid(batch, "VIR-2026-001", admin)
+    assert twilio_keys.sms() == []  # not before the commit
+    db.session.commit()
+    (message,) = twilio_keys.sms()
+    assert f"SOUK-PAYOUT-{batch.id}-{owner.cooperative_id}" in message["body"]
+    assert "http://localhost/fr/dashboard/balance" in message["body"]

@@ -39,6 +39,9 @@ TEXTS = {
     "cooperative_reinstated": _l(
         "Souk Draa-Tafilalet: the shop of cooperative %(number)s is open again. %(url)s"
     ),
+    "payout_sent": _l(
+        "Souk Draa-Tafilalet: payout %(number)s was sent to your bank account. %(url)s"
+    ),
     "certificate_expiring": _l(
         "Souk Draa-Tafilalet: your certificate %(number)s expires soon. Renew it: %(url)s"
     ),
@@ -56,6 +59,7 @@ VARIABLES = {
     "cooperative_suspended": ("number", "url"),
     "cooperative_reinstated": ("number", "url"),
     "certificate_expiring": ("number", "url"),
+    "payout_sent": ("number", "url"),
 }
 
 

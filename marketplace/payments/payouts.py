@@ -23,6 +23,8 @@ from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import current_lang
 from marketplace.money import format_mad, from_cents
+from marketplace.notify import services as notify
+from marketplace.notify.models import NoticeKind
 from marketplace.orders.services import cooperative_name
 from marketplace.payments import ledger
 from marketplace.payments import stripe_gateway as gateway
@@ -255,6 +257,14 @@ def mark_paid(batch: PayoutBatch, reference: str, actor) -> PayoutBatch:
             payout.stripe_transfer_id = transfer.to_dict()["id"]
         payout.paid_at = now
         ledger.post_payout(payout, reference)
+        notify.notify_cooperative(
+            payout.cooperative_id,
+            NoticeKind.PAYMENT,
+            "payout_sent",
+            number=bank_reference(payout),
+            endpoint="payments.balance",
+            values={},
+        )
     locked.status = PayoutBatchStatus.PAID.value
     locked.transfer_reference = reference
     locked.paid_at = now

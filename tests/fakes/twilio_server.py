@@ -44,6 +44,7 @@ TEMPLATES = {
         "cooperative_suspended",
         "cooperative_reinstated",
         "certificate_expiring",
+        "payout_sent",
     )
 }
 
