@@ -77,3 +77,36 @@ def test_notification_settings_on_a_phone_in_arabic(app, browsing, member, monke
     expect(phone.locator("input[name=kind_order_status][value=sms]")).to_be_checked()
     expect(phone.locator("input[name=kind_payment][value=email]")).not_to_be_checked()
     assert sideways_scroll(phone) is None
+
+
+def test_the_admin_sees_failed_messages_on_a_phone_in_arabic(app, browsing):
+    from marketplace.extensions import db
+    from marketplace.notify.models import QueuedMessage
+    from marketplace.timeutil import utcnow
+    from tests.factories import AdminFactory
+
+    admin = AdminFactory(locale="ar", email="admin-notify@example.ma")
+    db.session.add(
+        QueuedMessage(
+            channel="whatsapp",
+            recipient="+212661234567",
+            kind="new_order",
+            template="new_order",
+            locale="ar",
+            body="…",
+            status="failed",
+            attempts=8,
+            failed_at=utcnow(),
+            last_error="SendFailed: Twilio 400 63016: Failed to send freeform message outside "
+            "window (a long provider error that must wrap on a phone)",
+        )
+    )
+    db.session.commit()
+    email = admin.email
+    release_database()
+    phone = browsing.new_page(viewport=PHONE, locale="ar-MA")
+    log_in(phone, "ar", email)
+    phone.goto("/ar/admin/messages")
+    expect(phone.locator("main table")).to_contain_text("63016")
+    expect(phone.locator("main table bdi").first).to_have_text("+212 6 61 23 45 67")
+    assert sideways_scroll(phone) is None
