@@ -76,6 +76,22 @@ class OutgoingMail:
     html: str | None
 
 
+# Unicode isolates in plain-text e-mails. Templates print no bidi control (Jinja's finalize
+# strips them from every value, see web.strip_bidi_controls), so the ``isolate`` and ``ltr``
+# filters mark the isolates with private-use characters, made real here after rendering.
+_FSI_MARK, _LRI_MARK, _PDI_MARK = "\ue068", "\ue066", "\ue069"
+_MARKS_TO_ISOLATES = {ord(_FSI_MARK): "\u2068", ord(_LRI_MARK): "\u2066", ord(_PDI_MARK): "\u2069"}
+_NO_MARKS = dict.fromkeys(_MARKS_TO_ISOLATES)
+
+
+def isolate_marked(text, *, ltr: bool = False) -> str:
+    """``text`` between the marks of a first-strong (or left-to-right) isolate."""
+    if text is None:
+        return ""
+    inner = str(text).translate(_NO_MARKS)  # typed marks never become isolates
+    return f"{_LRI_MARK if ltr else _FSI_MARK}{inner}{_PDI_MARK}"
+
+
 def render_mail(to: str, locale: str, template: str, subject, **context) -> OutgoingMail:
     """Render ``templates/email/<template>.txt`` (and ``.html`` when it exists) in ``locale``.
 
@@ -84,7 +100,7 @@ def render_mail(to: str, locale: str, template: str, subject, **context) -> Outg
     with force_locale(locale):
         subject_text = str(subject() if callable(subject) else subject)
         context.setdefault("mail_lang", locale)
-        text = render_template(f"email/{template}.txt", **context)
+        text = render_template(f"email/{template}.txt", **context).translate(_MARKS_TO_ISOLATES)
         html = None
         if current_app.jinja_env.loader and _template_exists(f"email/{template}.html"):
             html = render_template(f"email/{template}.html", **context)

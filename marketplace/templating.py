@@ -26,6 +26,7 @@ from marketplace.i18n import (
 )
 from marketplace.labels import models as labels_models
 from marketplace.labels import services as labels
+from marketplace.mail import isolate_marked
 from marketplace.money import format_mad
 from marketplace.orders import cart
 from marketplace.orders import services as orders
@@ -49,6 +50,18 @@ def cart_count() -> int:
 
 def cash_collected_for(sub_order) -> bool:
     return payments.cash_collection_for(sub_order) is not None
+
+
+def isolate(text) -> str:
+    """Plain text (e-mails) typed by people, isolated in its own direction: FSI … PDI, so a
+    Latin address in an Arabic e-mail keeps its order ("12 rue …", not "rue … ,12")."""
+    return isolate_marked(text)
+
+
+def ltr(text) -> str:
+    """An identifier in plain text (order, tracking, certificate or phone number): a
+    left-to-right isolate, LRI … PDI, read in one piece in an Arabic e-mail."""
+    return isolate_marked(text, ltr=True)
 
 
 DEFAULT_SITE_NAME = "Souk Drâa-Tafilalet"
@@ -100,6 +113,8 @@ FILTERS = {
     "date": format_date,
     "datetime": format_datetime,
     "safe_description": safe_description,
+    "isolate": isolate,
+    "ltr": ltr,
 }
 GLOBALS = {
     "site_name": site_name,

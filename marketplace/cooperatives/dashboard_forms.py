@@ -104,7 +104,9 @@ class ProductForm(FlaskForm):
         ],
         default=ProductStatus.DRAFT.value,
     )
-    images = MultipleFileField(_l("Add photos"), render_kw={"accept": IMAGE_ACCEPT})
+    images = MultipleFileField(
+        _l("Add photos"), render_kw={"accept": IMAGE_ACCEPT, "capture": "environment"}
+    )
 
     def set_category_choices(self, choices: list[tuple[str, str]]) -> None:
         self.category.choices = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -104,9 +105,14 @@ class IdentityForm(FlaskForm):
     )
     submit = SubmitField(_l("Save and continue"))
 
-    def validate_name_fr(self, field) -> None:
-        if not field.data and not self.name_ar.data:
-            raise ValidationError(_l("Give the name in Arabic, in French, or both."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.name_ar.data and not self.name_fr.data:
+            # Under the field the person looks at: the Arabic name on an Arabic page.
+            target = self.name_ar if str(get_locale() or "") == "ar" else self.name_fr
+            target.errors = [*target.errors, _l("Give the name in Arabic, in French, or both.")]
+            return False
+        return valid
 
     def validate_founded_year(self, field) -> None:
         year = utcnow().year
