@@ -677,3 +677,16 @@ def test_a_payout_sent_reaches_the_cooperative_by_sms(app, stripe_keys, twilio_k
     (message,) = twilio_keys.sms()
     assert f"SOUK-PAYOUT-{batch.id}-{owner.cooperative_id}" in message["body"]
     assert "http://localhost/fr/dashboard/balance" in message["body"]
+
+
+def test_flask_notify_deliver_sends_what_is_due(app, twilio_keys, monkeypatch):
+    owner = MemberFactory(locale="fr")
+    _verify(owner, "0612345678", Channel.SMS, fake=twilio_keys)
+    monkeypatch.setitem(app.config, "NOTIFY_QUIET_HOURS", "00:00-23:59")
+    _order, row = _queued_one(twilio_keys, owner)
+    row.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["notify", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1 sent, 0 given up, 0 skipped; 0 waiting")
+    assert len(twilio_keys.sms()) == 1
