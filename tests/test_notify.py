@@ -690,3 +690,44 @@ def test_flask_notify_deliver_sends_what_is_due(app, twilio_keys, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1 sent, 0 given up, 0 skipped; 0 waiting")
     assert len(twilio_keys.sms()) == 1
+
+
+@pytest.mark.postgres
+def test_postgres_two_senders_at_once_send_each_message_once(app, twilio_keys, monkeypatch):
+    """Two `send-messages` runs at the same moment (threads, each its own connection) share
+    the queue: every message leaves once."""
+    import threading
+
+    owners = [MemberFactory(locale="fr") for _ in range(6)]
+    for i, owner in enumerate(owners):
+        _verify(owner, f"06123456{i:02d}", Channel.SMS, fake=twilio_keys)
+    monkeypatch.setitem(app.config, "NOTIFY_QUIET_HOURS", "00:00-23:59")
+    for owner in owners:
+        _queued_one(twilio_keys, owner)
+    db.session.execute(
+        db.update(QueuedMessage).values(next_attempt_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results[i] = services.send_due(limit=4)["sent"] + services.send_due()["sent"]
+            except Exception as error:  # noqa: BLE001 - reported by the assertion
+                db.session.rollback()
+                results[i] = repr(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(results) == 6, results
+    assert sorted(m["to"] for m in twilio_keys.sms()) == sorted(
+        f"+2126123456{i:02d}" for i in range(6)
+    )
