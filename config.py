@@ -164,6 +164,9 @@ class Config:
     NOTIFY_OUTBOX_DIR = os.environ.get("NOTIFY_OUTBOX_DIR")
     # Non-urgent notices wait for the morning (Africa/Casablanca), "HH:MM-HH:MM"; "" for none.
     NOTIFY_QUIET_HOURS = os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00")
+    # Verification codes asked for from one address (on top of 5 an hour per account and
+    # per number).
+    NOTIFY_CODE_RATE_LIMIT = os.environ.get("NOTIFY_CODE_RATE_LIMIT", "10 per hour")
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
     TWILIO_SMS_FROM = os.environ.get("TWILIO_SMS_FROM")  # +212… number or alphanumeric sender

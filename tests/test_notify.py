@@ -36,6 +36,7 @@ from tests.factories import (
 )
 from tests.fakes.twilio_server import TEMPLATES, callback, sign
 from tests.helpers import login, post_form
+from tests.other_apps import make_app_fixture  # noqa: F401
 
 STATUS_URL = "http://localhost/notify/twilio/status"
 INBOUND_URL = "http://localhost/notify/twilio/inbound"
@@ -731,3 +732,54 @@ def test_postgres_two_senders_at_once_send_each_message_once(app, twilio_keys, m
     assert sorted(m["to"] for m in twilio_keys.sms()) == sorted(
         f"+2126123456{i:02d}" for i in range(6)
     )
+
+
+def test_codes_to_one_number_are_limited_across_accounts(app):
+    """SMS pumping: many accounts asking codes for one number get at most
+    MAX_CODES_PER_HOUR an hour between them."""
+    for _ in range(services.MAX_CODES_PER_HOUR):
+        services.start_verification(UserFactory(), "0612345678", "sms")
+        db.session.commit()
+    with pytest.raises(services.TooManyRequests):
+        services.start_verification(UserFactory(), "06 12 34 56 78", "sms")
+    db.session.rollback()
+    services.start_verification(UserFactory(), "0612345679", "sms")  # another number: fine
+    db.session.commit()
+    assert len(_outbox(app, "sms")) == services.MAX_CODES_PER_HOUR + 1
+
+
+def test_asking_for_codes_is_rate_limited_per_address(app, make_app):
+    from marketplace.extensions import limiter
+    from tests.conftest import IsolatedClient
+
+    limited = make_app(
+        "testing",
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        NOTIFY_CODE_RATE_LIMIT="2 per hour",
+        NOTIFY_QUIET_HOURS="",
+    )
+    limited.test_client_class = IsolatedClient
+    limiter.reset()
+    user = UserFactory(locale="en")
+    db.session.commit()
+    client = limited.test_client()
+    try:
+        login(client, user)
+        statuses = []
+        for i in range(3):
+            db.session.execute(
+                db.update(PhoneCode).values(created_at=utcnow() - timedelta(seconds=61))
+            )
+            db.session.commit()
+            response = post_form(
+                client,
+                "/en/account/notifications/phone",
+                {"number": f"06123456{i:02d}", "channel": "sms"},
+                form_url="/en/account/notifications",
+            )
+            statuses.append(response.status_code)
+    finally:
+        limiter.reset()
+        limiter.enabled = False
+    assert statuses == [303, 303, 429]

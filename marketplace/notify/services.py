@@ -164,7 +164,14 @@ def start_verification(user: User, raw_number: str, channel: str) -> PhoneCode:
         raise TooManyRequests(
             _l("A code was just sent. Wait a minute before asking for another one.")
         )
-    if len(recent) >= MAX_CODES_PER_HOUR:
+    to_number = db.session.scalar(
+        select(func.count(PhoneCode.id)).where(
+            PhoneCode.e164 == e164, PhoneCode.created_at > now - timedelta(hours=1)
+        )
+    )
+    # Per account and per number: codes asked for one number from many accounts (SMS
+    # pumping) are limited as well.
+    if len(recent) >= MAX_CODES_PER_HOUR or (to_number or 0) >= MAX_CODES_PER_HOUR:
         raise TooManyRequests(_l("Too many codes were sent to you this hour. Try again later."))
     # Earlier codes stop working: only the newest may be entered.
     db.session.execute(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +14,7 @@ from marketplace.admin.services import record_audit
 from marketplace.auth.decorators import admin_required
 from marketplace.auth.services import external_url
 from marketplace.errors import DomainError
-from marketplace.extensions import csrf
+from marketplace.extensions import csrf, limiter
 from marketplace.http import page_arg, refuse
 from marketplace.notify import bp, root_bp, services
 from marketplace.notify.forms import ActionForm, CodeForm, PhoneForm, preferences_form
@@ -76,8 +76,13 @@ def preferences():
     return redirect(url_for("notify.preferences"), code=303)
 
 
+def _code_limit() -> str:
+    return current_app.config.get("NOTIFY_CODE_RATE_LIMIT", "10 per hour")
+
+
 @bp.post("/account/notifications/phone")
 @login_required
+@limiter.limit(_code_limit)
 def phone_start():
     form = PhoneForm()
     if not form.validate_on_submit():
