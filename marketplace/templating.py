@@ -9,7 +9,7 @@ from flask import Flask, current_app, g
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 
 from marketplace import storage
-from marketplace.catalogue import cards
+from marketplace.catalogue import cards, units
 from marketplace.catalogue.views import province_name, safe_description
 from marketplace.cooperatives.validators import format_phone
 from marketplace.fairs import services as fairs
@@ -50,6 +50,11 @@ def cart_count() -> int:
 
 def cash_collected_for(sub_order) -> bool:
     return payments.cash_collection_for(sub_order) is not None
+
+
+def unit_label(text, lang: str | None = None) -> str:
+    """A product's unit of sale in the page's language ("500 غرام", "500 g")."""
+    return units.label(text, lang or current_lang())
 
 
 def isolate(text) -> str:
@@ -114,6 +119,7 @@ FILTERS = {
     "datetime": format_datetime,
     "safe_description": safe_description,
     "isolate": isolate,
+    "unit_label": unit_label,
     "ltr": ltr,
 }
 GLOBALS = {

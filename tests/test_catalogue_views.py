@@ -275,7 +275,7 @@ def test_product_page(client, shop):
     db.session.commit()
     html = get(client, "/fr/products/mejhoul")
     assert "<h1>Dattes Mejhoul</h1>" in html
-    assert "120,00" in html and "MAD" in html and "500 g" in html
+    assert "120,00" in html and "MAD" in html and "500\u202fg" in html  # the unit per CLDR (fr)
     assert '<p class="product-stock"><span class="badge badge-ok">En stock</span>' in html
     assert "Rupture de stock" in get(client, "/fr/products/boufeggous")  # stock 0
     assert "Plus que 3" in get(client, "/fr/products/plate")  # stock 3
