@@ -52,6 +52,11 @@ def cash_collected_for(sub_order) -> bool:
     return payments.cash_collection_for(sub_order) is not None
 
 
+def unit_choices() -> list[tuple[str, str]]:
+    """The common units of sale, labelled in the page's language (product form's list)."""
+    return units.choices(current_lang())
+
+
 def unit_label(text, lang: str | None = None) -> str:
     """A product's unit of sale in the page's language ("500 غرام", "500 g")."""
     return units.label(text, lang or current_lang())
@@ -124,6 +129,7 @@ FILTERS = {
 }
 GLOBALS = {
     "site_name": site_name,
+    "unit_choices": unit_choices,
     # The one way an inline <script> may run under the CSP: <script nonce="{{ csp_nonce() }}">.
     "csp_nonce": csp_nonce,
     "pick": pick,

@@ -52,3 +52,19 @@ def test_pages_show_the_unit_in_their_language(client):
     arabic = client.get(f"/ar/products/{product.slug}").get_data(as_text=True)
     assert "500\u202fg" in french and "500 غ<" not in french
     assert "500\u00a0غرام" in arabic
+
+
+def test_the_product_form_offers_the_common_units_in_the_pages_language(client):
+    from tests.factories import MemberFactory
+    from tests.helpers import login
+
+    member = MemberFactory()
+    db.session.commit()
+    login(client, member)
+    html = client.get("/ar/dashboard/products/new").get_data(as_text=True)
+    assert 'list="unit-choices"' in html and '<datalist id="unit-choices">' in html
+    assert '<option value="500 g">500\u00a0غرام</option>' in html
+    assert all(
+        units.parse(value) == (quantity, code)
+        for (quantity, code), (value, _label) in zip(units.COMMON, units.choices("fr"), strict=True)
+    )

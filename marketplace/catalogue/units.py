@@ -102,3 +102,22 @@ def label(text: str | None, locale: str) -> str:
     if parsed is None:
         return text or ""
     return format_quantity(*parsed, locale)
+
+
+# The units offered to sellers in the product form (quantity, code), most sold first.
+COMMON = [
+    (Decimal(250), "g"),
+    (Decimal(500), "g"),
+    (Decimal(1), "kg"),
+    (Decimal(250), "ml"),
+    (Decimal(500), "ml"),
+    (Decimal(1), "l"),
+    (Decimal(1), "piece"),
+]
+
+
+def choices(locale: str) -> list[tuple[str, str]]:
+    """(value stored, label in ``locale``) of the common units: "500 g" shown "500 غرام"."""
+    return [
+        (f"{quantity} {code}", format_quantity(quantity, code, locale)) for quantity, code in COMMON
+    ]

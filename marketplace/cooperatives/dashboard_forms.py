@@ -91,6 +91,7 @@ class ProductForm(FlaskForm):
         _l("Unit sold"),
         [Length(max=editing.UNIT_MAX)],
         description=_l('For example "500 g", "1 L" or "1 piece".'),
+        render_kw={"list": "unit-choices", "autocomplete": "off"},
     )
     weight_grams = _int_field(
         _l("Shipping weight (grams)"), 0, editing.MAX_WEIGHT_GRAMS, required=False
