@@ -297,17 +297,17 @@ def test_every_order_email_is_in_its_recipients_language(app, outbox):
     mails = outbox()
     assert sorted((m["To"], m["Subject"]) for m in mails) == sorted(
         [
-            ("salma@example.ma", f"طلبك {number}"),
+            ("salma@example.ma", f"طلبكم {number}"),
             ("dates@example.ma", f"Nouvelle commande {number}"),
             ("roses@example.ma", f"New order {number}"),
-            ("salma@example.ma", f"تم شحن طلبك {number}"),
-            ("salma@example.ma", f"تم تسليم طلبك {number}"),
-            ("salma@example.ma", f"تم إلغاء طلبك {number}"),
+            ("salma@example.ma", f"تم شحن طلبكم {number}"),
+            ("salma@example.ma", f"تم تسليم طلبكم {number}"),
+            ("salma@example.ma", f"تم إلغاء طلبكم {number}"),
             ("roses@example.ma", f"Order {number} was cancelled"),
         ]
     )
     # the bodies too, not only the subjects
-    delivered = next(m for m in mails if m["Subject"] == f"تم تسليم طلبك {number}")
+    delivered = next(m for m in mails if m["Subject"] == f"تم تسليم طلبكم {number}")
     assert "مرحبًا Fatima Zahra،" in delivered.get_content()  # "Hello …," in Arabic
     assert f"/ar/orders/{number}" in delivered.get_content()
 
