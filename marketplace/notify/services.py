@@ -358,6 +358,17 @@ def unsubscribe_token(user_id: int, kind: str, channel: str) -> str:
     return serializer.dumps([user_id, kind, channel])
 
 
+def unsubscribe_url(
+    user: User | None, kind: str, locale: str, channel: str = "email"
+) -> str | None:
+    """The link a notice of ``kind`` carries to stop it on ``channel`` (None for a guest, who
+    gets only the e-mails about the order they placed)."""
+    if user is None:
+        return None
+    token = unsubscribe_token(user.id, str(kind), channel)
+    return external_url("notify.unsubscribe", lang=locale, token=token)
+
+
 @dataclass(frozen=True)
 class Unsubscribe:
     user: User

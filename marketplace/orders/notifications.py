@@ -52,6 +52,12 @@ def shopper_order_url(order: Order) -> str:
 def cooperative_recipients(cooperative_id: int, kind: str | None = None) -> list[tuple[str, str]]:
     """(e-mail, locale) of the cooperative's active members (those who kept e-mail for
     ``kind`` of notice, when given); its own address when it has no member account."""
+    return [(email, locale) for email, locale, _ in cooperative_readers(cooperative_id, kind)]
+
+
+def cooperative_readers(cooperative_id: int, kind: str | None = None) -> list[tuple]:
+    """(e-mail, locale, member or None) of ``cooperative_recipients``: the member's account
+    gives the notice its unsubscribe link."""
     from marketplace.cooperatives.models import Cooperative
 
     members = db.session.scalars(
@@ -59,13 +65,13 @@ def cooperative_recipients(cooperative_id: int, kind: str | None = None) -> list
     ).all()
     if members:
         return [
-            (m.email, _locale(m.locale))
+            (m.email, _locale(m.locale), m)
             for m in members
             if kind is None or notify.wants_email(m, kind)
         ]
     cooperative = db.session.get(Cooperative, cooperative_id)
     if cooperative is not None and cooperative.email:
-        return [(cooperative.email, current_app.config["DEFAULT_LOCALE"])]
+        return [(cooperative.email, current_app.config["DEFAULT_LOCALE"], None)]
     return []
 
 
@@ -87,7 +93,7 @@ def order_placed(order: Order) -> None:
             endpoint="orders.seller_order",
             values={"sub_order_id": sub.id},
         )
-        for email, locale in cooperative_recipients(sub.cooperative_id, NoticeKind.NEW_ORDER):
+        for email, locale, member in cooperative_readers(sub.cooperative_id, NoticeKind.NEW_ORDER):
             queue_mail(
                 email,
                 locale,
@@ -96,6 +102,7 @@ def order_placed(order: Order) -> None:
                 order=order,
                 sub=sub,
                 order_url=absolute_url("orders.seller_order", lang=locale, sub_order_id=sub.id),
+                unsubscribe_url=notify.unsubscribe_url(member, NoticeKind.NEW_ORDER, locale),
             )
 
 
@@ -142,6 +149,9 @@ def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> N
             by=role,
             order_url=shopper_order_url(order),
             review_url=review_url,
+            unsubscribe_url=notify.unsubscribe_url(
+                shopper, NoticeKind.ORDER_STATUS, _locale(order.language)
+            ),
         )
     if new == SubOrderStatus.CANCELLED.value and role in ("shopper", "system", "admin"):
         # The cooperative learns that it need not prepare this part any more.
@@ -153,7 +163,9 @@ def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> N
             endpoint="orders.seller_order",
             values={"sub_order_id": sub.id},
         )
-        for email, locale in cooperative_recipients(sub.cooperative_id, NoticeKind.ORDER_STATUS):
+        for email, locale, member in cooperative_readers(
+            sub.cooperative_id, NoticeKind.ORDER_STATUS
+        ):
             queue_mail(
                 email,
                 locale,
@@ -163,4 +175,5 @@ def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> N
                 sub=sub,
                 by=role,
                 order_url=absolute_url("orders.seller_order", lang=locale, sub_order_id=sub.id),
+                unsubscribe_url=notify.unsubscribe_url(member, NoticeKind.ORDER_STATUS, locale),
             )
