@@ -38,7 +38,8 @@ def ascii_digits(text: str) -> str:
 
 def is_digits(text: str) -> bool:
     """True when ``text`` is one or more ASCII or Arabic-Indic digits and nothing else."""
-    return bool(text) and ascii_digits(text).isascii() and ascii_digits(text).isdigit()
+    digits = ascii_digits(text)
+    return digits.isascii() and digits.isdigit()  # "".isdigit() is False
 
 
 def parse_int(
