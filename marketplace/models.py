@@ -26,3 +26,4 @@ for _domain in DOMAINS:
             raise
 
 import_module("marketplace.mail")  # the e-mail queue's table
+import_module("marketplace.audit")  # the audit log

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, select, update
 
-from marketplace.admin.models import AuditLogEntry, AuditLogImmutable
-from marketplace.admin.services import record_audit
+from marketplace.audit import AuditLogEntry, AuditLogImmutable, record_audit
 from marketplace.extensions import db
 from tests.factories import AdminFactory, CooperativeFactory
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from marketplace.admin.models import AuditLogEntry
+from marketplace.audit import AuditLogEntry
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow

@@ -15,9 +15,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as babel_gettext
 from sqlalchemy import func, select
 
-from marketplace.admin.models import AuditLogEntry
 from marketplace.api import tokens
 from marketplace.api.models import ApiToken
+from marketplace.audit import AuditLogEntry
 from marketplace.catalogue.models import Product
 from marketplace.extensions import db, limiter
 from marketplace.orders.models import CooperativeOrder, OrderEvent

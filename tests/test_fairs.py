@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from PIL import Image
 from sqlalchemy import select
 
-from marketplace.admin.models import AuditLogEntry
+from marketplace.audit import AuditLogEntry
 from marketplace.extensions import db
 from marketplace.fairs import services as fairs
 from marketplace.fairs.models import Fair, StandApplication

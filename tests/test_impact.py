@@ -397,7 +397,7 @@ def test_admins_create_observers_from_the_console(app, client, outbox):
     user = db.session.scalar(select(User).where(User.email == "ministere@example.ma"))
     assert user.role == "observer" and user.locale == "ar"
     assert "ministere@example.ma" in client.get("/en/admin/observers").get_data(as_text=True)
-    from marketplace.admin.models import AuditLogEntry
+    from marketplace.audit import AuditLogEntry
 
     assert db.session.scalar(
         select(AuditLogEntry).where(AuditLogEntry.action == "observer_created")

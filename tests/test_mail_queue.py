@@ -133,7 +133,7 @@ def test_production_queues_by_default():
 
 
 def test_the_admin_sees_given_up_mails_and_sends_one_again(app, queued, outbox):
-    from marketplace.admin.models import AuditLogEntry
+    from marketplace.audit import AuditLogEntry
     from tests.factories import AdminFactory
     from tests.helpers import login, post_form
     from tests.world import given_up_mail

@@ -11,7 +11,7 @@ import re
 
 from sqlalchemy import select
 
-from marketplace.admin.models import AuditLogEntry
+from marketplace.audit import AuditLogEntry
 from marketplace.catalogue.models import Product
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace import signals
-from marketplace.admin.models import AuditLogEntry
+from marketplace.audit import AuditLogEntry
 from marketplace.cooperatives import services
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.cooperatives.validators import (

@@ -354,7 +354,7 @@ def rejected_owner(client, admin=None, **user_fields):
 
 
 def test_rejected_owner_corrects_and_resubmits_with_a_new_document(client, app, outbox):
-    from marketplace.admin.models import AuditLogEntry
+    from marketplace.audit import AuditLogEntry
 
     admin = AdminFactory(email="reviewer@souk.ma", locale="en")
     owner = rejected_owner(client, admin, email="owner@refusee.ma")

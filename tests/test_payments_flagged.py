@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from marketplace.admin.models import AuditLogEntry
+from marketplace.audit import AuditLogEntry
 from marketplace.catalogue.models import Product
 from marketplace.extensions import db
 from marketplace.payments import refunds, services

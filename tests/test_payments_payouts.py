@@ -296,7 +296,7 @@ def test_the_sellers_order_page_offers_the_cash_on_delivery_actions(client, sell
 def test_the_bank_file_keeps_ribs_as_text_and_a_paid_batch_says_so(
     app, client, stripe_keys, seller_coop, category
 ):
-    from marketplace.admin.models import AuditLogEntry
+    from marketplace.audit import AuditLogEntry
 
     product = ProductFactory(cooperative=seller_coop, price_cents=10000, category=category)
     deliver(_card_paid(app, stripe_keys, product, 1))

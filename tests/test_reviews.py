@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from marketplace.admin.models import AuditLogEntry
+from marketplace.audit import AuditLogEntry
 from marketplace.catalogue.models import Product
 from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import Forbidden, InvalidInput, NotFound

@@ -12,8 +12,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import mail
 from marketplace.admin import bp
 from marketplace.admin.forms import ACTIONS, ActionForm, DecisionForm, reason_choices
-from marketplace.admin.models import AuditLogEntry
-from marketplace.admin.services import record_audit
+from marketplace.audit import AuditLogEntry, record_audit
 from marketplace.auth.decorators import admin_required
 from marketplace.auth.models import User
 from marketplace.cooperatives import services as cooperative_services

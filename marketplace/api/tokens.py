@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from marketplace.admin.services import record_audit
 from marketplace.api.models import ApiToken, Scope
+from marketplace.audit import record_audit
 from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import signals
+from marketplace.audit import record_audit
 from marketplace.auth import services as auth_services
 from marketplace.auth.models import Role, User
 from marketplace.cooperatives.models import (
@@ -150,8 +151,6 @@ def change_status(
     cooperative.status_reason = reason if target in NEEDS_REASON else ""
     cooperative.status_reason_code = reason_code
     cooperative.status_changed_at = utcnow()
-
-    from marketplace.admin.services import record_audit
 
     record_audit(
         actor,

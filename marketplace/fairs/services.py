@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from marketplace import signals
-from marketplace.admin.services import record_audit
+from marketplace.audit import record_audit
 from marketplace.auth.models import User
 from marketplace.auth.services import external_url
 from marketplace.catalogue.editing import slugify

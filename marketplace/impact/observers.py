@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.admin.services import record_audit
+from marketplace.audit import record_audit
 from marketplace.auth import services as auth
 from marketplace.auth.models import Role, User
 from marketplace.auth.passwords import hash_password

@@ -19,7 +19,7 @@ from sqlalchemy import and_, exists, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import storage, timeutil
-from marketplace.admin.services import record_audit
+from marketplace.audit import record_audit
 from marketplace.catalogue.models import Product
 from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.extensions import db

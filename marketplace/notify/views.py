@@ -10,7 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.admin.services import record_audit
+from marketplace.audit import record_audit
 from marketplace.auth.decorators import admin_required
 from marketplace.auth.services import external_url
 from marketplace.errors import DomainError

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.audit import record_audit
 from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
@@ -190,8 +191,6 @@ def export_csv(batch: PayoutBatch, locale: str = "fr") -> str:
 
 def record_download_again(batch: PayoutBatch, actor) -> None:
     """A paid batch's file downloaded again: written to the audit log."""
-    from marketplace.admin.services import record_audit  # the audit log sits above payments
-
     record_audit(
         actor,
         "payout_batch.downloaded_again",

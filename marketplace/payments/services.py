@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace import signals
+from marketplace.audit import record_audit
 from marketplace.errors import Conflict, DomainError, IllegalTransition, InvalidInput
 from marketplace.extensions import db
 from marketplace.http import parse_int
@@ -572,8 +573,6 @@ def paid_cents(payment: Payment) -> int:
 
 
 def _audit(actor, action: str, payment: Payment, reason: str = "") -> None:
-    from marketplace.admin.services import record_audit  # the audit log sits above payments
-
     record_audit(
         actor,
         action,

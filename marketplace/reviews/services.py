@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import storage, timeutil
-from marketplace.admin.services import record_audit
+from marketplace.audit import record_audit
 from marketplace.catalogue.models import Product
 from marketplace.catalogue.queries import BadCursor, decode_cursor, encode_cursor  # noqa: F401
 from marketplace.cooperatives.models import Cooperative

@@ -1,4 +1,6 @@
-"""The append-only audit log of admin decisions.
+"""The append-only audit log: who decided what, on what, why (admins, cooperatives, the
+system). Every domain records its decisions here; the admin pages read it. It sits below
+every domain, as the e-mail queue does.
 
 Rows are only ever inserted: the ORM refuses to update or delete them (flush of a changed or
 deleted entry, and ORM-enabled ``update()``/``delete()`` statements), and no view edits them.
@@ -7,7 +9,7 @@ deleted entry, and ORM-enabled ``update()``/``delete()`` statements), and no vie
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
@@ -67,3 +69,34 @@ def _refuse_bulk_changes(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
     if mapper is not None and mapper.class_ is AuditLogEntry:
         raise AuditLogImmutable("audit log entries cannot be changed or deleted")
+
+
+def record_audit(
+    actor,
+    action: str,
+    *,
+    target_type: str,
+    target_id: int | None,
+    target_label: str = "",
+    old_value: str = "",
+    new_value: str = "",
+    reason: str = "",
+    **details: Any,
+) -> AuditLogEntry:
+    """Append one entry: who (``actor``, a User or None for the system), what, on what, why."""
+    entry = AuditLogEntry(
+        actor_id=getattr(actor, "id", None),
+        actor_email=getattr(actor, "email", "") or "",
+        actor_name=getattr(actor, "name", "") or "",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=(target_label or "")[:255],
+        old_value=old_value or "",
+        new_value=new_value or "",
+        reason=reason or "",
+        details=details,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
