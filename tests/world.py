@@ -272,3 +272,127 @@ def add_orders_and_payments(w: World | None = None) -> dict[str, Any]:
     db.session.commit()
     extra["payment_a"] = payments.payment_for(extra["order_a"])
     return extra
+
+
+def pay_by_card(order) -> None:
+    """The order's Checkout Session completed and paid, as Stripe reports it."""
+    from marketplace.payments import services as payments
+
+    payment = payments.payment_for(order)
+    payment.stripe_session_id = f"cs_test_world_{order.id}"
+    payments.fulfil_checkout_session(
+        {
+            "id": payment.stripe_session_id,
+            "status": "complete",
+            "payment_status": "paid",
+            "payment_intent": f"pi_test_world_{order.id}",
+            "amount_total": order.total_cents,
+            "currency": order.currency.lower(),
+        }
+    )
+    db.session.commit()
+
+
+def grow_world(w: World) -> dict[str, Any]:
+    """More of everything the benchmarked pages list, for comparing their query counts at
+    two sizes (tests/test_query_counts.py): products of both cooperatives, orders of shopper
+    A from cooperative A (one of three lines shipped, delivered and paid in cash, one paid by
+    card and delivered, one shared with cooperative B), the world's payout batch paid and a
+    new one open, three more applications with their documents, and audit log entries."""
+    from marketplace.orders import services as orders
+    from marketplace.payments import payouts
+    from marketplace.payments import services as payments
+    from marketplace.timeutil import utcnow
+
+    grown: dict[str, Any] = {}
+    products = [
+        ProductFactory(
+            slug=f"grown-{n}",
+            cooperative=w.coop_a if n % 2 == 0 else w.coop_b,
+            category=w.category,
+            stock=50,
+        )
+        for n in range(6)
+    ]
+    grown["products"] = products
+    own = [p for p in products if p.cooperative_id == w.coop_a.id]
+    shipping = orders.ShippingDetails(
+        contact_name=w.shopper_a.name,
+        phone="+212612345678",
+        address_line1="12 rue des Palmiers",
+        city="Errachidia",
+        email=w.shopper_a.email,
+    )
+
+    def place(lines, method="cod"):
+        order = orders.place_order(
+            lines=[orders.WantedLine(p.id, quantity, p.price_cents) for p, quantity in lines],
+            shipping=shipping,
+            payment_method=method,
+            idempotency_token=orders.make_idempotency_token(),
+            language="fr",
+            user=w.shopper_a,
+        )
+        db.session.commit()
+        return order
+
+    big = place([(p, n + 1) for n, p in enumerate(own)])
+    sub = big.sub_orders[0]
+    orders.transition(sub, "shipped", w.member_a, carrier="Amana", tracking_number="AM3")
+    orders.transition(sub, "delivered", w.member_a)
+    payments.mark_cash_collected(sub, w.member_a)
+    db.session.commit()
+    shared = place([(own[0], 1), (w.product_b, 1)])
+    config = current_app.config
+    saved = {key: config.get(key) for key in STRIPE_TEST_SETTINGS}
+    config.update(STRIPE_TEST_SETTINGS)
+    try:
+        card = place([(own[1], 2)], method="card")
+    finally:
+        config.update(saved)
+    pay_by_card(card)
+    card_sub = card.sub_orders[0]
+    orders.transition(card_sub, "shipped", w.member_a, carrier="Amana", tracking_number="AM4")
+    orders.transition(card_sub, "delivered", w.member_a)
+    db.session.commit()
+    grown.update(big_order=big, big_sub_order=sub, orders=[big, shared, card])
+
+    batch = w.extra.get("batch")
+    if batch is not None:
+        payouts.mark_paid(batch, "VIR-WORLD-1", w.admin)
+        db.session.commit()
+    grown["batch"] = payouts.create_batch(w.admin)
+    db.session.commit()
+
+    grown["pending"] = []
+    for n in range(3):
+        cooperative = CooperativeFactory(
+            slug=f"grown-pending-{n}", status=CooperativeStatus.PENDING
+        )
+        MemberFactory(cooperative=cooperative)
+        add_document(cooperative)
+        grown["pending"].append(cooperative)
+
+    audit = db.metadata.tables["audit_log"]
+    db.session.execute(
+        audit.insert(),
+        [
+            {
+                "created_at": utcnow(),
+                "actor_id": w.admin.id,
+                "actor_email": w.admin.email,
+                "actor_name": w.admin.name,
+                "action": "bench.grown" if n % 2 else "cooperative.verified",
+                "target_type": "cooperative",
+                "target_id": w.coop_a.id,
+                "target_label": "Cooperative A",
+                "old_value": "",
+                "new_value": "",
+                "reason": "",
+                "details": {},
+            }
+            for n in range(10)
+        ],
+    )
+    db.session.commit()
+    return grown

@@ -6,6 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from marketplace.auth.decorators import admin_required
 from marketplace.cooperatives.validators import mask_rib
@@ -25,7 +26,11 @@ PAGE_SIZE = 50
 def admin_payments():
     flagged_only = request.args.get("flagged") == "1"
     page = page_arg()
-    query = select(Payment).order_by(Payment.flagged_for_review.desc(), Payment.id.desc())
+    query = (
+        select(Payment)
+        .options(joinedload(Payment.order))  # each row links to its order
+        .order_by(Payment.flagged_for_review.desc(), Payment.id.desc())
+    )
     if flagged_only:
         query = query.where(Payment.flagged_for_review.is_(True))
     rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))

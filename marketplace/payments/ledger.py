@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from marketplace import signals
 from marketplace.cooperatives.models import Cooperative
@@ -142,6 +143,11 @@ def entries_for(cooperative_id: int, limit: int | None = None) -> list[LedgerEnt
         select(LedgerEntry)
         .where(LedgerEntry.cooperative_id == cooperative_id, LedgerEntry.account == PAYABLE)
         .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+        # Each line shows its order's number or its payout's batch: read with the entries.
+        .options(
+            joinedload(LedgerEntry.sub_order).joinedload(CooperativeOrder.order),
+            joinedload(LedgerEntry.payout),
+        )
     )
     if limit:
         query = query.limit(limit)

@@ -17,6 +17,7 @@ import logging
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.audit import record_audit
 from marketplace.cooperatives.models import Cooperative
@@ -42,13 +43,23 @@ MAX_REFERENCE = 120
 
 
 def batches() -> list[PayoutBatch]:
-    return list(db.session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc())))
+    """Every batch, newest first, with its payouts (the list shows their count and total)."""
+    return list(
+        db.session.scalars(
+            select(PayoutBatch)
+            .options(selectinload(PayoutBatch.payouts))
+            .order_by(PayoutBatch.id.desc())
+        )
+    )
 
 
 def payouts_of(cooperative_id: int) -> list[Payout]:
     return list(
         db.session.scalars(
-            select(Payout).where(Payout.cooperative_id == cooperative_id).order_by(Payout.id.desc())
+            select(Payout)
+            .where(Payout.cooperative_id == cooperative_id)
+            .options(joinedload(Payout.batch))  # its transfer reference is shown
+            .order_by(Payout.id.desc())
         )
     )
 

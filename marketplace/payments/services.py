@@ -16,6 +16,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from marketplace import signals
 from marketplace.audit import record_audit
@@ -736,6 +737,7 @@ def cod_awaiting_cash(cooperative_id: int) -> list[CooperativeOrder]:
                 ),
                 CashCollection.id.is_(None),
             )
+            .options(contains_eager(CooperativeOrder.order))  # its number is shown
             .order_by(CooperativeOrder.id)
         )
     )
