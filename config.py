@@ -197,6 +197,9 @@ class Config:
     # An unpaid card order releases its stock this long after it was placed
     # (``flask orders expire-unpaid``, run every few minutes).
     UNPAID_CARD_ORDER_MINUTES = _int("UNPAID_CARD_ORDER_MINUTES", 60)
+    # A card sale becomes payable to its cooperative this many days after its delivery
+    # (time for the shopper to report a problem); payout batches include only what is.
+    PAYOUT_DELAY_DAYS = _int("PAYOUT_DELAY_DAYS", 7)
     # The most one order may cost (Stripe's limit for MAD: 999,999.99).
     MAX_ORDER_TOTAL_CENTS = _int("MAX_ORDER_TOTAL_CENTS", 99_999_999)
 
@@ -256,6 +259,9 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox-test"))
     SERVER_NAME = None
+    # Sales payable as soon as they are delivered, unless a test sets the delay (the tests
+    # of payout eligibility use the production default, 7 days, and move the clock).
+    PAYOUT_DELAY_DAYS = 0
 
 
 class ProductionConfig(Config):

@@ -272,7 +272,7 @@ def test_no_batch_without_positive_balances(client):
         form_url="/en/admin/payments/payouts",
         follow_redirects=True,
     )
-    assert "No cooperative has a positive balance" in response.get_data(as_text=True)
+    assert "No cooperative can be paid now" in response.get_data(as_text=True)
 
 
 def test_the_sellers_order_page_offers_the_cash_on_delivery_actions(client, seller_coop):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -14,7 +15,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.http import page_arg, refuse
 from marketplace.orders.models import CooperativeOrder, Order
-from marketplace.payments import bp, payouts, refunds, services
+from marketplace.payments import bp, disputes, payouts, refunds, services
 from marketplace.payments.forms import ActionForm, MarkPaidForm, RefundForm
 from marketplace.payments.models import Payment, PayoutBatch, PayoutBatchStatus, RefundStatus
 
@@ -41,6 +42,9 @@ def admin_payments():
         page=page,
         flagged_only=flagged_only,
         status_label=services.status_label,
+        open_disputes=disputes.open_disputes() if page == 1 else [],
+        dispute_status_label=disputes.status_label,
+        dispute_reason_label=disputes.reason_label,
     )
 
 
@@ -72,6 +76,9 @@ def _render_order(order: Order, forms: dict | None = None, status: int = 200):
         status_label=services.status_label,
         refund_status_label=refunds.status_label,
         resolve_form=ActionForm(),
+        disputes=disputes.disputes_of(payment),
+        dispute_status_label=disputes.status_label,
+        dispute_reason_label=disputes.reason_label,
     ), status
 
 
@@ -208,13 +215,15 @@ def admin_payout_batch(batch_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                payouts.mark_paid(batch, form.reference.data, current_user._get_current_object())
+                paid = payouts.mark_paid(
+                    batch, form.reference.data, current_user._get_current_object()
+                )
             except DomainError as error:
                 refuse(error, show=False)
                 form.reference.errors = [*form.reference.errors, str(error.message)]
                 status = error.status_code
             else:
-                flash(_("The payout batch is marked as paid."), "success")
+                _flash_paid(paid)
                 return redirect(url_for("payments.admin_payout_batch", batch_id=batch_id), code=303)
         else:
             status = 400
@@ -224,10 +233,39 @@ def admin_payout_batch(batch_id: int):
         "payments/admin_payout_batch.html",
         batch=batch,
         form=form,
+        transfers=payouts.transfer_outcome(batch),
         rebuild_form=ActionForm(),
         mask_rib=mask_rib,
     )
     return page, status
+
+
+def _flash_paid(batch: PayoutBatch) -> None:
+    outcome = payouts.transfer_outcome(batch)
+    if outcome.failed:
+        flash(
+            ngettext(
+                "Stripe refused %(num)d transfer: its amount is back in the cooperative's "
+                "balance and will be in the next batch.",
+                "Stripe refused %(num)d transfers: their amounts are back in the "
+                "cooperatives' balances and will be in the next batch.",
+                len(outcome.failed),
+            ),
+            "error",
+        )
+    if outcome.pending:
+        flash(
+            ngettext(
+                "Stripe did not answer for %(num)d transfer. It is recorded and will be sent "
+                "again automatically (or with the button below); nothing is paid twice.",
+                "Stripe did not answer for %(num)d transfers. They are recorded and will be "
+                "sent again automatically (or with the button below); nothing is paid twice.",
+                len(outcome.pending),
+            ),
+            "warning",
+        )
+    if not outcome.failed and not outcome.pending:
+        flash(_("The payout batch is marked as paid."), "success")
 
 
 @bp.post("/admin/payments/payouts/<int:batch_id>/rebuild")

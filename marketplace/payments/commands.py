@@ -1,5 +1,6 @@
 """``flask payments reconcile``: apply what Stripe knows and we missed (a webhook that never
-arrived), through the same idempotent functions as the webhook."""
+arrived), through the same idempotent functions as the webhook; send again the refunds and
+payout transfers whose answer was lost."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.payments import ledger, refunds, services, webhooks
+from marketplace.orders.commands import orders_cli
+from marketplace.payments import ledger, payouts, refunds, services, webhooks
 from marketplace.payments import stripe_gateway as gateway
 from marketplace.payments.models import Payment, PaymentProvider, PaymentStatus, Refund
 
@@ -23,7 +25,15 @@ def reconcile(hours: int = 72) -> dict[str, int]:
     """Replay recent Stripe events (each applied at most once), then apply recent Checkout
     Sessions and ask Stripe about every card payment still waiting. Commits after each item
     so one failure does not undo the others."""
-    counts = {"events": 0, "duplicates": 0, "deferred": 0, "sessions": 0, "refunds": 0, "failed": 0}
+    counts = {
+        "events": 0,
+        "duplicates": 0,
+        "deferred": 0,
+        "sessions": 0,
+        "refunds": 0,
+        "transfers": 0,
+        "failed": 0,
+    }
     since = int(time.time()) - hours * 3600
     events = gateway.list_events(since, sorted(webhooks.handled_types()))
     for stripe_event in sorted(events, key=lambda e: e.created):
@@ -74,6 +84,16 @@ def reconcile(hours: int = 72) -> dict[str, int]:
             log.exception("settling refund %s failed", refund_id)
             answered = False
         counts["refunds" if answered else "failed"] += 1
+    for payout_id in payouts.pending_transfers():
+        db.session.commit()
+        try:  # the recorded transfer, sent again under its key with the same parameters
+            outcome = payouts.send_transfer(payout_id)
+            db.session.commit()
+        except Exception:  # report it and go on with the others
+            db.session.rollback()
+            log.exception("sending the transfer of payout %s failed", payout_id)
+            outcome = "pending"
+        counts["failed" if outcome == "pending" else "transfers"] += 1
     return counts
 
 
@@ -105,6 +125,19 @@ def expire_unpaid(limit: int = 500) -> dict[str, int]:
     return counts
 
 
+@orders_cli.command("expire-unpaid")
+@click.option("--limit", default=500, show_default=True, help="At most this many per run.")
+def expire_unpaid_command(limit: int) -> None:
+    """Release unpaid card orders whose time to pay has run out (UNPAID_CARD_ORDER_MINUTES,
+    60 by default): their stock goes back on sale, once. Safe to run often and concurrently;
+    run it every 5 minutes."""
+    counts = expire_unpaid(limit)
+    summary = "expired: {expired}, paid meanwhile: {paid}, skipped: {skipped}, failures: {failed}"
+    click.echo(summary.format(**counts))
+    if counts["failed"]:
+        raise SystemExit(1)
+
+
 @payments_cli.command("check-ledger")
 def check_ledger_command() -> None:
     """Verify the books: every transaction balances and every cooperative's balance is
@@ -133,7 +166,7 @@ def reconcile_command(hours: int) -> None:
     click.echo(
         "events applied: {events}, already applied: {duplicates}, not ready yet: "
         "{deferred}, sessions checked: {sessions}, refunds settled: {refunds}, "
-        "failures: {failed}".format(**counts)
+        "transfers settled: {transfers}, failures: {failed}".format(**counts)
     )
     if counts["failed"]:
         raise SystemExit(1)

@@ -15,7 +15,13 @@ The life of a cash-on-delivery order:
 - cash collected (``cod_collected``): COD_CASH -total, COD_SALES +total (the cash the
   cooperative holds); handed back in a refund (``cod_refund``): the reverse, and the
   commission on it returned: PAYABLE +c', COMMISSION -c'.
-A payout (``payout``): PAYABLE -p (``payout``), PAYOUTS +p.
+A payout (``payout``): PAYABLE -p (``payout``), PAYOUTS +p; a Stripe Transfer that Stripe
+refused is taken back (``payout_returned``): PAYABLE +p, PAYOUTS -p.
+A dispute (a chargeback): the card network takes the amount from Stripe
+(``dispute_withdrawn``): CARD_PAYMENTS +d, DISPUTES -d; won (``dispute_won``): the reverse;
+lost (``dispute_lost``): DISPUTES +d, REFUNDS -s (the shares charged to sub-orders, each a
+chargeback ``Refund`` charged like a refund: ``refund_charged`` with a ``chargeback`` line),
+DISPUTE_LOSSES -(d - s) (what no sale can bear: its money was refunded already).
 
 A cooperative's balance is the sum of its PAYABLE entries; entries are never changed,
 corrections are new transactions. ``check`` verifies it all (``flask payments check-ledger``).
@@ -24,13 +30,15 @@ corrections are new transactions. ``check`` verifies it all (``flask payments ch
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from marketplace import signals
+from marketplace import timeutil
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
 from marketplace.orders.models import CooperativeOrder, PaymentMethod, SubOrderStatus
@@ -48,10 +56,13 @@ KIND_LABELS = {
     LedgerKind.COMMISSION.value: _l("Platform commission"),
     LedgerKind.COD_COMMISSION_DEBIT.value: _l("Commission on a cash-on-delivery sale (owed)"),
     LedgerKind.REFUND_REVERSAL.value: _l("Refund"),
+    LedgerKind.CHARGEBACK.value: _l("Dispute lost (chargeback)"),
     LedgerKind.PAYOUT.value: _l("Payout"),
+    LedgerKind.PAYOUT_RETURNED.value: _l("Payout returned (the transfer failed)"),
 }
 DELIVERY_KINDS = (LedgerKind.GROSS.value, LedgerKind.COD_COMMISSION_DEBIT.value)
 PAYABLE = Account.PAYABLE.value
+PAYOUT_DELAY_DAYS_DEFAULT = 7
 
 
 class UnbalancedTransaction(RuntimeError):
@@ -81,7 +92,7 @@ def lock_accounts(cooperative_ids) -> None:
 
 def record(kind: str, lines: list[Line], *, description: str = "", **refs) -> LedgerTransaction:
     """Post one balanced transaction (``refs``: payment_id, sub_order_id, refund_id,
-    payout_id). A transaction that does not sum to zero is refused. Lines of zero are
+    payout_id, dispute_id). A transaction that does not sum to zero is refused. Lines of zero are
     kept: a sale without commission still shows its commission line."""
     if sum(line.amount_cents for line in lines) != 0:
         raise UnbalancedTransaction(f"{kind}: {lines}")
@@ -297,8 +308,10 @@ def post_refund_sent(refund: Refund) -> None:
     if refund.status != RefundStatus.SUCCEEDED.value:
         return
     sub_order = refund.sub_order
-    if not _posted("card_refund", refund_id=refund.id) and not _posted(
-        "cod_refund", refund_id=refund.id
+    if (
+        refund.dispute_id is None
+        and not _posted("card_refund", refund_id=refund.id)
+        and not _posted("cod_refund", refund_id=refund.id)
     ):
         if refund.manual:
             coop = sub_order.cooperative_id
@@ -335,7 +348,7 @@ def post_refund(refund: Refund) -> None:
         return
     sub_order = refund.sub_order
     card = _is_card(sub_order)
-    if card and not _posted("card_refund", refund_id=refund.id):
+    if card and refund.dispute_id is None and not _posted("card_refund", refund_id=refund.id):
         post_refund_sent(refund)  # posts its own charge
         return
     if _delivery_posted(sub_order):
@@ -363,7 +376,11 @@ def post_refund(refund: Refund) -> None:
                 Account.PAYABLE,
                 payable,
                 sub_order.cooperative_id,
-                LedgerKind.REFUND_REVERSAL.value,
+                (
+                    LedgerKind.CHARGEBACK.value
+                    if refund.dispute_id is not None
+                    else LedgerKind.REFUND_REVERSAL.value
+                ),
             ),
             Line(Account.COMMISSION, -returned),
         ]
@@ -420,6 +437,189 @@ def post_payout(payout, reference: str) -> None:
         description=reference,
         payout_id=payout.id,
     )
+
+
+def post_payout_returned(payout, reason: str) -> None:
+    """A payout whose Stripe Transfer was refused goes back into the balance (once)."""
+    if _posted("payout_returned", payout_id=payout.id) or not _posted(
+        "payout", payout_id=payout.id
+    ):
+        return
+    record(
+        "payout_returned",
+        [
+            Line(
+                Account.PAYABLE,
+                payout.amount_cents,
+                payout.cooperative_id,
+                LedgerKind.PAYOUT_RETURNED,
+            ),
+            Line(Account.PAYOUTS, -payout.amount_cents),
+        ],
+        description=reason,
+        payout_id=payout.id,
+    )
+
+
+# --- disputes -----------------------------------------------------------------------------
+
+
+def post_dispute_withdrawn(dispute) -> None:
+    """The card network took the disputed amount from the platform's Stripe balance (once)."""
+    if dispute.amount_cents <= 0 or _posted("dispute_withdrawn", dispute_id=dispute.id):
+        return
+    record(
+        "dispute_withdrawn",
+        [
+            Line(Account.CARD_PAYMENTS, dispute.amount_cents),
+            Line(Account.DISPUTES, -dispute.amount_cents),
+        ],
+        description=dispute.stripe_dispute_id,
+        payment_id=dispute.payment_id,
+        dispute_id=dispute.id,
+    )
+
+
+def post_dispute_won(dispute) -> None:
+    """A won dispute: the amount taken comes back to the Stripe balance (once)."""
+    if not _posted("dispute_withdrawn", dispute_id=dispute.id) or _posted(
+        "dispute_won", dispute_id=dispute.id
+    ):
+        return
+    record(
+        "dispute_won",
+        [
+            Line(Account.DISPUTES, dispute.amount_cents),
+            Line(Account.CARD_PAYMENTS, -dispute.amount_cents),
+        ],
+        description=dispute.stripe_dispute_id,
+        payment_id=dispute.payment_id,
+        dispute_id=dispute.id,
+    )
+
+
+def post_dispute_lost(dispute, chargebacks: list[Refund]) -> None:
+    """A lost dispute (once): the amount went to the cardholder. Each sub-order's share is a
+    succeeded chargeback ``Refund`` charged like a refund (to the delivered sale: the
+    cooperative gives it back, the platform its commission on it; or to the prepaid money of
+    a cancelled sub-order; or at the delivery); what no sale can bear is a loss."""
+    if _posted("dispute_lost", dispute_id=dispute.id):
+        return
+    post_dispute_withdrawn(dispute)
+    charged = sum(r.amount_cents for r in chargebacks)
+    lines = [Line(Account.DISPUTES, dispute.amount_cents), Line(Account.REFUNDS, -charged)]
+    if dispute.amount_cents != charged:
+        lines.append(Line(Account.DISPUTE_LOSSES, charged - dispute.amount_cents))
+    record(
+        "dispute_lost",
+        lines,
+        description=dispute.stripe_dispute_id,
+        payment_id=dispute.payment_id,
+        dispute_id=dispute.id,
+    )
+    for refund in chargebacks:
+        post_refund(refund)
+
+
+# --- payout eligibility -------------------------------------------------------------------
+
+
+def payout_delay() -> timedelta:
+    """How long after its delivery a card sale becomes payable (``PAYOUT_DELAY_DAYS``)."""
+    days = current_app.config.get("PAYOUT_DELAY_DAYS", PAYOUT_DELAY_DAYS_DEFAULT)
+    return timedelta(days=max(0, int(days)))
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:  # SQLite gives naive UTC values back
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+@dataclass(frozen=True)
+class Held:
+    """A sale of a cooperative not payable yet: ``amount_cents`` (its net, after refunds)
+    becomes payable on ``until`` (None while a dispute about it is open)."""
+
+    sub_order: CooperativeOrder
+    amount_cents: int
+    until: datetime | None
+    disputed: bool
+
+
+def held_sales(cooperative_ids=None, now: datetime | None = None) -> dict[int, list[Held]]:
+    """{cooperative id: its held sales}: card sales delivered less than ``payout_delay``
+    ago, and sales an open dispute is about. Each holds what its entries on the
+    cooperative's payable account add up to (never less than zero: a sale that owes
+    is netted at once)."""
+    from marketplace.orders.models import Order
+    from marketplace.payments.models import DISPUTE_OPEN, Dispute, DisputeShare
+
+    now = now or timeutil.utcnow()
+    cutoff = now - payout_delay()
+    recent = (
+        select(CooperativeOrder.id)
+        .join(Order, Order.id == CooperativeOrder.order_id)
+        .where(
+            Order.payment_method == PaymentMethod.CARD.value,
+            CooperativeOrder.status == SubOrderStatus.DELIVERED.value,
+            CooperativeOrder.delivered_at > cutoff,
+        )
+    )
+    disputed_query = (
+        select(DisputeShare.sub_order_id)
+        .join(Dispute, Dispute.id == DisputeShare.dispute_id)
+        .where(Dispute.status.in_(DISPUTE_OPEN))
+    )
+    if cooperative_ids is not None:
+        ids = list(cooperative_ids)
+        recent = recent.where(CooperativeOrder.cooperative_id.in_(ids))
+        disputed_query = disputed_query.join(
+            CooperativeOrder, CooperativeOrder.id == DisputeShare.sub_order_id
+        ).where(CooperativeOrder.cooperative_id.in_(ids))
+    disputed = set(db.session.scalars(disputed_query))
+    candidates = set(db.session.scalars(recent)) | disputed
+    if not candidates:
+        return {}
+    sums = dict(
+        db.session.execute(
+            select(LedgerEntry.sub_order_id, func.sum(LedgerEntry.amount_cents))
+            .where(
+                LedgerEntry.account == PAYABLE,
+                LedgerEntry.sub_order_id.in_(candidates),
+            )
+            .group_by(LedgerEntry.sub_order_id)
+        ).all()
+    )
+    held: dict[int, list[Held]] = {}
+    subs = db.session.scalars(
+        select(CooperativeOrder)
+        .where(CooperativeOrder.id.in_([i for i in candidates if int(sums.get(i) or 0) > 0]))
+        .order_by(CooperativeOrder.delivered_at, CooperativeOrder.id)
+    )
+    for sub in subs:
+        until = None
+        if sub.id not in disputed:
+            until = (_aware(sub.delivered_at) or now) + payout_delay()
+        held.setdefault(sub.cooperative_id, []).append(
+            Held(sub, int(sums[sub.id]), until, sub.id in disputed)
+        )
+    return held
+
+
+def available_cents(cooperative_id: int, now: datetime | None = None) -> int:
+    """What the cooperative can be paid now: its balance less its held sales (negative
+    when it owes the platform: carried, and netted in a later payout)."""
+    held = held_sales([cooperative_id], now).get(cooperative_id, [])
+    return balance_cents(cooperative_id) - sum(h.amount_cents for h in held)
+
+
+def available_balances(now: datetime | None = None) -> dict[int, int]:
+    """{cooperative id: what it can be paid now} for every cooperative with entries."""
+    totals = balances()
+    for coop_id, held in held_sales(None, now).items():
+        totals[coop_id] = totals.get(coop_id, 0) - sum(h.amount_cents for h in held)
+    return totals
 
 
 # --- checking the books -------------------------------------------------------------------
@@ -504,6 +704,3 @@ def _on_sub_order_status_changed(sub_order, **info) -> None:
             )
         ):
             post_refund(refund)
-
-
-signals.sub_order_status_changed.connect(_on_sub_order_status_changed)

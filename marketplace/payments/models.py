@@ -158,6 +158,100 @@ class Refund(db.Model):
     sub_order: Mapped[CooperativeOrder] = relationship()
     payment: Mapped[Payment] = relationship()
     created_by: Mapped[User | None] = relationship()
+    # A chargeback: the part of a lost dispute charged to this sub-order (no Stripe refund:
+    # the card network took the money back).
+    dispute_id: Mapped[int | None] = mapped_column(
+        ForeignKey("disputes.id", ondelete="RESTRICT"), index=True
+    )
+
+
+class DisputeStatus(enum.StrEnum):
+    """Stripe's statuses of a dispute, stored as Stripe says them."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response"  # an inquiry: no money taken yet
+    WARNING_UNDER_REVIEW = "warning_under_review"
+    WARNING_CLOSED = "warning_closed"  # the inquiry ended without a chargeback
+    NEEDS_RESPONSE = "needs_response"  # a chargeback: the amount was taken from Stripe
+    UNDER_REVIEW = "under_review"
+    WON = "won"  # the amount came back
+    LOST = "lost"  # the amount went to the cardholder for good
+
+
+DISPUTE_INQUIRY = (
+    DisputeStatus.WARNING_NEEDS_RESPONSE.value,
+    DisputeStatus.WARNING_UNDER_REVIEW.value,
+    DisputeStatus.WARNING_CLOSED.value,
+)
+DISPUTE_CLOSED = (
+    DisputeStatus.WARNING_CLOSED.value,
+    DisputeStatus.WON.value,
+    DisputeStatus.LOST.value,
+)
+DISPUTE_OPEN = tuple(s.value for s in DisputeStatus if s.value not in DISPUTE_CLOSED)
+
+
+class Dispute(db.Model):
+    """A shopper's bank disputing a card payment (Stripe's ``charge.dispute.*`` events).
+
+    Applied from whatever event arrives first, in any order and any number of times: a
+    closed dispute never opens again, and each of its ledger transactions is posted once.
+    Its amount is shared between the order's sub-orders (``DisputeShare``)."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (CheckConstraint("amount_cents >= 0", name="amount_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_dispute_id: Mapped[str] = mapped_column(String(255), unique=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payments.id", ondelete="RESTRICT"), index=True
+    )
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="MAD")
+    reason: Mapped[str] = mapped_column(String(50), default="")
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    evidence_due_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    payment: Mapped[Payment] = relationship()
+    shares: Mapped[list[DisputeShare]] = relationship(
+        back_populates="dispute", cascade="all, delete-orphan", order_by="DisputeShare.id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in DISPUTE_OPEN
+
+    @property
+    def is_inquiry(self) -> bool:
+        return self.status in DISPUTE_INQUIRY
+
+
+class DisputeShare(db.Model):
+    """The part of a dispute's amount that falls on one sub-order (its sale is held from
+    payouts while the dispute is open, and charged with that part if it is lost)."""
+
+    __tablename__ = "dispute_shares"
+    __table_args__ = (
+        UniqueConstraint("dispute_id", "sub_order_id"),
+        CheckConstraint("amount_cents >= 0", name="amount_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(
+        ForeignKey("disputes.id", ondelete="CASCADE"), index=True
+    )
+    sub_order_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperative_orders.id", ondelete="RESTRICT"), index=True
+    )
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+    dispute: Mapped[Dispute] = relationship(back_populates="shares")
+    sub_order: Mapped[CooperativeOrder] = relationship()
 
 
 class PayoutBatchStatus(enum.StrEnum):
@@ -200,8 +294,18 @@ class PayoutBatch(db.Model):
         return f"payout-batch-{self.id}"
 
 
+class TransferStatus(enum.StrEnum):
+    """A payout sent by Stripe Transfer (Connect): recorded (key and parameters) and
+    committed before Stripe is asked, then what Stripe answered."""
+
+    PENDING = "pending"  # recorded; sent, or to send again (its answer was lost)
+    SENT = "sent"  # Stripe made the transfer (``stripe_transfer_id``)
+    FAILED = "failed"  # Stripe refused it: the payout was taken back into the balance
+
+
 class Payout(db.Model):
-    """What one cooperative receives in a batch (its balance when the batch was made)."""
+    """What one cooperative receives in a batch (what it could be paid when the batch was
+    made: its balance less the sales not payable yet)."""
 
     __tablename__ = "payouts"
     __table_args__ = (
@@ -219,6 +323,10 @@ class Payout(db.Model):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     rib: Mapped[str] = mapped_column(String(24), default="")  # snapshot for the bank file
     stripe_transfer_id: Mapped[str | None] = mapped_column(String(255))
+    transfer_status: Mapped[str | None] = mapped_column(String(10), index=True)
+    transfer_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    transfer_params: Mapped[dict | None] = mapped_column(JSON)
+    transfer_error: Mapped[str] = mapped_column(Text, default="")
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     batch: Mapped[PayoutBatch] = relationship(back_populates="payouts")
@@ -232,7 +340,9 @@ class LedgerKind(enum.StrEnum):
     COMMISSION = "commission"  # the platform's commission on it (-)
     COD_COMMISSION_DEBIT = "cod_commission_debit"  # cash kept by the cooperative (-)
     REFUND_REVERSAL = "refund_reversal"  # money given back, commission returned
+    CHARGEBACK = "chargeback"  # a lost dispute: taken back by the bank, commission returned
     PAYOUT = "payout"  # paid out to the cooperative (-)
+    PAYOUT_RETURNED = "payout_returned"  # a transfer Stripe refused: back in the balance (+)
 
 
 class Account(enum.StrEnum):
@@ -247,6 +357,8 @@ class Account(enum.StrEnum):
     PAYABLE = "payable"  # what the platform owes a cooperative (per cooperative, +)
     COMMISSION = "commission"  # the platform's commission earned (+)
     PAYOUTS = "payouts"  # paid out to cooperatives by bank transfer or Stripe (+)
+    DISPUTES = "disputes"  # taken from Stripe by the card networks for open disputes (-)
+    DISPUTE_LOSSES = "dispute_losses"  # lost disputes beyond what any sale can bear (-)
 
 
 ACCOUNTS_SQL = ", ".join(f"'{a.value}'" for a in Account)
@@ -272,6 +384,9 @@ class LedgerTransaction(db.Model):
     )
     payout_id: Mapped[int | None] = mapped_column(
         ForeignKey("payouts.id", ondelete="RESTRICT"), index=True
+    )
+    dispute_id: Mapped[int | None] = mapped_column(
+        ForeignKey("disputes.id", ondelete="RESTRICT"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

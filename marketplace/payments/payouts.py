@@ -1,11 +1,15 @@
-"""Payout batches: what the platform pays each cooperative with a positive balance.
+"""Payout batches: what the platform pays each cooperative that can be paid.
 
-An admin creates a batch (each cooperative's balance at that moment; one open batch at a
-time), exports it as CSV for the bank transfer, then marks it paid with the transfer
-reference (refused if a balance fell below what the batch pays: the admin rebuilds it): a
-``payout`` entry per cooperative brings its balance down by what it
-received. A cooperative with a Stripe Connect account id may be paid by a Stripe Transfer
-instead (separate charges and transfers, grouped by ``transfer_group``).
+An admin creates a batch (what each cooperative can be paid at that moment: its balance less
+the card sales delivered less than ``PAYOUT_DELAY_DAYS`` ago and the sales under an open
+dispute; one open batch at a time), exports it as CSV for the bank transfer, then marks it
+paid with the transfer reference (refused if what a cooperative can be paid fell below what
+the batch pays: the admin rebuilds it): a ``payout`` entry per cooperative brings its
+balance down by what it received. A negative balance (commission owed on cash-on-delivery
+sales) is never paid: it stays on the cooperative's account and the next payout is net of
+it. A cooperative with a Stripe Connect account id is paid by a Stripe Transfer instead
+(separate charges and transfers, grouped by ``transfer_group``), recorded and committed
+before Stripe is asked.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from dataclasses import dataclass
 
+import stripe
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from marketplace import timeutil
 from marketplace.audit import record_audit
 from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import Conflict, InvalidInput
@@ -34,12 +41,55 @@ from marketplace.payments.models import (
     Payout,
     PayoutBatch,
     PayoutBatchStatus,
+    TransferStatus,
 )
-from marketplace.payments.services import PaymentUnavailable, card_payments_enabled
-from marketplace.timeutil import utcnow
+from marketplace.payments.services import card_payments_enabled
 
 log = logging.getLogger(__name__)
 MAX_REFERENCE = 120
+
+
+@dataclass(frozen=True)
+class BalanceSummary:
+    """A cooperative's balance as its balance page shows it."""
+
+    balance_cents: int  # the sum of its entries (what the platform owes it, or it owes)
+    available_cents: int  # what it can be paid now (negative: what it owes, carried)
+    held: list[ledger.Held]  # its sales not payable yet
+
+    @property
+    def held_cents(self) -> int:
+        return sum(h.amount_cents for h in self.held)
+
+    @property
+    def next_payout_cents(self) -> int:
+        return max(self.available_cents, 0)
+
+    @property
+    def owed_cents(self) -> int:
+        """What the cooperative owes the platform now (netted in a later payout)."""
+        return max(-self.available_cents, 0)
+
+
+def balance_summary(cooperative_id: int) -> BalanceSummary:
+    now = timeutil.utcnow()
+    held = ledger.held_sales([cooperative_id], now).get(cooperative_id, [])
+    balance = ledger.balance_cents(cooperative_id)
+    return BalanceSummary(balance, balance - sum(h.amount_cents for h in held), held)
+
+
+@dataclass(frozen=True)
+class TransferOutcome:
+    pending: list[Payout]
+    failed: list[Payout]
+
+
+def transfer_outcome(batch: PayoutBatch) -> TransferOutcome:
+    """The batch's Stripe Transfers still waiting for Stripe's answer, and those refused."""
+    return TransferOutcome(
+        [p for p in batch.payouts if p.transfer_status == TransferStatus.PENDING.value],
+        [p for p in batch.payouts if p.transfer_status == TransferStatus.FAILED.value],
+    )
 
 
 def batches() -> list[PayoutBatch]:
@@ -77,7 +127,13 @@ class BatchAlreadyOpen(Conflict):
 
 
 def _owed() -> dict[int, int]:
-    return {coop_id: amount for coop_id, amount in ledger.balances().items() if amount > 0}
+    """What each cooperative can be paid now, when it is more than nothing: its balance
+    less its sales not payable yet (``ledger.held_sales``). A cooperative that owes the
+    platform (commission on cash-on-delivery sales) is left out: its debt is carried and
+    netted in a later payout."""
+    return {
+        coop_id: amount for coop_id, amount in ledger.available_balances().items() if amount > 0
+    }
 
 
 def _fill(batch: PayoutBatch, owed: dict[int, int]) -> None:
@@ -105,7 +161,12 @@ def create_batch(actor) -> PayoutBatch:
         raise BatchAlreadyOpen() from exc
     owed = _owed()
     if not owed:
-        raise InvalidInput(_l("No cooperative has a positive balance to pay out."))
+        raise InvalidInput(
+            _l(
+                "No cooperative can be paid now: no balance is positive once the sales not "
+                "payable yet are left out."
+            )
+        )
     _fill(batch, owed)
     db.session.flush()
     return batch
@@ -126,7 +187,7 @@ def rebuild_batch(batch: PayoutBatch, actor) -> PayoutBatch | None:
         db.session.flush()
         return None
     locked.created_by_id = getattr(actor, "id", None) or locked.created_by_id
-    locked.created_at = utcnow()
+    locked.created_at = timeutil.utcnow()
     _fill(locked, owed)
     db.session.flush()
     return locked
@@ -219,7 +280,11 @@ def _csv_safe(value: str) -> str:
 
 
 def mark_paid(batch: PayoutBatch, reference: str, actor) -> PayoutBatch:
-    """The bank transfer was made: post the payouts (Stripe Transfers for Connect accounts)."""
+    """The bank transfer was made: post the payouts. A cooperative with a Stripe Connect
+    account is paid by a Stripe Transfer instead: its intent (idempotency key and exact
+    parameters) is recorded and COMMITTED with the payouts, then Stripe is asked
+    (``send_transfers``); a transfer whose answer was lost stays pending and is sent again,
+    the same, by marking the batch paid again or by ``flask payments reconcile``."""
     reference = (reference or "").strip()
     if not reference:
         raise InvalidInput(_l("Please give the reference of the bank transfer."))
@@ -227,56 +292,124 @@ def mark_paid(batch: PayoutBatch, reference: str, actor) -> PayoutBatch:
         raise InvalidInput(_l("The text is too long (at most %(n)d characters).", n=MAX_REFERENCE))
     locked = _lock_batch(batch)
     if locked.status == PayoutBatchStatus.PAID.value:
+        if pending_transfers(locked.id):
+            send_transfers(locked.id)
+            return _lock_batch(locked)
         raise Conflict(_l("This payout batch was already marked as paid."))
-    # Never pay more than a cooperative is owed now: its ledger is locked (ledger.record
-    # takes the same lock) and its balance compared with what the batch captured.
+    # Never pay more than a cooperative can be paid now: its ledger is locked (ledger.record
+    # takes the same lock) and what it can be paid compared with what the batch captured.
     ledger.lock_accounts([p.cooperative_id for p in locked.payouts])
+    now = timeutil.utcnow()
     for payout in locked.payouts:
-        current = ledger.balance_cents(payout.cooperative_id)
+        current = ledger.available_cents(payout.cooperative_id, now)
         if payout.amount_cents > current:
             raise Conflict(
                 _l(
-                    "%(cooperative)s is now owed %(amount)s, less than this batch pays "
-                    "(%(batch_amount)s): a refund was made since. Rebuild the batch, "
-                    "download its new file, then mark it as paid.",
+                    "%(cooperative)s can now be paid %(amount)s, less than this batch pays "
+                    "(%(batch_amount)s): a refund or a dispute was recorded since. Rebuild "
+                    "the batch, download its new file, then mark it as paid.",
                     cooperative=cooperative_name(payout.cooperative, current_lang()),
-                    amount=format_mad(current, current_lang()),
+                    amount=format_mad(max(current, 0), current_lang()),
                     batch_amount=format_mad(payout.amount_cents, current_lang()),
                 )
             )
-    now = utcnow()
+    transfers = False
     for payout in locked.payouts:
         coop = payout.cooperative
-        if coop.stripe_account_id and card_payments_enabled() and not payout.stripe_transfer_id:
-            try:
-                transfer = gateway.create_transfer(
-                    {
-                        "amount": payout.amount_cents,
-                        "currency": "mad",
-                        "destination": coop.stripe_account_id,
-                        "transfer_group": locked.transfer_group,
-                        "metadata": {"payout_id": str(payout.id), "batch_id": str(locked.id)},
-                    },
-                    idempotency_key=f"payout-{payout.id}-transfer",
-                )
-            except gateway.StripeUnavailable as exc:
-                log.error("stripe transfer for payout %s failed: %s", payout.id, exc)
-                raise PaymentUnavailable(
-                    _l("Stripe did not accept a transfer. Nothing was marked as paid.")
-                ) from exc
-            payout.stripe_transfer_id = transfer.to_dict()["id"]
         payout.paid_at = now
         ledger.post_payout(payout, reference)
-        notify.notify_cooperative(
-            payout.cooperative_id,
-            NoticeKind.PAYMENT,
-            "payout_sent",
-            number=bank_reference(payout),
-            endpoint="payments.balance",
-            values={},
-        )
+        if coop.stripe_account_id and card_payments_enabled():
+            payout.transfer_status = TransferStatus.PENDING.value
+            payout.transfer_key = f"payout-{payout.id}-transfer"
+            payout.transfer_params = {
+                "amount": payout.amount_cents,
+                "currency": "mad",
+                "destination": coop.stripe_account_id,
+                "transfer_group": locked.transfer_group,
+                "metadata": {"payout_id": str(payout.id), "batch_id": str(locked.id)},
+            }
+            transfers = True
+        else:
+            _tell_paid(payout)
     locked.status = PayoutBatchStatus.PAID.value
     locked.transfer_reference = reference
     locked.paid_at = now
     db.session.flush()
+    if transfers:
+        batch_id = locked.id
+        db.session.commit()  # the transfers' intents, before Stripe is asked
+        send_transfers(batch_id)
+        locked = _lock_batch(db.session.get(PayoutBatch, batch_id))
     return locked
+
+
+def _tell_paid(payout: Payout) -> None:
+    notify.notify_cooperative(
+        payout.cooperative_id,
+        NoticeKind.PAYMENT,
+        "payout_sent",
+        number=bank_reference(payout),
+        endpoint="payments.balance",
+        values={},
+    )
+
+
+def pending_transfers(batch_id: int | None = None) -> list[int]:
+    """Ids of the payouts whose Stripe Transfer is recorded but not answered yet."""
+    query = select(Payout.id).where(Payout.transfer_status == TransferStatus.PENDING.value)
+    if batch_id is not None:
+        query = query.where(Payout.batch_id == batch_id)
+    return list(db.session.scalars(query.order_by(Payout.id)))
+
+
+def _locked_payout(payout_id: int) -> Payout:
+    return db.session.scalar(
+        select(Payout)
+        .where(Payout.id == payout_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def send_transfer(payout_id: int) -> str:
+    """Ask Stripe for a recorded transfer: its stored key and parameters, exactly (after a
+    lost answer Stripe replays the first one: it never pays twice). "sent", "failed"
+    (refused by Stripe: the payout goes back into the cooperative's balance), "pending"
+    (no answer: to send again) or "skipped" (not pending any more)."""
+    payout = db.session.get(Payout, payout_id)
+    if payout is None or payout.transfer_status != TransferStatus.PENDING.value:
+        return "skipped"
+    params, key = payout.transfer_params, payout.transfer_key
+    db.session.commit()  # no transaction (nor SQLite's write lock) held while Stripe answers
+    try:
+        answer = gateway.create_transfer(params, idempotency_key=key).to_dict()
+    except gateway.StripeUnavailable as exc:
+        if not isinstance(exc.__cause__, stripe.InvalidRequestError):
+            log.error("stripe transfer for payout %s not answered: %s", payout_id, exc)
+            return "pending"
+        log.error("stripe refused the transfer of payout %s: %s", payout_id, exc)
+        payout = _locked_payout(payout_id)
+        if payout.transfer_status != TransferStatus.PENDING.value:
+            return "skipped"
+        payout.transfer_status = TransferStatus.FAILED.value
+        payout.transfer_error = str(exc)[:1000]
+        payout.paid_at = None
+        ledger.post_payout_returned(payout, "stripe transfer refused")
+        db.session.flush()
+        return "failed"
+    payout = _locked_payout(payout_id)
+    if payout.transfer_status != TransferStatus.PENDING.value:
+        return "skipped"
+    payout.stripe_transfer_id = answer.get("id")
+    payout.transfer_status = TransferStatus.SENT.value
+    _tell_paid(payout)
+    db.session.flush()
+    return "sent"
+
+
+def send_transfers(batch_id: int | None = None) -> dict[str, int]:
+    """Send every pending transfer (of one batch, or all): what became of them."""
+    counts = {"sent": 0, "failed": 0, "pending": 0, "skipped": 0}
+    for payout_id in pending_transfers(batch_id):
+        counts[send_transfer(payout_id)] += 1
+    return counts

@@ -9,7 +9,6 @@ import stripe
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from marketplace import signals
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
 from marketplace.http import parse_int
@@ -18,9 +17,11 @@ from marketplace.mail import queue_mail
 from marketplace.money import format_mad
 from marketplace.orders import services as orders
 from marketplace.orders.models import CooperativeOrder
-from marketplace.payments import ledger
+from marketplace.payments import ledger, notices
 from marketplace.payments import stripe_gateway as gateway
 from marketplace.payments.models import (
+    DISPUTE_OPEN,
+    Dispute,
     Payment,
     PaymentStatus,
     Refund,
@@ -116,6 +117,13 @@ def create_refund(
     if not isinstance(amount_cents, int) or amount_cents <= 0:
         raise InvalidInput(_l("The amount to refund must be more than zero."))
     payment = payment_for(sub_order.order, lock=True)  # serialises refunds of one order
+    if _disputed(payment):
+        raise Conflict(
+            _l(
+                "The customer's bank disputes this payment: it cannot be refunded while the "
+                "dispute is open. Answer the dispute in Stripe's dashboard."
+            )
+        )
     left = refundable_cents(sub_order, payment)
     if left <= 0:
         raise InvalidInput(_l("Nothing paid for this order is left to refund."))
@@ -202,6 +210,20 @@ def send_refund(refund_id: int) -> Refund:
     refund = _locked(refund_id)
     _tell_the_shopper(refund)
     return refund
+
+
+def _disputed(payment: Payment) -> bool:
+    """Whether a dispute about this payment is open (Stripe refuses to refund it then)."""
+    return (
+        payment.is_card
+        and payment.id is not None
+        and db.session.scalar(
+            select(Dispute.id)
+            .where(Dispute.payment_id == payment.id, Dispute.status.in_(DISPUTE_OPEN))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _locked(refund_id: int) -> Refund:
@@ -303,7 +325,22 @@ def _record_outside_refund(data: dict) -> Refund | None:
         f"refund {data['id']} of {data['amount']} made in the Stripe dashboard: recorded "
         f"against sub-order {subs[0].id}; check it",
     )
+    _tell_outside_refund(refund)
     return refund
+
+
+def _tell_outside_refund(refund: Refund) -> None:
+    """The admins and the cooperative learn of a refund made in Stripe's dashboard (which
+    lowers the cooperative's balance once it is charged to its sale)."""
+    sub_order = refund.sub_order
+    order = sub_order.order
+    subject = _l("A refund for order %(number)s was made in Stripe", number=order.number)
+    notices.tell_admins(
+        order, "payment_outside_refund_admin", subject, sub_order=sub_order, refund=refund
+    )
+    notices.tell_cooperative(
+        sub_order, "payment_outside_refund_cooperative", subject, refund=refund
+    )
 
 
 def settle_pending(refund: Refund) -> bool:
@@ -361,9 +398,6 @@ def _on_sub_order_cancelling(sub_order: CooperativeOrder, **info) -> None:
             "it, with a refund. Please contact us."
         )
     )
-
-
-signals.sub_order_cancelling.connect(_on_sub_order_cancelling)
 
 
 def on_refund_updated(refund: dict) -> None:

@@ -18,7 +18,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from marketplace import signals
 from marketplace.audit import record_audit
 from marketplace.errors import Conflict, DomainError, IllegalTransition, InvalidInput
 from marketplace.extensions import db
@@ -128,11 +127,14 @@ def start_payment(order: Order) -> Payment:
     return payment
 
 
+def offered_methods(_sender, **_kwargs) -> list[str]:
+    """Receiver of ``signals.payment_methods``: checkout offers the card when Stripe is
+    configured."""
+    return [PaymentMethod.CARD.value] if card_payments_enabled() else []
+
+
 def _on_order_placed(order: Order, **info) -> None:
     start_payment(order)
-
-
-signals.order_placed.connect(_on_order_placed)
 
 
 def flag(payment: Payment, reason: str) -> None:
@@ -405,9 +407,6 @@ def _on_sub_order_status_changed(sub_order: CooperativeOrder, **info) -> None:
         return
     payment.status = PaymentStatus.CANCELLED.value
     db.session.flush()
-
-
-signals.sub_order_status_changed.connect(_on_sub_order_status_changed)
 
 
 # --- what Stripe tells us ---------------------------------------------------------------

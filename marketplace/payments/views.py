@@ -167,9 +167,12 @@ def _own_sub_order(sub_order_id: int):
 def balance():
     coop_id = current_user.cooperative_id
     entries = ledger.entries_for(coop_id, limit=500)
+    summary = payouts.balance_summary(coop_id)
     return render_template(
         "payments/balance.html",
-        balance_cents=ledger.balance_cents(coop_id),
+        balance_cents=summary.balance_cents,
+        summary=summary,
+        payout_delay_days=ledger.payout_delay().days,
         entries=entries,
         payouts=payouts.payouts_of(coop_id),
         awaiting_cash=services.cod_awaiting_cash(coop_id),

@@ -85,7 +85,7 @@ def record_event(event_id: str, event_type: str) -> None:
 
 
 def handled_types() -> dict:
-    from marketplace.payments import refunds, services
+    from marketplace.payments import disputes, refunds, services
 
     return {
         "checkout.session.completed": services.on_session_completed,
@@ -96,6 +96,11 @@ def handled_types() -> dict:
         "charge.refund.updated": refunds.on_refund_updated,
         "refund.updated": refunds.on_refund_updated,
         "refund.failed": refunds.on_refund_updated,
+        "charge.dispute.created": disputes.on_dispute_event,
+        "charge.dispute.updated": disputes.on_dispute_event,
+        "charge.dispute.funds_withdrawn": disputes.on_dispute_event,
+        "charge.dispute.funds_reinstated": disputes.on_dispute_event,
+        "charge.dispute.closed": disputes.on_dispute_event,
     }
 
 

@@ -295,7 +295,9 @@ def upgrade():
         sa.Column("category_id", sa.Integer(), nullable=True),
         sa.Column("price_cents", sa.BigInteger(), nullable=False),
         sa.Column("stock", sa.Integer(), nullable=False),
-        sa.Column("unit", sa.String(length=40), nullable=False),
+        sa.Column("unit_quantity_milli", sa.Integer(), nullable=True),
+        sa.Column("unit_code", sa.String(length=8), nullable=True),
+        sa.Column("size", sa.String(length=40), server_default="", nullable=False),
         sa.Column("weight_grams", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("featured", sa.Boolean(), nullable=False),
@@ -304,6 +306,10 @@ def upgrade():
         sa.Column("rating_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "(unit_code IS NULL AND unit_quantity_milli IS NULL) OR (unit_code IS NOT NULL AND unit_quantity_milli > 0)",
+            name=op.f("ck_products_unit_quantity_and_code"),
+        ),
         sa.CheckConstraint("price_cents >= 0", name=op.f("ck_products_price_non_negative")),
         sa.CheckConstraint("stock >= 0", name=op.f("ck_products_stock_non_negative")),
         sa.ForeignKeyConstraint(
@@ -1060,6 +1066,10 @@ def upgrade():
         sa.Column("amount_cents", sa.BigInteger(), nullable=False),
         sa.Column("rib", sa.String(length=24), nullable=False),
         sa.Column("stripe_transfer_id", sa.String(length=255), nullable=True),
+        sa.Column("transfer_status", sa.String(length=10), nullable=True),
+        sa.Column("transfer_key", sa.String(length=100), nullable=True),
+        sa.Column("transfer_params", sa.JSON(), nullable=True),
+        sa.Column("transfer_error", sa.Text(), nullable=False),
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("amount_cents > 0", name=op.f("ck_payouts_amount_positive")),
         sa.ForeignKeyConstraint(
@@ -1076,9 +1086,13 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payouts")),
         sa.UniqueConstraint("batch_id", "cooperative_id", name=op.f("uq_payouts_batch_id")),
+        sa.UniqueConstraint("transfer_key", name=op.f("uq_payouts_transfer_key")),
     )
     op.create_index(op.f("ix_payouts_batch_id"), "payouts", ["batch_id"], unique=False)
     op.create_index(op.f("ix_payouts_cooperative_id"), "payouts", ["cooperative_id"], unique=False)
+    op.create_index(
+        op.f("ix_payouts_transfer_status"), "payouts", ["transfer_status"], unique=False
+    )
     op.create_table(
         "stand_products",
         sa.Column("application_id", sa.Integer(), nullable=False),
@@ -1123,6 +1137,32 @@ def upgrade():
         sa.UniqueConstraint("sub_order_id", name=op.f("uq_cash_collections_sub_order_id")),
     )
     op.create_table(
+        "disputes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("stripe_dispute_id", sa.String(length=255), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("reason", sa.String(length=50), nullable=False),
+        sa.Column("status", sa.String(length=30), nullable=False),
+        sa.Column("evidence_due_by", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("amount_cents >= 0", name=op.f("ck_disputes_amount_non_negative")),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["payments.id"],
+            name=op.f("fk_disputes_payment_id_payments"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_disputes")),
+        sa.UniqueConstraint("stripe_dispute_id", name=op.f("uq_disputes_stripe_dispute_id")),
+    )
+    op.create_index(op.f("ix_disputes_payment_id"), "disputes", ["payment_id"], unique=False)
+    op.create_index(op.f("ix_disputes_status"), "disputes", ["status"], unique=False)
+    op.create_table(
         "order_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("sub_order_id", sa.Integer(), nullable=False),
@@ -1156,7 +1196,9 @@ def upgrade():
         sa.Column("product_id", sa.Integer(), nullable=True),
         sa.Column("product_name", sa.String(length=200), nullable=False),
         sa.Column("product_names", sa.JSON(), nullable=True),
-        sa.Column("unit", sa.String(length=40), nullable=False),
+        sa.Column("unit_quantity_milli", sa.Integer(), nullable=True),
+        sa.Column("unit_code", sa.String(length=8), nullable=True),
+        sa.Column("size", sa.String(length=40), server_default="", nullable=False),
         sa.Column("unit_price_cents", sa.BigInteger(), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("line_total_cents", sa.BigInteger(), nullable=False),
@@ -1197,47 +1239,6 @@ def upgrade():
     op.create_index(
         op.f("ix_order_lines_sub_order_id"), "order_lines", ["sub_order_id"], unique=False
     )
-    op.create_table(
-        "refunds",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("sub_order_id", sa.Integer(), nullable=False),
-        sa.Column("payment_id", sa.Integer(), nullable=False),
-        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("manual", sa.Boolean(), nullable=False),
-        sa.Column("goods_returned", sa.Boolean(), nullable=False),
-        sa.Column("shipping_only", sa.Boolean(), nullable=False),
-        sa.Column("stripe_refund_id", sa.String(length=255), nullable=True),
-        sa.Column("idempotency_key", sa.String(length=100), nullable=False),
-        sa.Column("stripe_params", sa.JSON(), nullable=True),
-        sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("amount_cents > 0", name=op.f("ck_refunds_amount_positive")),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"],
-            ["users.id"],
-            name=op.f("fk_refunds_created_by_id_users"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["payment_id"],
-            ["payments.id"],
-            name=op.f("fk_refunds_payment_id_payments"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["sub_order_id"],
-            ["cooperative_orders.id"],
-            name=op.f("fk_refunds_sub_order_id_cooperative_orders"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_refunds")),
-        sa.UniqueConstraint("idempotency_key", name=op.f("uq_refunds_idempotency_key")),
-        sa.UniqueConstraint("stripe_refund_id", name=op.f("uq_refunds_stripe_refund_id")),
-    )
-    op.create_index(op.f("ix_refunds_sub_order_id"), "refunds", ["sub_order_id"], unique=False)
     op.create_table(
         "reviews",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1287,62 +1288,84 @@ def upgrade():
     op.create_index(op.f("ix_reviews_sub_order_id"), "reviews", ["sub_order_id"], unique=False)
     op.create_index(op.f("ix_reviews_user_id"), "reviews", ["user_id"], unique=False)
     op.create_table(
-        "ledger_transactions",
+        "dispute_shares",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=30), nullable=False),
-        sa.Column("description", sa.String(length=255), nullable=False),
-        sa.Column("payment_id", sa.Integer(), nullable=True),
-        sa.Column("sub_order_id", sa.Integer(), nullable=True),
-        sa.Column("refund_id", sa.Integer(), nullable=True),
-        sa.Column("payout_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("dispute_id", sa.Integer(), nullable=False),
+        sa.Column("sub_order_id", sa.Integer(), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("amount_cents >= 0", name=op.f("ck_dispute_shares_amount_non_negative")),
         sa.ForeignKeyConstraint(
-            ["payment_id"],
-            ["payments.id"],
-            name=op.f("fk_ledger_transactions_payment_id_payments"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["payout_id"],
-            ["payouts.id"],
-            name=op.f("fk_ledger_transactions_payout_id_payouts"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
-            ["refund_id"],
-            ["refunds.id"],
-            name=op.f("fk_ledger_transactions_refund_id_refunds"),
-            ondelete="RESTRICT",
+            ["dispute_id"],
+            ["disputes.id"],
+            name=op.f("fk_dispute_shares_dispute_id_disputes"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["sub_order_id"],
             ["cooperative_orders.id"],
-            name=op.f("fk_ledger_transactions_sub_order_id_cooperative_orders"),
+            name=op.f("fk_dispute_shares_sub_order_id_cooperative_orders"),
             ondelete="RESTRICT",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_transactions")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dispute_shares")),
+        sa.UniqueConstraint(
+            "dispute_id", "sub_order_id", name=op.f("uq_dispute_shares_dispute_id")
+        ),
     )
     op.create_index(
-        op.f("ix_ledger_transactions_kind"), "ledger_transactions", ["kind"], unique=False
+        op.f("ix_dispute_shares_dispute_id"), "dispute_shares", ["dispute_id"], unique=False
     )
     op.create_index(
-        op.f("ix_ledger_transactions_payment_id"),
-        "ledger_transactions",
-        ["payment_id"],
-        unique=False,
+        op.f("ix_dispute_shares_sub_order_id"), "dispute_shares", ["sub_order_id"], unique=False
     )
-    op.create_index(
-        op.f("ix_ledger_transactions_payout_id"), "ledger_transactions", ["payout_id"], unique=False
+    op.create_table(
+        "refunds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sub_order_id", sa.Integer(), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("manual", sa.Boolean(), nullable=False),
+        sa.Column("goods_returned", sa.Boolean(), nullable=False),
+        sa.Column("shipping_only", sa.Boolean(), nullable=False),
+        sa.Column("stripe_refund_id", sa.String(length=255), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=100), nullable=False),
+        sa.Column("stripe_params", sa.JSON(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("dispute_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint("amount_cents > 0", name=op.f("ck_refunds_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_refunds_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["dispute_id"],
+            ["disputes.id"],
+            name=op.f("fk_refunds_dispute_id_disputes"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["payments.id"],
+            name=op.f("fk_refunds_payment_id_payments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sub_order_id"],
+            ["cooperative_orders.id"],
+            name=op.f("fk_refunds_sub_order_id_cooperative_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refunds")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_refunds_idempotency_key")),
+        sa.UniqueConstraint("stripe_refund_id", name=op.f("uq_refunds_stripe_refund_id")),
     )
-    op.create_index(
-        op.f("ix_ledger_transactions_refund_id"), "ledger_transactions", ["refund_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_ledger_transactions_sub_order_id"),
-        "ledger_transactions",
-        ["sub_order_id"],
-        unique=False,
-    )
+    op.create_index(op.f("ix_refunds_dispute_id"), "refunds", ["dispute_id"], unique=False)
+    op.create_index(op.f("ix_refunds_sub_order_id"), "refunds", ["sub_order_id"], unique=False)
     op.create_table(
         "review_photos",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1412,6 +1435,76 @@ def upgrade():
         op.f("ix_review_reports_review_id"), "review_reports", ["review_id"], unique=False
     )
     op.create_table(
+        "ledger_transactions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("description", sa.String(length=255), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=True),
+        sa.Column("sub_order_id", sa.Integer(), nullable=True),
+        sa.Column("refund_id", sa.Integer(), nullable=True),
+        sa.Column("payout_id", sa.Integer(), nullable=True),
+        sa.Column("dispute_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dispute_id"],
+            ["disputes.id"],
+            name=op.f("fk_ledger_transactions_dispute_id_disputes"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["payments.id"],
+            name=op.f("fk_ledger_transactions_payment_id_payments"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["payout_id"],
+            ["payouts.id"],
+            name=op.f("fk_ledger_transactions_payout_id_payouts"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["refund_id"],
+            ["refunds.id"],
+            name=op.f("fk_ledger_transactions_refund_id_refunds"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sub_order_id"],
+            ["cooperative_orders.id"],
+            name=op.f("fk_ledger_transactions_sub_order_id_cooperative_orders"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_transactions")),
+    )
+    op.create_index(
+        op.f("ix_ledger_transactions_dispute_id"),
+        "ledger_transactions",
+        ["dispute_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_ledger_transactions_kind"), "ledger_transactions", ["kind"], unique=False
+    )
+    op.create_index(
+        op.f("ix_ledger_transactions_payment_id"),
+        "ledger_transactions",
+        ["payment_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_ledger_transactions_payout_id"), "ledger_transactions", ["payout_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_ledger_transactions_refund_id"), "ledger_transactions", ["refund_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_ledger_transactions_sub_order_id"),
+        "ledger_transactions",
+        ["sub_order_id"],
+        unique=False,
+    )
+    op.create_table(
         "ledger_entries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("transaction_id", sa.Integer(), nullable=False),
@@ -1425,7 +1518,7 @@ def upgrade():
         sa.Column("description", sa.String(length=255), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "account IN ('card_payments', 'orders_prepaid', 'refunds', 'cod_cash', 'cod_sales', 'payable', 'commission', 'payouts')",
+            "account IN ('card_payments', 'orders_prepaid', 'refunds', 'cod_cash', 'cod_sales', 'payable', 'commission', 'payouts', 'disputes', 'dispute_losses')",
             name=op.f("ck_ledger_entries_account_known"),
         ),
         sa.CheckConstraint(
@@ -1497,31 +1590,40 @@ def downgrade():
     op.drop_index("ix_ledger_entries_coop_created", table_name="ledger_entries")
     op.drop_index(op.f("ix_ledger_entries_account"), table_name="ledger_entries")
     op.drop_table("ledger_entries")
-    op.drop_index(op.f("ix_review_reports_review_id"), table_name="review_reports")
-    op.drop_table("review_reports")
-    op.drop_table("review_replies")
-    op.drop_index(op.f("ix_review_photos_review_id"), table_name="review_photos")
-    op.drop_table("review_photos")
     op.drop_index(op.f("ix_ledger_transactions_sub_order_id"), table_name="ledger_transactions")
     op.drop_index(op.f("ix_ledger_transactions_refund_id"), table_name="ledger_transactions")
     op.drop_index(op.f("ix_ledger_transactions_payout_id"), table_name="ledger_transactions")
     op.drop_index(op.f("ix_ledger_transactions_payment_id"), table_name="ledger_transactions")
     op.drop_index(op.f("ix_ledger_transactions_kind"), table_name="ledger_transactions")
+    op.drop_index(op.f("ix_ledger_transactions_dispute_id"), table_name="ledger_transactions")
     op.drop_table("ledger_transactions")
+    op.drop_index(op.f("ix_review_reports_review_id"), table_name="review_reports")
+    op.drop_table("review_reports")
+    op.drop_table("review_replies")
+    op.drop_index(op.f("ix_review_photos_review_id"), table_name="review_photos")
+    op.drop_table("review_photos")
+    op.drop_index(op.f("ix_refunds_sub_order_id"), table_name="refunds")
+    op.drop_index(op.f("ix_refunds_dispute_id"), table_name="refunds")
+    op.drop_table("refunds")
+    op.drop_index(op.f("ix_dispute_shares_sub_order_id"), table_name="dispute_shares")
+    op.drop_index(op.f("ix_dispute_shares_dispute_id"), table_name="dispute_shares")
+    op.drop_table("dispute_shares")
     op.drop_index(op.f("ix_reviews_user_id"), table_name="reviews")
     op.drop_index(op.f("ix_reviews_sub_order_id"), table_name="reviews")
     op.drop_index("ix_reviews_product_status_created", table_name="reviews")
     op.drop_index(op.f("ix_reviews_cooperative_id"), table_name="reviews")
     op.drop_table("reviews")
-    op.drop_index(op.f("ix_refunds_sub_order_id"), table_name="refunds")
-    op.drop_table("refunds")
     op.drop_index(op.f("ix_order_lines_sub_order_id"), table_name="order_lines")
     op.drop_index(op.f("ix_order_lines_product_id"), table_name="order_lines")
     op.drop_table("order_lines")
     op.drop_index(op.f("ix_order_events_sub_order_id"), table_name="order_events")
     op.drop_table("order_events")
+    op.drop_index(op.f("ix_disputes_status"), table_name="disputes")
+    op.drop_index(op.f("ix_disputes_payment_id"), table_name="disputes")
+    op.drop_table("disputes")
     op.drop_table("cash_collections")
     op.drop_table("stand_products")
+    op.drop_index(op.f("ix_payouts_transfer_status"), table_name="payouts")
     op.drop_index(op.f("ix_payouts_cooperative_id"), table_name="payouts")
     op.drop_index(op.f("ix_payouts_batch_id"), table_name="payouts")
     op.drop_table("payouts")
