@@ -35,6 +35,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    connect_receivers()
     from marketplace.api import init_app as init_api
 
     init_api(app)  # the JSON API under /api/v1/ (flask-smorest), unprefixed
@@ -86,6 +87,35 @@ def register_blueprints(app: Flask) -> None:
         root_bp = getattr(package, "root_bp", None)
         if root_bp is not None:
             app.register_blueprint(root_bp)
+
+
+def connect_receivers() -> None:
+    """Every receiver of a domain signal (``marketplace.signals``) and of Flask-Login's login
+    signal, connected here and nowhere else: a lower domain reacts to a higher one only
+    through these. Connecting again (each test creates an app) is harmless: blinker keeps
+    one connection per receiver."""
+    from flask_login import user_logged_in
+
+    from marketplace import signals
+    from marketplace.fairs import services as fairs
+    from marketplace.orders import cart
+    from marketplace.payments import ledger, refunds
+    from marketplace.payments import services as payments
+
+    # Placing an order creates its Payment row (card or cash on delivery).
+    signals.order_placed.connect(payments._on_order_placed)
+    # A sub-order's new status: the payment follows (cash collected, refunds) ...
+    signals.sub_order_status_changed.connect(payments._on_sub_order_status_changed)
+    # ... and the ledger records the sale, its commission or its reversal.
+    signals.sub_order_status_changed.connect(ledger._on_sub_order_status_changed)
+    # Before a sub-order is cancelled: refund what was paid by card, or refuse.
+    signals.sub_order_cancelling.connect(refunds._on_sub_order_cancelling)
+    # Checkout asks which ways to pay are on (card when Stripe is configured) ...
+    signals.payment_methods.connect(payments.offered_methods)
+    # ... and where the cart can be collected (the fairs' stands).
+    signals.pickup_options.connect(fairs._pickup_options)
+    # Logging in takes the anonymous cart along.
+    user_logged_in.connect(cart._on_login)
 
 
 def register_commands(app: Flask) -> None:

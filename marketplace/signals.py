@@ -1,5 +1,10 @@
-"""Domain signals, sent inside the transaction that made the change, so that listeners in
-other domains (the payments ledger, e-mails) write in the same transaction."""
+"""Domain signals: how a lower domain tells a higher one, or asks it, without importing it
+(domains depend one way: see pyproject.toml's import-linter contracts). They are sent inside
+the transaction that made the change, so that listeners in other domains (the payments
+ledger, e-mails) write in the same transaction.
+
+Every receiver is connected in one place, ``marketplace.connect_receivers()``, when the app
+is created; the README's map lists who sends and who listens."""
 
 from blinker import Namespace
 
@@ -17,3 +22,7 @@ cooperative_status_changed = signals.signal("cooperative-status-changed")
 # Where a cart can be collected instead of delivered (the fairs): sender None; kwargs:
 # cooperatives (list of Cooperative); each receiver returns a list of orders.services.Pickup.
 pickup_options = signals.signal("pickup-options")
+# Which ways to pay, beside cash on delivery, a higher domain offers now: sender None; each
+# receiver returns a list of orders.models.PaymentMethod values (payments: card, when Stripe
+# is configured).
+payment_methods = signals.signal("payment-methods")

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace import signals
 from marketplace.audit import record_audit
 from marketplace.auth.models import User
 from marketplace.auth.services import external_url
@@ -432,7 +431,6 @@ def _pickup_options(_sender, cooperatives=(), **_kwargs) -> list[orders.Pickup]:
     ]
 
 
-signals.pickup_options.connect(_pickup_options)
 
 
 def fair_orders(fair: Fair, cooperative_id: int) -> list[CooperativeOrder]:

@@ -12,7 +12,7 @@ import logging
 
 from flask import has_request_context, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, user_logged_in
+from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.catalogue.models import Product
@@ -244,11 +244,11 @@ def merge_session_cart(user) -> bool:
     return True
 
 
-@user_logged_in.connect
 def _on_login(sender, user, **extra) -> None:
     """Logging in (auth's views call ``login_user``) takes the anonymous cart along, in the
-    login's own transaction. A savepoint keeps a failed merge from spoiling the login: the
-    cart then stays in the session."""
+    login's own transaction (Flask-Login's ``user_logged_in``, connected by
+    ``marketplace.connect_receivers``). A savepoint keeps a failed merge from spoiling the
+    login: the cart then stays in the session."""
     if not has_request_context() or not _session_entries():
         return
     saved = dict(session.get(SESSION_KEY) or {})

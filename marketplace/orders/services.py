@@ -445,9 +445,11 @@ def check_order_total(total_cents: int) -> None:
 
 
 def card_allowed() -> bool:
-    from marketplace.payments.services import card_payments_enabled
-
-    return card_payments_enabled()
+    """Card payments live above orders: the payments domain answers ``payment_methods``."""
+    return any(
+        PaymentMethod.CARD.value in methods
+        for _receiver, methods in signals.payment_methods.send(None)
+    )
 
 
 def payment_methods_for(quote: Quote) -> list[str]:
