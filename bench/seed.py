@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Table
 
 from bench.progress import Progress
+from marketplace.catalogue import units
 from marketplace.extensions import db
 from marketplace.text import normalize
 
@@ -145,33 +146,81 @@ def _table(name: str) -> Table:
     return db.metadata.tables[name]
 
 
-def _complete(table: Table, row: dict) -> tuple:
-    """The row as a tuple in column order; missing columns get their Python default."""
-    values = []
-    for column in table.columns:
-        if column.name in row:
-            values.append(row[column.name])
-        elif column.default is not None and not column.default.is_sequence:
-            arg = column.default.arg
-            values.append(arg(None) if callable(arg) else arg)
+def database_columns(conn, table_name: str) -> dict[str, tuple[bool, bool, str]]:
+    """The table's columns in the database, in order: name -> (nullable, has a default in
+    the database, data type). Empty when the database has no such table: an older schema
+    (``bench.run --compare-with``) has fewer tables and columns than the models."""
+    rows = conn.execute(
+        "SELECT column_name, is_nullable = 'YES', column_default IS NOT NULL, data_type "
+        "FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = %s ORDER BY ordinal_position",
+        (table_name,),
+    ).fetchall()
+    return {name: (nullable, has_default, kind) for name, nullable, has_default, kind in rows}
+
+
+def _unit_text(row: dict) -> str:
+    """A unit as the text column of older schemas held it ('500 g'), from a row that gives
+    it as data (quantity in thousandths and a code)."""
+    milli, code = row.get("unit_quantity_milli"), row.get("unit_code")
+    return "" if milli is None else f"{milli / 1000:g} {code or ''}".strip()
+
+
+# Columns of older schemas that the models no longer have, computed from the row.
+LEGACY_COLUMNS = {("products", "unit"): _unit_text, ("order_lines", "unit"): _unit_text}
+# A value for a NOT NULL column without a default that neither the models nor the row know.
+FALLBACKS = {"boolean": False, "integer": 0, "bigint": 0, "smallint": 0, "json": "{}"}
+
+
+def _plan(conn, table_name: str) -> list[tuple[str, object]]:
+    """How to fill each column the database has: (name, function of the row). A column of
+    the models missing from the row gets its Python default (None without one); a column
+    the models don't have (older schema) takes the row's value, a legacy computation, or
+    is left to the database when it may be null or has a default."""
+    table = db.metadata.tables.get(table_name)
+    plan = []
+    for name, (nullable, has_default, kind) in database_columns(conn, table_name).items():
+        column = table.c.get(name) if table is not None else None
+        if column is not None:
+            default = column.default
+            if default is not None and not default.is_sequence:
+                arg = default.arg
+                fill = (lambda a=arg: a(None)) if callable(arg) else (lambda a=arg: a)
+            else:
+                fill = lambda: None  # noqa: E731
+            plan.append((name, lambda row, n=name, f=fill: row[n] if n in row else f()))
+        elif (table_name, name) in LEGACY_COLUMNS:
+            legacy = LEGACY_COLUMNS[(table_name, name)]
+            plan.append((name, lambda row, n=name, g=legacy: row[n] if n in row else g(row)))
+        elif not nullable and not has_default:
+            value = FALLBACKS.get(kind, "")
+            plan.append((name, lambda row, n=name, v=value: row.get(n, v)))
         else:
-            values.append(None)
-    return tuple(values)
+            plan.append((name, lambda row, n=name: row.get(n)))
+    return plan
 
 
-def copy_rows(conn, table_name: str, rows, total: int, label: str) -> None:
-    """COPY ``rows`` (dicts) into ``table_name`` with a progress bar."""
-    table = _table(table_name)
-    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+def copy_rows(conn, table_name: str, rows, total: int, label: str) -> int:
+    """COPY ``rows`` (dicts) into ``table_name`` with a progress bar; the columns are the
+    database's own (see ``_plan``). Nothing when the database has no such table. Returns
+    the number of rows written."""
+    plan = _plan(conn, table_name)
+    if not plan:
+        return 0
+    columns = ", ".join(f'"{name}"' for name, _fill in plan)
+    fills = [fill for _name, fill in plan]
     progress = Progress(label, total)
+    written = 0
     with (
         conn.cursor() as cursor,
         cursor.copy(f'COPY "{table_name}" ({columns}) FROM STDIN') as copy,
     ):
         for row in rows:
-            copy.write_row(_complete(table, row))
+            copy.write_row(tuple(fill(row) for fill in fills))
+            written += 1
             progress.advance()
     progress.finish()
+    return written
 
 
 def _reset_sequence(conn, table_name: str) -> None:
@@ -300,7 +349,7 @@ def seed_catalogue(
     product_rows, text_rows, image_rows, catalogue = [], [], [], []
     for pid in range(1, products + 1):
         kind = KINDS[pid % len(KINDS)]
-        cat_slug, name_fr, name_ar, name_en, units = kind
+        cat_slug, name_fr, name_ar, name_en, unit_texts = kind
         qual = QUALIFIERS[rng.randrange(len(QUALIFIERS))]
         coop = rng.randint(1, cooperatives)
         province = coop_rows[coop - 1]["province"]
@@ -339,7 +388,8 @@ def seed_catalogue(
                 "category_id": category_id,
                 "price_cents": price,
                 "stock": stock,
-                "unit": rng.choice(units),
+                # The kinds' units are typed as sellers did before units were data.
+                **units.from_text(rng.choice(unit_texts))._asdict(),
                 "weight_grams": rng.randint(100, 5000),
                 "status": status,
                 "featured": pid % 97 == 0,
@@ -409,7 +459,8 @@ def seed_orders(conn, rng: random.Random, catalogue: dict, orders: int) -> None:
                         "sub_order_id": sub_id,
                         "product_id": product[0],
                         "product_name": f"Produit {product[0]}",
-                        "unit": "1 kg",
+                        "unit_quantity_milli": 1000,
+                        "unit_code": "kg",
                         "unit_price_cents": product[2],
                         "quantity": quantity,
                         "line_total_cents": product[2] * quantity,
@@ -491,5 +542,10 @@ def seed_orders(conn, rng: random.Random, catalogue: dict, orders: int) -> None:
 def reset_sequences(conn) -> None:
     for table in db.metadata.sorted_tables:
         column = table.c.get("id")
-        if column is not None and column.primary_key and column.type.python_type is int:
+        if (
+            column is not None
+            and column.primary_key
+            and column.type.python_type is int
+            and "id" in database_columns(conn, table.name)
+        ):
             _reset_sequence(conn, table.name)

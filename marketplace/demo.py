@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from marketplace import storage
 from marketplace.auth.models import Role, User
 from marketplace.auth.passwords import hash_password
+from marketplace.catalogue import units
 from marketplace.catalogue.models import (
     Category,
     CategoryTranslation,
@@ -346,7 +347,9 @@ def seed_products(ctx: DemoContext) -> None:
             category=ctx.categories[category_slug],
             price_cents=price * 100,
             stock=stock,
-            unit=unit,
+            # The demo's units are written as sellers typed them before units were data
+            # ("500 g", "× 6", "150 × 230 cm"): converted as any existing row would be.
+            **units.from_text(unit)._asdict(),
             status=ProductStatus.ACTIVE.value,
             featured=featured,
             created_at=base_time + timedelta(days=index, hours=index % 5),

@@ -432,6 +432,8 @@ COOPERATIVES = {
 }
 
 # (slug, category, cooperative, price MAD, unit, stock, featured, {locale: (name, description)})
+# The unit as a seller typed it ("500 g", "× 6" for six pieces, "150 × 230 cm" for a size);
+# marketplace.demo loads it through units.from_text into quantity, unit code and size.
 PRODUCTS = [
     # --- dates ---------------------------------------------------------------------------
     (

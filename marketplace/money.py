@@ -41,12 +41,20 @@ def to_cents(value: str | int | Decimal) -> int:
     ("1e3"), underscores ("1_000"), signs and other scripts' digits are refused.
     Raises ValueError for anything that is not a non-negative amount with at most 2 decimals.
     """
+    return to_fixed(value, 2)
+
+
+def to_fixed(value: str | int | Decimal, places: int) -> int:
+    """A non-negative number typed by a person, as a whole number of 10**-``places`` (the
+    rules of ``to_cents``, which is ``to_fixed(value, 2)``): ``to_fixed("1,5", 3)`` is 1500,
+    the quantities of units of sale (``marketplace.catalogue.units``) are read this way.
+    Raises ValueError for anything else, or for more than ``places`` decimals."""
     if isinstance(value, bool):
         raise ValueError("not an amount")
     if isinstance(value, int):
         if value < 0:
             raise ValueError("not an amount")
-        return value * 100
+        return value * 10**places
     if isinstance(value, Decimal):
         value = str(value) if value.is_finite() else "NaN"
     text = str(value).translate(_MARKS).translate(_DIGITS).strip()
@@ -55,9 +63,9 @@ def to_cents(value: str | int | Decimal) -> int:
         raise ValueError("not an amount")
     whole = re.sub(r"[^0-9]", "", match["whole"]).lstrip("0") or "0"
     part = (match["part"] or "").rstrip("0")
-    if len(whole) > _MAX_WHOLE_DIGITS or len(part) > 2:
+    if len(whole) > _MAX_WHOLE_DIGITS or len(part) > places:
         raise ValueError("not an amount")
-    return int(whole) * 100 + int(part.ljust(2, "0"))
+    return int(whole) * 10**places + int(part.ljust(places, "0") or "0")
 
 
 def from_cents(cents: int) -> Decimal:

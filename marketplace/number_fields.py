@@ -3,7 +3,8 @@
 Both render as text inputs with ``inputmode`` (a phone shows its digit keyboard) rather than
 ``<input type=number>``, which Chromium empties when an Arabic keyboard types Arabic-Indic
 digits. One parser each: ``marketplace.http.parse_int`` for whole numbers and
-``marketplace.money.to_cents`` for amounts in MAD.
+``marketplace.money.to_cents`` for amounts in MAD (``money.to_fixed`` for the quantities of
+units of sale, in thousandths).
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ def format_amount(cents: int | None) -> str:
         return str(whole)
     sep = "." if str(get_locale() or "") == "en" else ","
     return f"{whole}{sep}{part:02d}"
+
+
+def format_thousandths(milli: int | None) -> str:
+    """Thousandths as a person types the number: "500", "1,5" ("1.5" in English)."""
+    if milli is None:
+        return ""
+    whole, part = divmod(int(milli), 1000)
+    if not part:
+        return str(whole)
+    sep = "." if str(get_locale() or "") == "en" else ","
+    return f"{whole}{sep}{part:03d}".rstrip("0")
 
 
 class WholeNumberField(Field):
@@ -90,3 +102,36 @@ class MoneyField(Field):
             self.data = None
             raise ValueError(_l("This amount is too large."))
         self.data = cents
+
+
+class QuantityField(Field):
+    """A quantity of a unit of sale typed as "500", "0,5", "1.5", "١٫٥" or "1 000" (the rules
+    of amounts, up to three decimals); ``data`` is in thousandths (0,5 → 500; 250 → 250 000)
+    or None when left empty. What was typed is shown again when the form comes back."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, max_milli: int | None = None, **kw):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off"}
+        render_kw.update(kw.pop("render_kw", None) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kw)
+        self.max_milli = max_milli
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_thousandths(self.data)
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            milli = money.to_fixed(valuelist[0], 3)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a quantity, for example 500 or 1,5.")) from None
+        if self.max_milli is not None and milli > self.max_milli:
+            self.data = None
+            raise ValueError(_l("This quantity is too large."))
+        self.data = milli

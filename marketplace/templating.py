@@ -52,14 +52,20 @@ def cash_collected_for(sub_order) -> bool:
     return payments.cash_collection_for(sub_order) is not None
 
 
-def unit_choices() -> list[tuple[str, str]]:
-    """The common units of sale, labelled in the page's language (product form's list)."""
-    return units.choices(current_lang())
+def unit_label(item, lang: str | None = None) -> str:
+    """``product|unit_label``: the unit of sale of a product or order line in the page's
+    language ("500 غرام", "500 g"), or in ``lang`` (e-mails); "" when it has none."""
+    return units.label(item.unit_quantity_milli, item.unit_code, lang or current_lang())
 
 
-def unit_label(text, lang: str | None = None) -> str:
-    """A product's unit of sale in the page's language ("500 غرام", "500 g")."""
-    return units.label(text, lang or current_lang())
+def unit_text(item, lang: str | None = None) -> str:
+    """``line|unit_text``: unit and size of a product or order line ("500 g", "150 × 230 cm")."""
+    return units.describe(item, lang or current_lang())
+
+
+def size_label(item, lang: str | None = None) -> str:
+    """``product|size_label``: the size of a product or order line ("150 × 230 سم")."""
+    return units.size_label(item.size, lang or current_lang())
 
 
 def isolate(text) -> str:
@@ -125,11 +131,12 @@ FILTERS = {
     "safe_description": safe_description,
     "isolate": isolate,
     "unit_label": unit_label,
+    "size_label": size_label,
+    "unit_text": unit_text,
     "ltr": ltr,
 }
 GLOBALS = {
     "site_name": site_name,
-    "unit_choices": unit_choices,
     # The one way an inline <script> may run under the CSP: <script nonce="{{ csp_nonce() }}">.
     "csp_nonce": csp_nonce,
     "pick": pick,

@@ -112,7 +112,8 @@ class ProductFactory(BaseFactory):
     category = factory.SubFactory(CategoryFactory)
     price_cents = 12000
     stock = 10
-    unit = "500 g"
+    unit_quantity_milli = 500_000  # 500 g
+    unit_code = "g"
     status = ProductStatus.ACTIVE.value
 
     @factory.post_generation

@@ -27,7 +27,8 @@ def product_input(category=None, **overrides) -> editing.ProductInput:
         "category_id": category.id if category else None,
         "price_cents": 12000,
         "stock": 4,
-        "unit": "1 kg",
+        "unit_quantity_milli": 1000,  # 1 kg
+        "unit_code": "kg",
         "weight_grams": 1100,
         "status": ProductStatus.ACTIVE.value,
     }
@@ -103,7 +104,12 @@ def test_create_product_requires_a_name_and_a_verified_cooperative(app):
         {"weight_grams": -5},
         {"status": "published"},
         {"category_id": 999_999},
-        {"unit": "x" * 41},
+        {"size": "x" * 41},
+        {"unit_code": "stone"},  # not a unit of the list
+        {"unit_code": "kg", "unit_quantity_milli": None},  # a unit needs its quantity
+        {"unit_code": None, "unit_quantity_milli": 500},  # a quantity needs its unit
+        {"unit_code": "g", "unit_quantity_milli": 0},
+        {"unit_code": "piece", "unit_quantity_milli": 1500},  # 1.5 pieces
     ],
 )
 def test_create_product_refuses_bad_values(app, overrides):

@@ -50,7 +50,8 @@ def product_data(cat, **overrides) -> dict:
         "category": str(cat.id),
         "price": "120",
         "stock": "10",
-        "unit": "500 g",
+        "unit_quantity": "500",
+        "unit_code": "g",
         "weight_grams": "550",
         "status": "active",
     }
@@ -119,7 +120,12 @@ def test_create_page_shows_missing_languages_and_translated_categories(client, s
 
 def test_validation_errors_keep_what_was_typed(client, seller, category):
     data = product_data(
-        category, price="12x", name_fr="Huile d'argan bio", unit="1 L", images=[photo()]
+        category,
+        price="12x",
+        name_fr="Huile d'argan bio",
+        unit_quantity="1,5",
+        unit_code="l",
+        images=[photo()],
     )
     response = post_form(client, NEW, data, form_url=NEW, content_type="multipart/form-data")
     assert response.status_code == 400
@@ -128,7 +134,7 @@ def test_validation_errors_keep_what_was_typed(client, seller, category):
     assert "Your photos were not saved: please choose them again." in page
     assert 'value="12x"' in page
     assert "Huile d&#39;argan bio" in page
-    assert 'value="1 L"' in page
+    assert 'value="1,5"' in page and '<option selected value="l">' in page  # the unit kept
     assert products_of(seller.cooperative) == []
 
 

@@ -228,7 +228,8 @@ def test_two_nodes_share_media_cache_sessions_limits_and_mail(app, cluster):
         "category": str(category.id),
         "price": "137",
         "stock": "10",
-        "unit": "500 g",
+        "unit_quantity": "500",
+        "unit_code": "g",
         "weight_grams": "550",
         "status": "active",
     }

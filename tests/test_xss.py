@@ -293,7 +293,7 @@ def test_cooperative_profile_and_products_are_escaped_on_every_page(app):
         "description_fr": "<p><strong>Riche</strong> <em>et doux</em></p>"
         + hostile("XSSdescfr", 2000),
         "description_en": hostile("XSSdescen", 2000),
-        "unit": hostile("XSSunit", 40),
+        "size": hostile("XSSsize", 40),
         "price": "45.50",
         "stock": "12",
         "status": "active",
@@ -310,7 +310,7 @@ def test_cooperative_profile_and_products_are_escaped_on_every_page(app):
     assert created is not None and created.status == "active"
 
     name_tags = ["XSSpnamear", "XSSpnamefr", "XSSpnameen", "XSSprodar", "XSSprodfr", "XSSproden"]
-    shown = {tag: escaped(tag) for tag in [*name_tags, "XSSpstoryfr", "XSSpstoryen", "XSSunit"]}
+    shown = {tag: escaped(tag) for tag in [*name_tags, "XSSpstoryfr", "XSSpstoryen", "XSSsize"]}
     # Descriptions keep allowed formatting: the script is removed, the text stays.
     shown |= {"XSSdescfr": "XSSdescfr", "XSSdescen": "XSSdescen"}
 
@@ -332,7 +332,7 @@ def test_cooperative_profile_and_products_are_escaped_on_every_page(app):
     assert_shown(seen, "XSSproden", "/en/products/")
     assert_shown(seen, "XSSdescfr", "/fr/products/")
     assert_shown(seen, "XSSpstoryfr", "/fr/cooperatives/")
-    assert_shown(seen, "XSSunit", product_page)
+    assert_shown(seen, "XSSsize", product_page)
 
     html = visitor.get(product_page.format(lang="fr")).get_data(as_text=True)
     assert "<strong>Riche</strong>" in html  # formatting allowed by nh3 is kept

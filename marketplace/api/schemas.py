@@ -179,6 +179,26 @@ class CategoryList(Schema):
     items = fields.List(fields.Nested(Category), required=True)
 
 
+class Unit(Schema):
+    quantity = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": 'Decimal quantity of the unit ("500", "1.5"); null: no unit.'},
+    )
+    code = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "g, kg, ml, cl, l, piece, m or m2; null: the item itself."},
+    )
+    label = fields.String(
+        required=True, metadata={"description": 'Quantity and unit in `lang` ("500 g"), or "".'}
+    )
+    size = fields.String(
+        required=True,
+        metadata={"description": 'Dimensions of the item ("150 × 230 cm"), or "".'},
+    )
+
+
 class CooperativeRef(Schema):
     id = fields.Integer(required=True)
     slug = fields.String(required=True)
@@ -190,7 +210,7 @@ class ProductSummary(Schema):
     slug = fields.String(required=True)
     url = fields.String(required=True)
     name = fields.Nested(Text, required=True)
-    unit = fields.String(required=True)
+    unit = fields.Nested(Unit, required=True)
     price_cents = fields.Integer(required=True)
     currency = fields.String(required=True)
     stock = fields.Integer(required=True)
@@ -247,7 +267,7 @@ class SearchResult(Schema):
 class OrderLine(Schema):
     product_id = fields.Integer(required=True, allow_none=True)
     name = fields.Nested(Text, required=True)
-    unit = fields.String(required=True)
+    unit = fields.Nested(Unit, required=True)
     quantity = fields.Integer(required=True)
     unit_price_cents = fields.Integer(required=True)
     line_total_cents = fields.Integer(required=True)
@@ -293,7 +313,7 @@ class OwnProduct(Schema):
     slug = fields.String(required=True)
     name = fields.Nested(Text, required=True)
     status = fields.String(required=True)
-    unit = fields.String(required=True)
+    unit = fields.Nested(Unit, required=True)
     stock = fields.Integer(required=True)
     price_cents = fields.Integer(required=True)
     updated_at = fields.DateTime(required=True)

@@ -23,7 +23,7 @@ from marketplace.api.problems import (
     http_problem,
     unexpected_problem,
 )
-from marketplace.catalogue import queries
+from marketplace.catalogue import queries, units
 from marketplace.catalogue.models import Category, Product
 from marketplace.catalogue.search import search_products
 from marketplace.catalogue.views import safe_description
@@ -201,7 +201,7 @@ def product_summary(product: Product, lang: str) -> dict:
         "slug": product.slug,
         "url": url_for("catalogue.product", slug=product.slug, lang=lang),
         "name": text(product.translations, "name", lang),
-        "unit": product.unit or "",
+        "unit": units.as_json(product, lang),
         "price_cents": product.price_cents,
         "currency": "MAD",
         "stock": product.stock,
@@ -546,7 +546,7 @@ def sub_order_data(sub: CooperativeOrder, lang: str) -> dict:
             {
                 "product_id": line.product_id,
                 "name": dict(zip(("value", "lang", "fallback"), line.name_in(lang), strict=True)),
-                "unit": line.unit or "",
+                "unit": units.as_json(line, lang),
                 "quantity": line.quantity,
                 "unit_price_cents": line.unit_price_cents,
                 "line_total_cents": line.line_total_cents,
@@ -663,7 +663,7 @@ def own_products(args):
                 "slug": p.slug,
                 "name": text(p.translations, "name", lang),
                 "status": p.status,
-                "unit": p.unit or "",
+                "unit": units.as_json(p, lang),
                 "stock": p.stock,
                 "price_cents": p.price_cents,
                 "updated_at": aware(p.updated_at),

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from marketplace.catalogue import units
 from marketplace.catalogue.models import (
     Category,
     Product,
@@ -38,7 +39,7 @@ MAX_SHIPPING_CENTS = 10_000_000  # 100 000 MAD
 NAME_MAX = 200
 DESCRIPTION_MAX = 10_000
 STORY_MAX = 5_000
-UNIT_MAX = 40
+SIZE_MAX = units.SIZE_MAX
 
 # Light formatting sellers may use in descriptions (STOREFRONT renders it as is).
 ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "ul", "ol", "li"})
@@ -232,7 +233,11 @@ class ProductInput:
     category_id: int | None
     price_cents: int
     stock: int
-    unit: str = ""
+    # The unit of sale (marketplace/catalogue/units.py): 500 g is (500_000, "g"); both None
+    # when the product is the item itself. ``size``: its dimensions as typed.
+    unit_quantity_milli: int | None = None
+    unit_code: str | None = None
+    size: str = ""
     # The stock shown when the edit form was opened (None: overwrite whatever it is now).
     stock_was: int | None = None
     weight_grams: int | None = None
@@ -253,8 +258,11 @@ def _validate(data: ProductInput) -> Category | None:
         raise InvalidInput(_l("The weight must be between 0 and 1,000,000 grams."))
     if data.status not in {s.value for s in ProductStatus}:
         raise InvalidInput(_l("Unknown product status."))
-    if len(data.unit or "") > UNIT_MAX:
-        raise InvalidInput(_l("The unit may have at most %(n)d characters.", n=UNIT_MAX))
+    unit_problem = units.problem(data.unit_quantity_milli, data.unit_code or None)
+    if unit_problem is not None:
+        raise InvalidInput(unit_problem)
+    if len(_clean_line(data.size)) > SIZE_MAX:
+        raise InvalidInput(_l("The size may have at most %(n)d characters.", n=SIZE_MAX))
     if data.category_id is None:
         return None
     category = db.session.get(Category, data.category_id)
@@ -279,7 +287,9 @@ def create_product(cooperative: Cooperative, data: ProductInput) -> Product:
         category=category,
         price_cents=data.price_cents,
         stock=data.stock,
-        unit=_clean_line(data.unit),
+        unit_quantity_milli=data.unit_quantity_milli if data.unit_code else None,
+        unit_code=data.unit_code or None,
+        size=_clean_line(data.size),
         weight_grams=data.weight_grams,
         status=data.status,
     )
@@ -300,7 +310,9 @@ def update_product(product: Product, data: ProductInput) -> Product:
     elif data.stock != data.stock_was:
         _write_stock(product, data.stock, data.stock_was)
     # else: the seller left the stock as it was shown; keep what orders made of it since.
-    product.unit = _clean_line(data.unit)
+    product.unit_quantity_milli = data.unit_quantity_milli if data.unit_code else None
+    product.unit_code = data.unit_code or None
+    product.size = _clean_line(data.size)
     product.weight_grams = data.weight_grams
     product.status = data.status
     _apply_product_texts(product, data.texts)

@@ -81,6 +81,13 @@ class Product(db.Model):
         # The home page's featured products, featured then newest: read from the end of this
         # index (without it, every visible product was sorted: 19 ms at 20,000 products).
         Index("ix_products_status_featured", "status", "featured", "created_at", "id"),
+        # A unit of sale is a quantity above zero and a code, or neither (marketplace/catalogue/
+        # units.py, which knows the codes: a new unit needs no schema change).
+        CheckConstraint(
+            "(unit_code IS NULL AND unit_quantity_milli IS NULL)"
+            " OR (unit_code IS NOT NULL AND unit_quantity_milli > 0)",
+            name="unit_quantity_and_code",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +100,12 @@ class Product(db.Model):
     )
     price_cents: Mapped[int] = mapped_column(BigInteger)
     stock: Mapped[int] = mapped_column(Integer, default=0)
-    unit: Mapped[str] = mapped_column(String(40), default="")  # e.g. "500 g", "1 L"
+    # The unit of sale (units.py): 500 g is (500 000, "g"), 1,5 L (1 500, "l"); both None when
+    # the product is the item itself. ``size`` holds its dimensions as typed ("150 × 230 cm").
+    # Product variants (issue #15) will carry these three columns each.
+    unit_quantity_milli: Mapped[int | None] = mapped_column(Integer)
+    unit_code: Mapped[str | None] = mapped_column(String(8))
+    size: Mapped[str] = mapped_column(String(40), default="", server_default="")
     weight_grams: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default=ProductStatus.DRAFT.value)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)

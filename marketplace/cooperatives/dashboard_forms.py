@@ -15,12 +15,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from marketplace.catalogue import editing
+from marketplace.catalogue import editing, units
 from marketplace.catalogue.models import ProductStatus
 from marketplace.http import parse_int
-from marketplace.i18n import LANGUAGES
+from marketplace.i18n import LANGUAGES, current_lang
 from marketplace.number_fields import MoneyField as _MoneyField
-from marketplace.number_fields import WholeNumberField, format_amount
+from marketplace.number_fields import QuantityField, WholeNumberField, format_amount
 
 __all__ = ["MoneyField", "format_amount"]
 
@@ -87,11 +87,16 @@ class ProductForm(FlaskForm):
     price = MoneyField(_l("Price (MAD)"), [InputRequired(message=_l("Enter the price."))])
     stock = _int_field(_l("Stock (units available)"), 0, editing.MAX_STOCK)
     stock_was = SeenNumber()
-    unit = StringField(
-        _l("Unit sold"),
-        [Length(max=editing.UNIT_MAX)],
-        description=_l('For example "500 g", "1 L" or "1 piece".'),
-        render_kw={"list": "unit-choices", "autocomplete": "off"},
+    # The unit of sale: a quantity and a unit from the list ("500" and grams), or neither
+    # when the product is the item itself; the size for items with dimensions (carpets).
+    unit_quantity = QuantityField(_l("Quantity sold"), max_milli=units.MAX_QUANTITY_MILLI)
+    # Choices in the page's language (units.code_choices); a code not in the list is
+    # refused by validate() with a sentence under the field.
+    unit_code = SelectField(_l("Unit"), choices=[], validate_choice=False, default="")
+    size = StringField(
+        _l("Size (optional)"),
+        [Length(max=editing.SIZE_MAX)],
+        description=_l('The dimensions of the item, for example "150 × 230 cm" or "Ø 30 cm".'),
     )
     weight_grams = _int_field(
         _l("Shipping weight (grams)"), 0, editing.MAX_WEIGHT_GRAMS, required=False
@@ -108,6 +113,13 @@ class ProductForm(FlaskForm):
     images = MultipleFileField(
         _l("Add photos"), render_kw={"accept": IMAGE_ACCEPT, "capture": "environment"}
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit_code.choices = [
+            SelectChoice("", _l("No unit: the item itself")),
+            *(SelectChoice(code, name) for code, name in units.code_choices(current_lang())),
+        ]
 
     def set_category_choices(self, choices: list[tuple[str, str]]) -> None:
         self.category.choices = [
@@ -140,6 +152,15 @@ class ProductForm(FlaskForm):
                     _l("A description needs the product's name in the same language."),
                 ]
                 ok = False
+        if not self.unit_quantity.errors:
+            code = self.unit_code.data or None
+            problem = units.problem(self.unit_quantity.data, code)
+            if problem is not None:
+                # Under the unit when it is missing or unknown, else under the quantity.
+                known = code is not None and code in units.UNITS
+                target = self.unit_quantity if known else self.unit_code
+                target.errors = [*target.errors, problem]
+                ok = False
         return ok
 
     def uploaded_images(self) -> list:
@@ -155,7 +176,9 @@ class ProductForm(FlaskForm):
             price_cents=self.price.data,
             stock=self.stock.data,
             stock_was=self.stock_was.data,
-            unit=self.unit.data or "",
+            unit_quantity_milli=self.unit_quantity.data,
+            unit_code=self.unit_code.data or None,
+            size=self.size.data or "",
             weight_grams=self.weight_grams.data,
             status=self.status.data,
         )
@@ -167,7 +190,9 @@ class ProductForm(FlaskForm):
             "price": product.price_cents,
             "stock": product.stock,
             "stock_was": product.stock,
-            "unit": product.unit,
+            "unit_quantity": product.unit_quantity_milli,
+            "unit_code": product.unit_code or "",
+            "size": product.size,
             "weight_grams": product.weight_grams,
             "status": product.status,
         }

@@ -200,7 +200,11 @@ class OrderLine(db.Model):
     # cooperative member or an e-mail in another language than the order's sees it in theirs.
     # Null for lines written without it (bulk loads): ``product_name`` is then used.
     product_names: Mapped[dict[str, str] | None] = mapped_column(JSON)
-    unit: Mapped[str] = mapped_column(String(40), default="")
+    # The product's unit of sale and size when ordered (as on ``Product``): stored as data, not
+    # as text, so every reader sees it in their language (units.label, units.size_label).
+    unit_quantity_milli: Mapped[int | None] = mapped_column(Integer)
+    unit_code: Mapped[str | None] = mapped_column(String(8))
+    size: Mapped[str] = mapped_column(String(40), default="", server_default="")
     unit_price_cents: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
     line_total_cents: Mapped[int] = mapped_column(BigInteger)
@@ -211,6 +215,19 @@ class OrderLine(db.Model):
 
     sub_order: Mapped[CooperativeOrder] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()
+
+    def unit_in(self, locale: str) -> str:
+        """The unit and size ordered, in ``locale``: "500 g", "150 × 230 cm", "" if none."""
+        from marketplace.catalogue import units
+
+        return units.describe(self, locale)
+
+    @property
+    def unit(self) -> str:
+        """The unit and size in the order's language (the line's name at the payment
+        provider, written in the language of the checkout page)."""
+        order = self.sub_order.order if self.sub_order is not None else None
+        return self.unit_in(order.language if order is not None else "fr")
 
     def name_in(self, locale: str | None) -> LineName:
         """The snapshot name in ``locale`` when the product had one then; otherwise the name

@@ -106,7 +106,8 @@ def build_shop() -> Shop:
         cooperative=oasis,
         category=dates,
         price_cents=9000,
-        unit="1 kg",
+        unit_quantity_milli=1000,
+        unit_code="kg",
         names=NAMES["medjool"],
     )
     boufeggous = ProductFactory(
@@ -114,7 +115,8 @@ def build_shop() -> Shop:
         cooperative=oasis,
         category=dates,
         price_cents=6500,
-        unit="1 kg",
+        unit_quantity_milli=1000,
+        unit_code="kg",
         names=NAMES["boufeggous"],
     )
     rose_water = ProductFactory(
@@ -122,7 +124,8 @@ def build_shop() -> Shop:
         cooperative=rosa,
         category=roses,
         price_cents=4500,
-        unit="250 ml",
+        unit_quantity_milli=250_000,
+        unit_code="ml",
         names=NAMES["rose_water"],
     )
     rose_soap = ProductFactory(
@@ -130,7 +133,8 @@ def build_shop() -> Shop:
         cooperative=rosa,
         category=roses,
         price_cents=2500,
-        unit="100 g",
+        unit_quantity_milli=100_000,
+        unit_code="g",
         names=NAMES["rose_soap"],
     )
     refresh_search([medjool, boufeggous, rose_water, rose_soap])
