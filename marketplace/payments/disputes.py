@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from marketplace import timeutil
 from marketplace.extensions import db
@@ -84,6 +85,7 @@ def open_disputes(limit: int = 100) -> list[Dispute]:
     return list(
         db.session.scalars(
             select(Dispute)
+            .options(joinedload(Dispute.payment).joinedload(Payment.order))  # each row's order
             .where(Dispute.status.in_(DISPUTE_OPEN))
             .order_by(Dispute.evidence_due_by.is_(None), Dispute.evidence_due_by, Dispute.id)
             .limit(limit)

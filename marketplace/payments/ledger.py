@@ -594,6 +594,7 @@ def held_sales(cooperative_ids=None, now: datetime | None = None) -> dict[int, l
     held: dict[int, list[Held]] = {}
     subs = db.session.scalars(
         select(CooperativeOrder)
+        .options(joinedload(CooperativeOrder.order))  # the balance page links each one
         .where(CooperativeOrder.id.in_([i for i in candidates if int(sums.get(i) or 0) > 0]))
         .order_by(CooperativeOrder.delivered_at, CooperativeOrder.id)
     )

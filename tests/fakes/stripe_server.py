@@ -3,7 +3,9 @@
 It speaks the wire format the official ``stripe`` SDK uses (form-encoded bodies with
 ``a[b][0][c]`` keys, JSON answers, ``Idempotency-Key`` headers) for the few resources the
 marketplace uses: Checkout Sessions (create, retrieve, list, expire), refunds, transfers and
-events (list). Tests drive what would happen on Stripe's side (a shopper paying, a session
+events (list). Disputes are opened and decided on Stripe's side only (by the tests:
+``open_dispute``, ``close_dispute``), as are refunds made in Stripe's dashboard
+(``dashboard_refund``). Tests drive what would happen on Stripe's side (a shopper paying, a session
 expiring) through Python methods, build the matching events, and sign them with the real
 webhook signature scheme (``stripe.WebhookSignature``).
 
@@ -30,6 +32,7 @@ import stripe
 SECRET_KEY = "sk_test_fake_51Souk"
 PUBLISHABLE_KEY = "pk_test_fake_51Souk"
 WEBHOOK_SECRET = "whsec_test_fake_secret"
+DISPUTE_CLOSED = ("won", "lost", "warning_closed")
 _KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 
 
@@ -81,6 +84,9 @@ class FakeStripe:
             self.line_items: dict[str, list] = {}
             self.refunds: dict[str, dict] = {}
             self.transfers: dict[str, dict] = {}
+            self.disputes: dict[str, dict] = {}
+            # Connected accounts Stripe no longer knows: a transfer to one is refused.
+            self.closed_accounts: set[str] = set()
             self.payment_intents: dict[str, dict] = {}
             self.events: list[dict] = []
             self.requests: list[dict] = []
@@ -301,6 +307,14 @@ class FakeStripe:
         intent = self.payment_intents.get(intent_id or "")
         if intent is None:
             raise StripeApiError(404, f"No such payment_intent: '{intent_id}'")
+        if any(
+            d["payment_intent"] == intent_id
+            and d["status"] not in ("won", "lost", "warning_closed")
+            for d in self.disputes.values()
+        ):
+            raise StripeApiError(
+                400, f"Charge {intent['charge']} has been disputed.", code="charge_disputed"
+            )
         amount = int(params.get("amount") or intent["amount"] - intent["amount_refunded"])
         if amount <= 0 or intent["amount_refunded"] + amount > intent["amount"]:
             raise StripeApiError(
@@ -338,6 +352,13 @@ class FakeStripe:
         for required in ("amount", "currency", "destination"):
             if not params.get(required):
                 raise StripeApiError(400, f"Missing required param: {required}.", param=required)
+        if params["destination"] in self.closed_accounts:
+            raise StripeApiError(
+                400,
+                f"No such destination: '{params['destination']}'",
+                code="resource_missing",
+                param="destination",
+            )
         transfer = {
             "id": self.new_id("tr"),
             "object": "transfer",
@@ -417,6 +438,49 @@ class FakeStripe:
                 "refunded": intent["amount_refunded"] >= intent["amount"],
                 "refunds": {"object": "list", "data": deepcopy(refunds), "has_more": False},
             }
+
+    def dashboard_refund(self, intent_id: str, amount: int) -> dict:
+        """A refund made by someone in Stripe's dashboard (no metadata of ours)."""
+        with self._lock:
+            return self._create_refund({"payment_intent": intent_id, "amount": str(amount)})
+
+    def open_dispute(
+        self,
+        intent_id: str,
+        amount: int | None = None,
+        reason: str = "fraudulent",
+        status: str = "needs_response",
+    ) -> dict:
+        """The cardholder's bank disputes a payment (an inquiry when ``status`` is
+        ``warning_needs_response``)."""
+        with self._lock:
+            intent = self.payment_intents[intent_id]
+            now = int(time.time())
+            dispute = {
+                "id": self.new_id("du"),
+                "object": "dispute",
+                "amount": intent["amount"] if amount is None else amount,
+                "currency": intent["currency"],
+                "charge": intent["charge"],
+                "payment_intent": intent_id,
+                "created": now,
+                "evidence_details": {"due_by": now + 7 * 86400, "has_evidence": False},
+                "is_charge_refundable": False,
+                "livemode": False,
+                "metadata": {},
+                "reason": reason,
+                "status": status,
+            }
+            self.disputes[dispute["id"]] = dispute
+            return deepcopy(dispute)
+
+    def close_dispute(self, dispute_id: str, status: str) -> dict:
+        """The dispute moves on ("under_review") or is decided ("won", "lost", or
+        "warning_closed" for an inquiry)."""
+        with self._lock:
+            dispute = self.disputes[dispute_id]
+            dispute["status"] = status
+            return deepcopy(dispute)
 
     def event(self, event_type: str, obj: dict, created: int | None = None) -> dict:
         """Record an event (listed by ``GET /v1/events``) and return its JSON-ready dict."""
