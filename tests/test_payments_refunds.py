@@ -4,13 +4,20 @@ than what was paid; the ledger reverses them; the shopper is told."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from marketplace.auth.models import User
 from marketplace.catalogue.models import Product
 from marketplace.extensions import db
 from marketplace.payments import ledger, services
 from marketplace.payments.models import LedgerEntry, Refund
-from tests.factories import AdminFactory, CategoryFactory, CooperativeFactory, ProductFactory
+from tests.factories import (
+    AdminFactory,
+    CategoryFactory,
+    CooperativeFactory,
+    MemberFactory,
+    ProductFactory,
+)
 from tests.fakes.stripe_server import post_event as _post_event
 from tests.helpers import login, post_form
 from tests.payments_support import (
@@ -250,3 +257,41 @@ def test_a_refund_made_in_the_stripe_dashboard_is_recorded_and_flagged(
     payment = services.payment_for(sub.order)
     assert payment.flagged_for_review and "Stripe dashboard" in payment.review_reason
     assert _balance(sub.cooperative_id) == 21000 - 5000 + 500
+
+
+def test_the_admins_and_the_cooperative_are_told_of_a_refund_made_in_stripe(
+    client, paid_card, stripe_fake, outbox
+):
+    sub = paid_card
+    admin = AdminFactory(locale="en")
+    member = MemberFactory(cooperative=sub.cooperative, locale="en")
+    db.session.commit()
+    deliver(sub)
+    intent = services.payment_for(sub.order).stripe_payment_intent_id
+    number = sub.order.number
+    db.session.commit()
+    stripe_fake.dashboard_refund(intent, 5000)
+    event = stripe_fake.event("charge.refunded", stripe_fake.charge_for_intent(intent))
+    assert post_event(client, event).status_code == 200
+
+    told = {m["To"]: m.get_content() for m in outbox() if "was made in Stripe" in m["Subject"]}
+    admins = set(db.session.scalars(select(User.email).where(User.role == "admin")))
+    db.session.commit()
+    assert set(told) == admins | {member.email}
+    assert "50.00" in told[admin.email] and number in told[admin.email]
+    assert f"http://localhost/en/admin/payments/orders/{number}" in told[admin.email]
+    assert "mark the payment as reviewed" in told[admin.email]
+    assert "50.00" in told[member.email] and "deducted from your balance" in told[member.email]
+    assert "http://localhost/en/dashboard/balance" in told[member.email]
+
+    # the same refund told again by another event: nothing more is recorded nor sent
+    again = stripe_fake.event("charge.refunded", stripe_fake.charge_for_intent(intent))
+    assert post_event(client, again).status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Refund)) == 1
+    assert sum("was made in Stripe" in m["Subject"] for m in outbox()) == len(told)
+    db.session.commit()
+
+    # the admin sees it on the order's payment page, marked as made in Stripe's dashboard
+    login(client, admin)
+    page = client.get(f"/en/admin/payments/orders/{number}").get_data(as_text=True)
+    assert "made in Stripe’s dashboard" in page and "To review" in page
