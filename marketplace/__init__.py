@@ -98,6 +98,7 @@ def connect_receivers() -> None:
 
     from marketplace import signals
     from marketplace.fairs import services as fairs
+    from marketplace.jobs import runner as jobs
     from marketplace.orders import cart
     from marketplace.payments import ledger, refunds
     from marketplace.payments import services as payments
@@ -116,6 +117,8 @@ def connect_receivers() -> None:
     signals.pickup_options.connect(fairs._pickup_options)
     # Logging in takes the anonymous cart along.
     user_logged_in.connect(cart._on_login)
+    # A commit queued e-mails or messages: the job that sends them is enqueued.
+    signals.queue_committed.connect(jobs.run_soon)
 
 
 def register_commands(app: Flask) -> None:

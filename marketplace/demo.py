@@ -6,10 +6,10 @@ again adds only what is missing. Product pictures are drawn locally with Pillow 
 simple shapes per category, no download) and stored through ``storage.save_image`` like any
 upload.
 
-Other domains extend the demo with steps: a step is a function ``step(ctx: DemoContext)``;
-append it to ``DEMO_STEPS`` (e.g. from the domain's ``commands`` module) or pass
-``seed_demo(extra_steps=[...])``. Steps run in order in the same transaction, after the
-built-in ones, and must be idempotent too.
+Other domains extend the demo with steps: a step is a function ``step(ctx: DemoContext)``
+in the domain's ``demo`` module, listed in ``DEMO_STEPS`` below (the demo sits above every
+domain; no domain imports it), or passed as ``seed_demo(extra_steps=[...])``. Steps run in
+order in the same transaction, after the built-in ones, and must be idempotent too.
 """
 
 from __future__ import annotations
@@ -37,18 +37,21 @@ from marketplace.catalogue.models import (
     ProductStatus,
     ProductTranslation,
 )
+from marketplace.catalogue.queries import clear_facet_cache
 from marketplace.catalogue.search import refresh_search_document
+from marketplace.cooperatives.demo_applications import demo_step as applications_demo
 from marketplace.cooperatives.models import (
     Cooperative,
     CooperativeStatus,
     CooperativeTranslation,
 )
-from marketplace.demo_data import CATEGORIES, COOPERATIVES, PRODUCTS
+from marketplace.demo_data import CATEGORIES, COOPERATIVES, DEMO_PASSWORD, PRODUCTS
 from marketplace.extensions import db
+from marketplace.fairs.demo import demo_step as fairs_demo  # fairs, collected orders
+from marketplace.labels.demo import demo_step as trust_demo  # labels, certificates, reviews
+from marketplace.notify.demo import demo_step as notify_demo
 from marketplace.timeutil import utcnow
 
-# The demo accounts are printed with this password: it is no secret.
-DEMO_PASSWORD = "souk-demo-2026"  # noqa: S105  # nosec B105
 DEMO_USERS = {
     # email: (name, role, locale, cooperative slug or None)
     "admin@souk-draa.ma": ("Admin Souk", Role.ADMIN.value, "fr", None),
@@ -74,8 +77,9 @@ class DemoContext:
 
 
 DemoStep = Callable[[DemoContext], None]
-# Steps other domains add (ONBOARDING: a pending and a rejected application, …).
-DEMO_STEPS: list[DemoStep] = []
+# Steps of other domains, after the labels' and the fairs' (onboarding: a pending and a
+# rejected application; notifications: the members' phone numbers and choices).
+DEMO_STEPS: list[DemoStep] = [applications_demo, notify_demo]
 
 
 def _rng(*parts: object) -> random.Random:
@@ -410,13 +414,8 @@ def seed_demo(
 ) -> DemoContext:
     """Load the demo marketplace (idempotent). The caller commits."""
     ctx = DemoContext(echo=echo)
-    from marketplace.fairs.demo import demo_step as fairs_demo  # fairs, collected orders
-    from marketplace.labels.demo import demo_step as trust_demo  # labels, certificates, reviews
-
     for step in (*BUILTIN_STEPS, trust_demo, fairs_demo, *DEMO_STEPS, *extra_steps):
         step(ctx)
     db.session.flush()
-    from marketplace.catalogue.queries import clear_facet_cache
-
     clear_facet_cache()
     return ctx

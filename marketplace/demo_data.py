@@ -4,6 +4,9 @@ Arabic, French and English. Plain data; ``marketplace.demo`` loads it."""
 
 from __future__ import annotations
 
+# The demo accounts are printed with this password: it is no secret.
+DEMO_PASSWORD = "souk-demo-2026"  # noqa: S105  # nosec B105
+
 # slug: (position, {ar, fr, en}, colour pair for generated images, motif)
 CATEGORIES = {
     "dates": (1, {"ar": "التمور", "fr": "Dattes", "en": "Dates"}, ("#5a3214", "#c98a3d"), "dates"),

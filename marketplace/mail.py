@@ -34,6 +34,7 @@ from flask_mail import Message
 from sqlalchemy import DateTime, Integer, String, Text, delete, event, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from marketplace import signals
 from marketplace.extensions import db, mail
 from marketplace.timeutil import utcnow
 
@@ -336,15 +337,9 @@ def request_delivery() -> None:
     """After a commit that queued mail: enqueue the ``send-mail`` job (one waiting run is
     enough for any number of commits). The web process never sends itself when a broker is
     configured. A broker that does not answer loses nothing: the message is committed and
-    the scheduler's next ``send-mail`` run takes it."""
-    from marketplace.jobs.runner import QueueUnavailable, enqueue
-
-    try:
-        enqueue("send-mail", coalesce=True)
-    except QueueUnavailable:
-        pass  # logged by enqueue, once a minute
-    except Exception:  # the data is committed: a failure to send must not undo the request
-        log.exception("could not start sending the queued mail")
+    the scheduler's next ``send-mail`` run takes it. The job runner sits above mail and
+    answers ``signals.queue_committed`` (``jobs.runner.run_soon``)."""
+    signals.queue_committed.send("send-mail")
 
 
 @click.group("mail")

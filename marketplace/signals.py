@@ -26,3 +26,7 @@ pickup_options = signals.signal("pickup-options")
 # receiver returns a list of orders.models.PaymentMethod values (payments: card, when Stripe
 # is configured).
 payment_methods = signals.signal("payment-methods")
+# After a commit that queued e-mails (marketplace.mail) or SMS/WhatsApp messages (notify):
+# sender the name of the job that sends them ("send-mail", "send-messages"); the job runner
+# enqueues it.
+queue_committed = signals.signal("queue-committed")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
@@ -12,9 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
-
-if TYPE_CHECKING:
-    from marketplace.cooperatives.models import Cooperative
 
 
 class Role(enum.StrEnum):
@@ -43,9 +39,8 @@ class User(UserMixin, db.Model):
     is_cooperative_owner: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    cooperative: Mapped[Cooperative | None] = relationship(
-        back_populates="members", foreign_keys=[cooperative_id]
-    )
+    # ``user.cooperative`` (the Cooperative of a member) is declared by cooperatives/models.py:
+    # accounts sit below cooperatives and do not import them.
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -87,7 +82,7 @@ class Invitation(db.Model):
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    cooperative: Mapped[Cooperative] = relationship()
+    # ``invitation.cooperative`` is declared by cooperatives/models.py, as ``user.cooperative``.
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
 
     @property

@@ -14,6 +14,7 @@ from marketplace.auth.models import Role, User
 from marketplace.auth.passwords import hash_password
 from marketplace.cooperatives import services
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
+from marketplace.demo_data import DEMO_PASSWORD
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 
@@ -181,8 +182,6 @@ def seed_demo_applications(password: str) -> list[Cooperative]:
 
 def demo_step(ctx) -> None:
     """``marketplace.demo`` step: a pending and a rejected application."""
-    from marketplace.demo import DEMO_PASSWORD
-
     for _cooperative in seed_demo_applications(DEMO_PASSWORD):
         ctx.count("applications")
     for application in APPLICATIONS:

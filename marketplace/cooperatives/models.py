@@ -21,11 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.auth.models import Invitation, User
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 
 if TYPE_CHECKING:
-    from marketplace.auth.models import User
     from marketplace.catalogue.models import Product
 
 
@@ -153,6 +153,14 @@ class Cooperative(db.Model):
     @property
     def rating_average(self) -> float | None:
         return self.rating_sum / self.rating_count if self.rating_count else None
+
+
+# The accounts' side of their link to a cooperative, declared here because accounts (auth)
+# sit below cooperatives and do not import them: a member's cooperative, an invitation's.
+User.cooperative = relationship(
+    Cooperative, back_populates="members", foreign_keys=[User.cooperative_id]
+)
+Invitation.cooperative = relationship(Cooperative)
 
 
 class CooperativeTranslation(db.Model):

@@ -431,8 +431,6 @@ def _pickup_options(_sender, cooperatives=(), **_kwargs) -> list[orders.Pickup]:
     ]
 
 
-
-
 def fair_orders(fair: Fair, cooperative_id: int) -> list[CooperativeOrder]:
     """The cooperative's sub-orders to hand over at ``fair`` (not cancelled or unpaid)."""
     return list(

@@ -110,6 +110,19 @@ def enqueue(name: str, *, coalesce: bool = False) -> str:
     return QUEUED
 
 
+def run_soon(name: str, **_kwargs) -> None:
+    """Receiver of ``signals.queue_committed``: after a commit that queued e-mails or
+    messages, enqueue the job that sends them (``name``; one waiting run is enough for any
+    number of commits). A broker that does not answer loses nothing: the rows are committed
+    and the scheduler's next run takes them."""
+    try:
+        enqueue(name, coalesce=True)
+    except QueueUnavailable:
+        pass  # logged by enqueue, once a minute
+    except Exception:  # the data is committed: a failure to send must not undo the request
+        log.exception("could not enqueue %s after the commit", name)
+
+
 def run_inline(app: Flask, name: str) -> dict | None:
     """Run ``name`` now in a fresh application context (its own database session: this may
     be called right after another session's commit)."""

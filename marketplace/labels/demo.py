@@ -246,7 +246,7 @@ def seed_reviews(ctx) -> None:
     """Orders delivered to the demo shoppers, and their reviews."""
     from marketplace.auth.models import Role, User
     from marketplace.auth.passwords import hash_password
-    from marketplace.demo import DEMO_PASSWORD
+    from marketplace.demo_data import DEMO_PASSWORD
     from marketplace.orders import services as orders
     from marketplace.reviews import services as reviews
     from marketplace.reviews.models import Review

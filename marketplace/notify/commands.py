@@ -1,14 +1,12 @@
 """``flask notify deliver``: send the SMS and WhatsApp messages that are due now (the
-``send-messages`` job does it in the background). Also adds the demo step."""
+``send-messages`` job does it in the background)."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from marketplace.demo import DEMO_STEPS
 from marketplace.notify import services
-from marketplace.notify.demo import demo_step
 
 notify_cli = AppGroup("notify", help="SMS and WhatsApp notices.")
 
@@ -23,8 +21,5 @@ def deliver_command() -> None:
         f"{counts['queued']} waiting"
     )
 
-
-if demo_step not in DEMO_STEPS:
-    DEMO_STEPS.append(demo_step)
 
 COMMANDS = [notify_cli]

@@ -30,6 +30,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from marketplace import signals
 from marketplace.auth.models import User
 from marketplace.auth.services import external_url
 from marketplace.errors import InvalidInput, NotFound, TooManyRequests
@@ -491,16 +492,9 @@ def _after_rollback(session: Session) -> None:
 
 
 def request_sending() -> None:
-    """After a commit that queued messages: enqueue ``send-messages`` (inline without a
-    broker). A broker that does not answer loses nothing: the scheduler runs it each minute."""
-    from marketplace.jobs.runner import QueueUnavailable, enqueue
-
-    try:
-        enqueue("send-messages", coalesce=True)
-    except QueueUnavailable:
-        pass
-    except Exception:  # the data is committed: a failure to send must not undo the request
-        log.exception("could not start sending the queued messages")
+    """After a commit that queued messages: ask for a ``send-messages`` run (inline without a
+    broker). The job runner sits above notify and answers ``signals.queue_committed``."""
+    signals.queue_committed.send("send-messages")
 
 
 # --- sending (the send-messages job) --------------------------------------------------------
