@@ -89,7 +89,7 @@ class ProductForm(FlaskForm):
     stock_was = SeenNumber()
     # The unit of sale: a quantity and a unit from the list ("500" and grams), or neither
     # when the product is the item itself; the size for items with dimensions (carpets).
-    unit_quantity = QuantityField(_l("Quantity sold"), max_milli=units.MAX_QUANTITY_MILLI)
+    unit_quantity = QuantityField(_l("Quantity"), max_milli=units.MAX_QUANTITY_MILLI)
     # Choices in the page's language (units.code_choices); a code not in the list is
     # refused by validate() with a sentence under the field.
     unit_code = SelectField(_l("Unit"), choices=[], validate_choice=False, default="")
@@ -117,7 +117,7 @@ class ProductForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.unit_code.choices = [
-            SelectChoice("", _l("No unit: the item itself")),
+            SelectChoice("", _l("No unit")),
             *(SelectChoice(code, name) for code, name in units.code_choices(current_lang())),
         ]
 

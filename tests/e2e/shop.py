@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from marketplace.cooperatives.models import CooperativeStatus, Province
 from tests.factories import (
@@ -215,3 +216,85 @@ def place_order(shop: Shop, items: dict[str, int]) -> str:
     db.session.commit()
     release_database()
     return number
+
+
+# --- rows only the back office shows ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackOffice:
+    """Ids of what the back-office pages that need more than the shop are about."""
+
+    fair: int  # upcoming: the oasis has an accepted stand and an order to hand over there,
+    #            the rosa cooperative's application waits for the administrators
+    open_fair: int  # open for applications, the oasis has not applied
+    label: int
+    certificate: int  # the oasis's certificate, waiting for the administrators
+    batch: int  # an open payout batch paying the oasis
+
+
+def build_back_office(shop: Shop) -> BackOffice:
+    """Fairs, a label and its certificate, and a payout batch, around the shop's rows."""
+    from marketplace.auth.models import User
+    from marketplace.catalogue.models import Product
+    from marketplace.cooperatives.models import Cooperative
+    from marketplace.extensions import db
+    from marketplace.fairs.models import StandApplication
+    from marketplace.labels.models import CertificateStatus
+    from marketplace.orders import services as orders
+    from marketplace.payments.models import Payout, PayoutBatch
+    from tests.fairs_support import accept_stand, make_fair
+    from tests.trust_support import make_certificate, make_label
+
+    oasis = db.session.get(Cooperative, shop.oasis.id)
+    medjool = db.session.get(Product, shop.medjool.id)
+    rose_water = db.session.get(Product, shop.rose_water.id)
+    fair = make_fair(name="Salon international des dattes d'Erfoud")
+    accept_stand(fair, oasis, [medjool])
+    db.session.add(
+        StandApplication(
+            fair=fair,
+            cooperative_id=shop.rosa.id,
+            products=[rose_water],
+            note="Eau de rose et savons de la vallée.",
+        )
+    )
+    open_fair = make_fair(days_ahead=30, name="Festival des roses de Kelâat M'Gouna")
+    # A shopper's order to collect at the oasis's stand (the fair-day page lists it).
+    shopper = db.session.get(User, shop.shopper.id)
+    orders.place_order(
+        lines=[orders.WantedLine(medjool.id, 2, medjool.price_cents)],
+        shipping=orders.ShippingDetails(
+            contact_name="Amina Ait Lahcen",
+            phone="+212612345678",
+            address_line1="12 rue Moulay Ali Cherif",
+            city="Erfoud",
+            email=shop.shopper.email,
+        ),
+        payment_method="cod",
+        idempotency_token=orders.make_idempotency_token(),
+        language="ar",
+        user=shopper,
+        collect_fair_id=fair.id,
+    )
+    label = make_label()
+    certificate = make_certificate(
+        oasis,
+        label,
+        products=[medjool],
+        expires_on=date.today() + timedelta(days=300),
+        status=CertificateStatus.PENDING.value,
+    )
+    batch = PayoutBatch(created_by_id=shop.admin.id)
+    batch.payouts.append(Payout(cooperative_id=oasis.id, amount_cents=123_450, rib=oasis.rib))
+    db.session.add(batch)
+    db.session.commit()
+    back_office = BackOffice(
+        fair=fair.id,
+        open_fair=open_fair.id,
+        label=label.id,
+        certificate=certificate.id,
+        batch=batch.id,
+    )
+    release_database()
+    return back_office

@@ -46,7 +46,7 @@ def _product(product_id: int):
     from marketplace.extensions import db
 
     product = db.session.get(Product, product_id)
-    values = (product.price_cents, product.stock, product.weight_grams)
+    values = (product.price_cents, product.stock, product.weight_grams, product.unit_quantity_milli)
     release_database()
     return values
 
@@ -65,27 +65,30 @@ def test_arabic_indic_digits_in_every_seller_form_are_saved(browsing, shop):
     page = browsing.new_page(viewport=PHONE, locale="ar-MA")
     log_in(page, "ar", shop.member.email)
 
-    # The product form: price with the Arabic decimal sign, stock, weight.
+    # The product form: price with the Arabic decimal sign, stock, weight, quantity sold.
     page.goto(f"/ar/dashboard/products/{shop.medjool.id}/edit")
     form = page.locator("main form.product-form")
-    type_digits(page, form, {"price": "١٢٫٥", "stock": "٤٢", "weight_grams": "٥٠٠"})
+    digits = {"price": "١٢٫٥", "stock": "٤٢", "weight_grams": "٥٠٠", "unit_quantity": "٠٫٧٥"}
+    type_digits(page, form, digits)
     submit(page, form)
     assert not page.locator("main [aria-invalid=true]").count(), page.inner_text("main")
-    assert _product(shop.medjool.id) == (1250, 42, 500)
+    assert _product(shop.medjool.id) == (1250, 42, 500, 750)  # 0,75 kg
 
     # The quick stock form of the products list.
     page.goto("/ar/dashboard/products")
     form = page.locator(f"main form.stock-form:has(#stock-{shop.medjool.id})")
     type_digits(page, form, {"stock": "٧"})
     submit(page, form)
-    assert _product(shop.medjool.id) == (1250, 7, 500)
+    assert _product(shop.medjool.id) == (1250, 7, 500, 750)
 
     # A new product: the same fields, in the other Arabic digit set (Persian keyboards).
     page.goto("/ar/dashboard/products/new")
     form = page.locator("main form.product-form")
     form.locator("[name=name_ar]").fill("تمر الجيهل")
     form.locator("[name=category]").select_option(index=1)
-    type_digits(page, form, {"price": "۱۵۰", "stock": "۹", "weight_grams": "۱۲۰۰"})
+    form.locator("[name=unit_code]").select_option("g")
+    digits = {"price": "۱۵۰", "stock": "۹", "weight_grams": "۱۲۰۰", "unit_quantity": "۲۵۰"}
+    type_digits(page, form, digits)
     submit(page, form)
     from marketplace.catalogue.models import Product, ProductTranslation
     from marketplace.extensions import db
@@ -95,6 +98,7 @@ def test_arabic_indic_digits_in_every_seller_form_are_saved(browsing, shop):
     )
     assert created is not None, page.inner_text("main")
     assert (created.price_cents, created.stock, created.weight_grams) == (15000, 9, 1200)
+    assert (created.unit_quantity_milli, created.unit_code) == (250_000, "g")
     release_database()
 
     # Shipping: the fee and the free-shipping threshold, with a group separator.

@@ -131,7 +131,7 @@ def test_cooperative_applies_is_approved_and_sells_in_arabic(browsing, shop, out
     form.locator("select[name=category]").select_option(index=1)
     form.locator("input[name=price]").fill("1200")
     form.locator("input[name=stock]").fill("3")
-    form.locator("input[name=unit]").fill("150 × 90 cm")
+    form.locator("input[name=size]").fill("150 × 90 cm")
     status = form.locator("select[name=status]")
     status.select_option("active")
     with applicant.expect_navigation():

@@ -1,8 +1,8 @@
 """A product listed from a 375 px phone, in Arabic (issue #14): the add-product page asks
 first for what a seller always has (a photo from the camera, a name and description in the
-page's language, price, stock, unit), the other languages folded for later; photos too
-large or of the wrong type are refused in the browser before any upload. The test counts the
-required fields and the taps; the README states the count."""
+page's language, price, stock, the quantity and unit sold), the other languages folded for
+later; photos too large or of the wrong type are refused in the browser before any upload.
+The test counts the required fields and the taps; the README states the count."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from tests.onboarding_helpers import png_bytes
 pytestmark = pytest.mark.e2e
 
 # What a seller must give (the README states these numbers): a name in one language, the
-# price, the stock and the category; and what listing takes: 9 taps (photo, name,
-# description, price, stock, unit, category, category choice, create).
+# price, the stock and the category; and what listing takes: 11 taps (photo, name,
+# description, price, stock, quantity, the list of units and its option, the category list
+# and its option, create).
 REQUIRED_FIELDS = 4
-TAPS = 9
+TAPS = 11
 
 
 @pytest.fixture
@@ -63,10 +64,12 @@ def test_a_product_is_listed_from_a_phone_in_arabic(browsing, shop):
         ("description_ar", "تمر طري من واحات تافيلالت، قطف هذا الموسم."),
         ("price", "٨٥"),
         ("stock", "٢٠"),
-        ("unit", "1 كغ"),
+        ("unit_quantity", "١٫٥"),
     ):
         tap(form.locator(f"[name={name}]"))
         form.locator(f"[name={name}]").press_sequentially(text)
+    taps += 2  # the list of units, then its option in the phone's picker
+    form.locator("[name=unit_code]").select_option("kg")
     taps += 2  # the category list, then its option in the phone's picker
     form.locator("[name=category]").select_option(index=1)
     with page.expect_navigation():
@@ -82,6 +85,7 @@ def test_a_product_is_listed_from_a_phone_in_arabic(browsing, shop):
     )
     assert product is not None
     assert (product.price_cents, product.stock, len(product.images)) == (8500, 20, 1)
+    assert (product.unit_quantity_milli, product.unit_code) == (1500, "kg")  # 1,5 kg
     release_database()
 
 
