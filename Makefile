@@ -50,9 +50,10 @@ run: install i18n-compile  ## migrate, load the demo catalogue if empty, serve o
 	$(BIN)/flask seed-demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-lint: install  ## ruff
+lint: install  ## ruff; import-linter: domains depend one way, no import cycles (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: install
 	$(BIN)/ruff format .

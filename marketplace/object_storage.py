@@ -23,9 +23,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 log = logging.getLogger(__name__)
 MEDIA_PREFIX = "media/"
@@ -183,7 +181,7 @@ def delete(key: str) -> None:
         raise ObjectStorageError(f"could not delete {key}: {exc}") from exc
 
 
-# --- flask media migrate-to-s3 -------------------------------------------------------------
+# --- flask media migrate-to-s3 (the command is in marketplace/cli.py) ----------------------
 
 
 def _content_type(name: str) -> str:
@@ -223,39 +221,3 @@ def migrate_folder(folder: Path, pattern, prefix: str, *, public: bool, echo=Non
             continue
         counts["copied"] += 1
     return counts
-
-
-@click.group("media")
-def media_cli() -> None:
-    """Uploaded files: images and verification documents."""
-
-
-@media_cli.command("migrate-to-s3")
-@with_appcontext
-def migrate_command() -> None:
-    """Copy the images (MEDIA_DIR) and documents (UPLOAD_DIR) on this disk to the S3 bucket.
-    Safe to run again: files already copied (same checksum) are skipped. The local files are
-    kept; remove them once the site runs on the bucket."""
-    from marketplace import storage
-
-    if not enabled():
-        raise click.ClickException("S3_BUCKET is not set: there is no bucket to copy to")
-
-    def echo(line: str) -> None:
-        click.echo(line, err=True)
-
-    config = current_app.config
-    total = {"copied": 0, "already_there": 0, "failed": 0}
-    for label, folder, pattern, prefix, public in (
-        ("images", config["MEDIA_DIR"], storage.MEDIA_FILE, MEDIA_PREFIX, True),
-        ("documents", config["UPLOAD_DIR"], storage.DOCUMENT_NAME, DOCUMENT_PREFIX, False),
-    ):
-        counts = migrate_folder(Path(folder), pattern, prefix, public=public, echo=echo)
-        click.echo(
-            f"{label}: {counts['copied']} copied, {counts['already_there']} already there, "
-            f"{counts['failed']} failed"
-        )
-        for key in total:
-            total[key] += counts[key]
-    if total["failed"]:
-        raise SystemExit(1)
