@@ -98,6 +98,7 @@ def connect_receivers() -> None:
 
     from marketplace import signals
     from marketplace.fairs import services as fairs
+    from marketplace.impact import rollup as impact_rollup
     from marketplace.jobs import runner as jobs
     from marketplace.orders import cart
     from marketplace.payments import ledger, refunds
@@ -109,6 +110,8 @@ def connect_receivers() -> None:
     signals.sub_order_status_changed.connect(payments._on_sub_order_status_changed)
     # ... and the ledger records the sale, its commission or its reversal.
     signals.sub_order_status_changed.connect(ledger._on_sub_order_status_changed)
+    # ... and the impact dashboard's rollup writes the order's lines again at the commit.
+    signals.sub_order_status_changed.connect(impact_rollup._on_sub_order_status_changed)
     # Before a sub-order is cancelled: refund what was paid by card, or refuse.
     signals.sub_order_cancelling.connect(refunds._on_sub_order_cancelling)
     # Checkout asks which ways to pay are on (card when Stripe is configured) ...

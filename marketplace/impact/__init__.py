@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("impact", __name__)
 
-from marketplace.impact import admin_views, views  # noqa: E402,F401
+from marketplace.impact import admin_views, rollup, views  # noqa: E402,F401

@@ -1,5 +1,6 @@
 """`flask create-observer EMAIL`: an account for council or ministry staff that reads the
-impact dashboard and its exports, and nothing else."""
+impact dashboard and its exports, and nothing else. `flask impact-rebuild`: the dashboard's
+rollup written again from the orders."""
 
 from __future__ import annotations
 
@@ -35,4 +36,16 @@ def create_observer_command(
     click.echo(f"Observer {user.email} {'created' if created else 'granted'}.")
 
 
-COMMANDS = [create_observer_command]
+@click.command("impact-rebuild")
+@with_appcontext
+def impact_rebuild_command() -> None:
+    """Write the impact dashboard's rollup (impact_sales) again from the orders: after data
+    was loaded or changed in SQL, outside the application (also a nightly job)."""
+    from marketplace.impact.rollup import rebuild
+
+    summary = rebuild()
+    db.session.commit()
+    click.echo(f"impact_sales: {summary['lines']} order lines.")
+
+
+COMMANDS = [create_observer_command, impact_rebuild_command]

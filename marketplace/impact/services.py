@@ -1,6 +1,9 @@
 """The impact figures: what the platform did, for a date range, a province, a category or a
 cooperative, computed by aggregate SQL in a constant number of queries (whatever the number
-of orders), from the orders, refunds and payouts tables themselves.
+of orders) from ``impact_sales``, one row per sold order line with its net value and
+markers that count each order once, kept in step with the orders, sub-orders, lines and
+refunds in the transaction that changes them (marketplace/impact/rollup.py), and from the
+cooperatives and payouts tables.
 
 Definitions (the README's "Impact dashboard" section says the same):
 - an order counts from the moment it is placed and paid for (card) or confirmed (cash on
@@ -24,10 +27,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import BigInteger, and_, case, cast, distinct, false, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 
 from marketplace.catalogue.models import Category, ProductTranslation
 from marketplace.cooperatives.models import (
@@ -38,22 +56,15 @@ from marketplace.cooperatives.models import (
 )
 from marketplace.extensions import cache, db
 from marketplace.i18n import pick
-from marketplace.orders.models import (
-    CooperativeOrder,
-    Order,
-    OrderLine,
-    PaymentMethod,
-    SubOrderStatus,
-)
-from marketplace.payments.models import Payout, Refund, RefundStatus
+from marketplace.impact.models import ImpactSale
+from marketplace.impact.models import ImpactSale as S
+from marketplace.impact.rollup import SOLD_STATUSES  # noqa: F401 (the definition's name)
+from marketplace.orders.models import OrderLine
+from marketplace.payments.models import Payout
 
 MOROCCO = ZoneInfo("Africa/Casablanca")
-SOLD_STATUSES = (
-    SubOrderStatus.CONFIRMED.value,
-    SubOrderStatus.SHIPPED.value,
-    SubOrderStatus.DELIVERED.value,
-)
 TOP = 10
+WORK_MEM = "64MB"  # for the dashboard's aggregates only (SET LOCAL: this transaction)
 MAX_YEARS = 10  # the longest range shown (older starts are moved forward)
 
 
@@ -144,89 +155,6 @@ def month_keys(start: date, end: date) -> list[str]:
     return keys
 
 
-def _month_of(column):
-    """The month ("YYYY-MM") of a UTC timestamp in Morocco's time."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Africa/Casablanca", column), "YYYY-MM")
-    # SQLite has no time zone database: Morocco's usual offset (UTC+1).
-    return func.strftime("%Y-%m", column, "+1 hours")
-
-
-def _refunded():
-    """Succeeded refunds per sub-order: of its items (``refunded``) and of its shipping only
-    (``shipping_refunded``, which carries no commission), as the ledger counts them."""
-    shipping_only = getattr(Refund, "shipping_only", None)  # (the ledger's newer split)
-    is_shipping = shipping_only.is_(True) if shipping_only is not None else false()
-
-    def total(condition):
-        # a BIGINT: PostgreSQL's SUM of BIGINT is NUMERIC, whose division is not integral
-        return cast(func.sum(case((condition, Refund.amount_cents), else_=0)), BigInteger)
-
-    return (
-        select(
-            Refund.sub_order_id,
-            total(~is_shipping).label("refunded"),
-            total(is_shipping).label("shipping_refunded"),
-        )
-        .where(Refund.status == RefundStatus.SUCCEEDED.value)
-        .group_by(Refund.sub_order_id)
-        .subquery()
-    )
-
-
-def _women_majority():
-    return and_(
-        Cooperative.women_members_count.is_not(None),
-        Cooperative.members_count.is_not(None),
-        Cooperative.women_members_count * 2 > Cooperative.members_count,
-    )
-
-
-class _Lines:
-    """The sold order lines of the range and filters, with each line's net value."""
-
-    def __init__(self, f: Filters):
-        self.f = f
-        self.start, self.after = f.bounds()
-        refunded = _refunded()
-        got_back = func.coalesce(refunded.c.refunded, 0)
-        goods_back = case(
-            (got_back > CooperativeOrder.items_cents, CooperativeOrder.items_cents),
-            else_=got_back,
-        )
-        self.net = OrderLine.line_total_cents - case(
-            (
-                CooperativeOrder.items_cents > 0,
-                (goods_back * OrderLine.line_total_cents) // CooperativeOrder.items_cents,
-            ),
-            else_=0,
-        )
-        self.refunded = refunded
-
-    def select(self, *columns):
-        f = self.f
-        query = (
-            select(*columns)
-            .select_from(OrderLine)
-            .join(CooperativeOrder, CooperativeOrder.id == OrderLine.sub_order_id)
-            .join(Order, Order.id == CooperativeOrder.order_id)
-            .join(Cooperative, Cooperative.id == CooperativeOrder.cooperative_id)
-            .outerjoin(self.refunded, self.refunded.c.sub_order_id == CooperativeOrder.id)
-            .where(
-                CooperativeOrder.status.in_(SOLD_STATUSES),
-                Order.created_at >= self.start,
-                Order.created_at < self.after,
-            )
-        )
-        if f.province:
-            query = query.where(Cooperative.province == f.province)
-        if f.cooperative_id:
-            query = query.where(Cooperative.id == f.cooperative_id)
-        if f.category_id:
-            query = query.where(OrderLine.category_id == f.category_id)
-        return query
-
-
 def _int(value) -> int:
     return int(value or 0)
 
@@ -236,192 +164,275 @@ def _round_div(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator) if denominator else 0
 
 
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+class _Sales:
+    """The rows of ``impact_sales`` in the range and filters, and which *first* marker
+    counts each thing once (an order, an order in a province, a sub-order…) under them."""
+
+    def __init__(self, f: Filters):
+        self.f = f
+        self.start, self.after = f.bounds()
+        self.where = [S.created_at >= self.start, S.created_at < self.after]
+        self.money_where = []  # commission, paid out, owed: not by category
+        if f.province:
+            self.where.append(S.province == f.province)
+            self.money_where.append(S.province == f.province)
+        if f.cooperative_id:
+            self.where.append(S.cooperative_id == f.cooperative_id)
+            self.money_where.append(S.cooperative_id == f.cooperative_id)
+        if f.category_id:
+            self.where.append(S.category_id == f.category_id)
+
+    def first(self, *dimensions: str):
+        """The marker that is 1 once per order among the lines of the filters and the
+        ``dimensions`` ("province", "category", "cooperative") grouped by."""
+        keys = set(dimensions)
+        keys |= {"province"} if self.f.province else set()
+        keys |= {"category"} if self.f.category_id else set()
+        keys |= {"cooperative"} if self.f.cooperative_id else set()
+        if "cooperative" in keys:  # a cooperative's part of an order: its sub-order
+            return S.sub_order_category_first if "category" in keys else S.sub_order_first
+        if {"province", "category"} <= keys:
+            return S.order_province_category_first
+        if "province" in keys:
+            return S.order_province_first
+        if "category" in keys:
+            return S.order_category_first
+        return S.order_first
+
+
+# the groupings read in one pass: name -> columns grouped by
+_GROUPINGS = {
+    "total": (),
+    "month": (S.month,),
+    "province": (S.province,),
+    "category": (S.category_id,),
+    "cooperative": (S.cooperative_id, S.province),
+    "country": (S.country,),
+}
+_KEYS = (S.month, S.province, S.category_id, S.cooperative_id, S.country)
+
+
+class _Sums(NamedTuple):
+    """One row of ``_grouped``: its keys (None where not grouped by), then its sums."""
+
+    month: str | None
+    province: str | None
+    category_id: int | None
+    cooperative_id: int | None
+    country: str | None
+    net: int
+    items: int
+    orders: int  # each order once
+    province_orders: int  # each order once per province
+    category_orders: int  # each order once per category
+    cooperative_orders: int  # each sub-order once
+    card_net: int
+    card_orders: int
+    women_net: int
+    fair_net: int
+    fair_orders: int
+
+
+def _grouped(sales: _Sales) -> dict[str, list[_Sums]]:
+    """Every sum of the dashboard, for each grouping, in one query: a single pass with
+    GROUPING SETS on PostgreSQL, the same groupings one after the other (UNION ALL) on
+    SQLite. Each row: the keys (month, province, category, cooperative, country), then the
+    sums of MEASURES."""
+
+    def total(expression):
+        # an integer on both databases (PostgreSQL's SUM of BIGINT is NUMERIC)
+        return cast(func.coalesce(func.sum(expression), 0), BigInteger)
+
+    measures = (
+        total(S.net_cents),
+        total(S.quantity),
+        total(sales.first()),
+        total(sales.first("province")),
+        total(sales.first("category")),
+        total(sales.first("cooperative")),
+        total(case((S.card, S.net_cents), else_=0)),
+        total(case((S.card, sales.first()), else_=0)),
+        total(case((S.women, S.net_cents), else_=0)),
+        total(case((S.fair, S.net_cents), else_=0)),
+        total(case((S.fair, sales.first()), else_=0)),
+    )
+    found: dict[str, list] = {name: [] for name in _GROUPINGS}
+    if _postgres():
+        # grouping(): a bit set per key column left out of the row's grouping
+        bits = {}
+        for name, columns in _GROUPINGS.items():
+            grouped = {column.key for column in columns}
+            bits[sum(1 << (4 - i) for i, k in enumerate(_KEYS) if k.key not in grouped)] = name
+        sets = [tuple_(*columns) for columns in _GROUPINGS.values()]
+        rows = db.session.execute(
+            select(func.grouping(*_KEYS), *_KEYS, *measures)
+            .where(*sales.where)
+            .group_by(func.grouping_sets(*sets))
+        )
+        for kind, *rest in rows:
+            found[bits[kind]].append(_Sums(*rest))
+        return found
+    parts = []
+    for index, (_name, columns) in enumerate(_GROUPINGS.items()):
+        keys = [
+            (key if key.key in {c.key for c in columns} else null()).label(key.key) for key in _KEYS
+        ]
+        parts.append(
+            select(literal(index).label("kind"), *keys, *measures)
+            .where(*sales.where)
+            .group_by(*columns)
+        )
+    names = list(_GROUPINGS)
+    for kind, *rest in db.session.execute(union_all(*parts)):
+        found[names[kind]].append(_Sums(*rest))
+    return found
+
+
 def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
-    """Every figure of the dashboard; ``min_orders`` > 0 leaves out of the top cooperatives
-    those with fewer orders (the public page identifies none below it)."""
+    """Every figure of the dashboard, read from ``impact_sales`` (kept in step with the
+    orders by marketplace/impact/rollup.py) in a constant number of queries; ``min_orders``
+    > 0 leaves out of the top cooperatives those with fewer orders (the public page
+    identifies none below it)."""
     f = f.normalised()
     out = Figures(filters=f)
-    lines = _Lines(f)
-    net, shopper = lines.net, func.lower(Order.email)
-    card = Order.payment_method == PaymentMethod.CARD.value
-    cod = Order.payment_method == PaymentMethod.CASH_ON_DELIVERY.value
+    sales = _Sales(f)
     queries = 0
-
-    # 1. totals
-    row = db.session.execute(
-        lines.select(
-            func.sum(net),
-            func.count(distinct(Order.id)),
-            func.sum(OrderLine.quantity),
-            func.sum(case((card, net), else_=0)),
-            func.count(distinct(case((card, Order.id)))),
-            func.sum(case((cod, net), else_=0)),
-            func.count(distinct(case((cod, Order.id)))),
-            func.sum(case((_women_majority(), net), else_=0)),
-            func.count(distinct(Cooperative.id)),
-            func.count(distinct(shopper)),
-            func.count(distinct(case((Order.country == "MA", shopper)))),
-            func.sum(case((Order.collect_fair_id.is_not(None), net), else_=0)),
-            func.count(distinct(case((Order.collect_fair_id.is_not(None), Order.id)))),
+    if _postgres():
+        # aggregates of ~10^5 rows: in memory, and not worth compiling (JIT) for each view
+        db.session.execute(
+            select(
+                func.set_config("jit", "off", True),
+                func.set_config("work_mem", WORK_MEM, True),
+            )
         )
-    ).one()
+        queries += 1
+
+    # 1. the sums, in total and per month, province, category, cooperative and country
+    grouped = _grouped(sales)
     queries += 1
-    (
-        out.sales_cents,
-        out.orders,
-        out.items,
-        out.card_sales_cents,
-        out.card_orders,
-        out.cod_sales_cents,
-        out.cod_orders,
-        out.women_sales_cents,
-        out.cooperatives_active,
-        out.shoppers,
-        out.shoppers_morocco,
-        out.fair_sales_cents,
-        out.fair_orders,
-    ) = (_int(v) for v in row)
-    out.shoppers_abroad = out.shoppers - out.shoppers_morocco
+    for g in grouped["total"]:
+        out.sales_cents, out.items, out.orders = g.net, g.items, g.orders
+        out.card_sales_cents, out.card_orders = g.card_net, g.card_orders
+        out.women_sales_cents = g.women_net
+        out.fair_sales_cents, out.fair_orders = g.fair_net, g.fair_orders
+    out.cod_sales_cents = out.sales_cents - out.card_sales_cents  # card or cash: nothing else
+    out.cod_orders = out.orders - out.card_orders
     out.average_basket_cents = _round_div(out.sales_cents, out.orders) if out.orders else 0
     if out.sales_cents > 0:
         out.women_share_percent = round(100 * out.women_sales_cents / out.sales_cents, 1)
 
-    # 2. month by month
-    month = _month_of(Order.created_at).label("month")
-    by_month = {
-        key: Row(key, "", _int(s), _int(o), _int(i))
-        for key, s, o, i in db.session.execute(
-            lines.select(
-                month, func.sum(net), func.count(distinct(Order.id)), func.sum(OrderLine.quantity)
-            ).group_by(month)
-        )
-    }
-    queries += 1
+    by_month = {g.month: Row(g.month, "", g.net, g.orders, g.items) for g in grouped["month"]}
     out.months = [by_month.get(key, Row(key)) for key in month_keys(f.start, f.end)]
 
-    # 3. provinces (all five, in their usual order)
+    cooperatives = grouped["cooperative"]
+    out.cooperatives_active = len(cooperatives)
+    per_province: dict[str, int] = {}
+    for g in cooperatives:
+        per_province[g.province] = per_province.get(g.province, 0) + 1
     by_province = {
-        code: Row(code, "", _int(s), _int(o), _int(i), _int(c))
-        for code, s, o, i, c in db.session.execute(
-            lines.select(
-                Cooperative.province,
-                func.sum(net),
-                func.count(distinct(Order.id)),
-                func.sum(OrderLine.quantity),
-                func.count(distinct(Cooperative.id)),
-            ).group_by(Cooperative.province)
+        g.province: Row(
+            g.province, "", g.net, g.province_orders, g.items, per_province.get(g.province, 0)
         )
+        for g in grouped["province"]
     }
-    queries += 1
     out.provinces = [by_province.get(p.value, Row(p.value)) for p in Province]
 
-    # 4. categories
-    category_rows = db.session.execute(
-        lines.select(
-            OrderLine.category_id,
-            func.sum(net),
-            func.count(distinct(Order.id)),
-            func.sum(OrderLine.quantity),
-        )
-        .group_by(OrderLine.category_id)
-        .order_by(func.sum(net).desc(), OrderLine.category_id)
-    ).all()
-    queries += 1
-    categories = {c.id: c for c in db.session.scalars(select(Category))}  # + translations
+    # 2. category names (+ their translations)
+    categories = {c.id: c for c in db.session.scalars(select(Category))}
     queries += 2
+    category_rows = sorted(
+        ((g.category_id, g.net, g.category_orders, g.items) for g in grouped["category"]),
+        key=lambda r: (-r[1], r[0] is None, r[0] or 0),
+    )
     for category_id, s, o, i in category_rows:
         category = categories.get(category_id)
         label = pick(category.translations, lang).name if category else ""
-        out.categories.append(Row(str(category_id or ""), label, _int(s), _int(o), _int(i)))
+        out.categories.append(Row(str(category_id or ""), label, s, o, i))
 
-    # 5. top cooperatives
-    coop_query = (
-        lines.select(
-            Cooperative.id,
-            func.sum(net),
-            func.count(distinct(Order.id)),
-            func.sum(OrderLine.quantity),
-        )
-        .group_by(Cooperative.id)
-        .order_by(func.sum(net).desc(), Cooperative.id)
-        .limit(TOP)
+    # 3. top cooperatives, and their names
+    coop_rows = sorted(
+        ((g.cooperative_id, g.net, g.cooperative_orders, g.items) for g in cooperatives),
+        key=lambda r: (-r[1], r[0]),
     )
     if min_orders > 0:
-        coop_query = coop_query.having(func.count(distinct(Order.id)) >= min_orders)
-    coop_rows = db.session.execute(coop_query).all()
-    queries += 1
+        coop_rows = [r for r in coop_rows if r[2] >= min_orders]
+    coop_rows = coop_rows[:TOP]
     names = _names(
         CooperativeTranslation, CooperativeTranslation.cooperative_id, [r[0] for r in coop_rows]
     )
     queries += 1
     out.top_cooperatives = [
-        Row(str(cid), _label(names.get(cid), lang), _int(s), _int(o), _int(i))
-        for cid, s, o, i in coop_rows
+        Row(str(cid), _label(names.get(cid), lang), s, o, i) for cid, s, o, i in coop_rows
     ]
 
-    # 6. top products (a deleted product keeps the name its order lines recorded)
+    # 4. top products (a deleted product keeps the name its order lines recorded)
+    net_total = func.sum(S.net_cents)
     product_rows = db.session.execute(
-        lines.select(
-            OrderLine.product_id,
-            func.max(OrderLine.product_name),
-            func.sum(net),
-            func.count(distinct(Order.id)),
-            func.sum(OrderLine.quantity),
-        )
-        .group_by(OrderLine.product_id)
-        .order_by(func.sum(net).desc(), OrderLine.product_id)
+        select(S.product_id, net_total, func.sum(S.order_product_first), func.sum(S.quantity))
+        .where(*sales.where)
+        .group_by(S.product_id)
+        .order_by(net_total.desc(), S.product_id)
         .limit(TOP)
     ).all()
     queries += 1
-    names = _names(ProductTranslation, ProductTranslation.product_id, [r[0] for r in product_rows])
+    ids = [r[0] for r in product_rows if r[0] is not None]
+    recorded = dict(
+        db.session.execute(
+            select(S.product_id, func.max(OrderLine.product_name))
+            .join(OrderLine, OrderLine.id == S.line_id)
+            .where(
+                *sales.where,
+                or_(
+                    S.product_id.in_(ids),
+                    S.product_id.is_(None) if any(r[0] is None for r in product_rows) else false(),
+                ),
+            )
+            .group_by(S.product_id)
+        ).all()
+    )
+    queries += 1
+    names = _names(ProductTranslation, ProductTranslation.product_id, ids)
     queries += 1
     out.top_products = [
-        Row(str(pid or ""), _label(names.get(pid), lang) or recorded, _int(s), _int(o), _int(i))
-        for pid, recorded, s, o, i in product_rows
+        Row(
+            str(pid or ""),
+            _label(names.get(pid), lang) or recorded.get(pid, ""),
+            _int(s),
+            _int(o),
+            _int(i),
+        )
+        for pid, s, o, i in product_rows
     ]
 
-    # 7. countries of the shoppers
-    out.countries = [
-        Row(code or "", "", _int(s), _int(o), 0, _int(n))
-        for code, s, o, n in db.session.execute(
-            lines.select(
-                Order.country,
-                func.sum(net),
-                func.count(distinct(Order.id)),
-                func.count(distinct(shopper)),
-            )
-            .group_by(Order.country)
-            .order_by(func.count(distinct(shopper)).desc(), Order.country)
-        )
-    ]
+    # 5. shoppers: in all, per country, and returning (a sold order before the range)
+    shopper_rows = _shoppers(sales)
     queries += 1
-
-    # 8. new and returning shoppers: returning when they had a sold order before the range
-    # (each shopper's first sold order, all orders grouped once: no correlated subquery)
-    first = (
-        select(func.lower(Order.email).label("who"), func.min(Order.created_at).label("first_at"))
-        .join(CooperativeOrder, CooperativeOrder.order_id == Order.id)
-        .where(CooperativeOrder.status.in_(SOLD_STATUSES))
-        .group_by(func.lower(Order.email))
-        .subquery()
-    )
-    out.shoppers_returning = _int(
-        db.session.scalar(
-            lines.select(
-                func.count(distinct(case((first.c.first_at < lines.start, shopper))))
-            ).join(first, first.c.who == shopper)
-        )
-    )
-    queries += 1
+    per_country = {code: n for kind, code, n, _r in shopper_rows if kind == 0}
+    for kind, _code, n, returning in shopper_rows:
+        if kind == 1:
+            out.shoppers, out.shoppers_returning = _int(n), _int(returning)
+    out.shoppers_morocco = per_country.get("MA", 0)
+    out.shoppers_abroad = out.shoppers - out.shoppers_morocco
     out.shoppers_new = out.shoppers - out.shoppers_returning
+    out.countries = sorted(
+        (
+            Row(g.country or "", "", g.net, g.orders, 0, per_country.get(g.country, 0))
+            for g in grouped["country"]
+        ),
+        key=lambda r: (-r.extra, r.key),
+    )
 
-    # 9. cooperatives: applied in the range, verified and suspended today
+    # 6. cooperatives: applied in the range, verified and suspended today
     coop_filter = []
     if f.province:
         coop_filter.append(Cooperative.province == f.province)
     if f.cooperative_id:
         coop_filter.append(Cooperative.id == f.cooperative_id)
-    applied = and_(Cooperative.created_at >= lines.start, Cooperative.created_at < lines.after)
+    applied = and_(Cooperative.created_at >= sales.start, Cooperative.created_at < sales.after)
     row = db.session.execute(
         select(
             func.sum(case((applied, 1), else_=0)),
@@ -434,41 +445,17 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
         _int(v) for v in row
     )
 
-    # 10. commission (delivered sub-orders of the range) and what is owed (all of them)
-    refunded = _refunded()
-    got_back = func.coalesce(refunded.c.refunded, 0)
-    shipping_back = func.coalesce(refunded.c.shipping_refunded, 0)
-    items, total = CooperativeOrder.items_cents, CooperativeOrder.total_cents
-    commission = CooperativeOrder.commission_cents
-    # the commission returned with the item refunds: commission × refunded / items, rounded
-    # half up, at most the whole commission (ledger.commission_share)
-    items_back = case((got_back > items, items), else_=got_back)
-    returned = (2 * commission * items_back + items) // (2 * items)
-    share = case(
-        (
-            and_(items > 0, got_back > 0),
-            case((returned > commission, commission), else_=returned),
-        ),
-        else_=0,
-    )
-    owed_part = case(
-        (card, total - commission - got_back - shipping_back + share),
-        else_=share - commission,
-    )
-    in_range = and_(Order.created_at >= lines.start, Order.created_at < lines.after)
+    # 7. commission (delivered sub-orders of the range) and what is owed (all of them), and
+    # the payouts: paid in the range, and all paid (what is owed is net of them)
+    in_range = and_(S.created_at >= sales.start, S.created_at < sales.after)
     row = db.session.execute(
-        select(func.sum(case((in_range, commission - share), else_=0)), func.sum(owed_part))
-        .select_from(CooperativeOrder)
-        .join(Order, Order.id == CooperativeOrder.order_id)
-        .join(Cooperative, Cooperative.id == CooperativeOrder.cooperative_id)
-        .outerjoin(refunded, refunded.c.sub_order_id == CooperativeOrder.id)
-        .where(CooperativeOrder.status == SubOrderStatus.DELIVERED.value, *coop_filter)
+        select(
+            func.sum(case((in_range, S.commission_cents), else_=0)), func.sum(S.owed_cents)
+        ).where(*sales.money_where)
     ).one()
     queries += 1
     out.commission_cents, owed = _int(row[0]), _int(row[1])
-
-    # 11. payouts: paid in the range, and all paid (what is owed is net of them)
-    paid_in_range = and_(Payout.paid_at >= lines.start, Payout.paid_at < lines.after)
+    paid_in_range = and_(Payout.paid_at >= sales.start, Payout.paid_at < sales.after)
     row = db.session.execute(
         select(
             func.sum(case((paid_in_range, Payout.amount_cents), else_=0)),
@@ -483,6 +470,35 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
     out.owed_cents = owed - _int(row[1])
     out.queries = queries
     return out
+
+
+def _shoppers(sales: _Sales) -> list:
+    """(0, country, shoppers, 0) per country, then (1, None, shoppers, returning): shoppers
+    told apart by e-mail; returning when they had a sold order before the range (whatever
+    the filters)."""
+    pairs = (
+        select(S.shopper, S.country)
+        .where(*sales.where, sales.first() == 1)
+        .group_by(S.shopper, S.country)
+        .cte("pairs")
+    )
+    who = select(pairs.c.shopper).distinct().subquery("who")
+    earlier = aliased(ImpactSale)
+    returning = (
+        select(earlier.line_id)
+        .where(earlier.shopper == who.c.shopper, earlier.created_at < sales.start)
+        .exists()
+    )
+    per_country = select(
+        literal(0).label("kind"), pairs.c.country, func.count(), literal(0)
+    ).group_by(pairs.c.country)
+    everyone = select(
+        literal(1),
+        null(),
+        func.count(),
+        func.coalesce(func.sum(case((returning, 1), else_=0)), 0),
+    ).select_from(who)
+    return db.session.execute(union_all(per_country, everyone)).all()
 
 
 def cached_figures(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:

@@ -75,6 +75,17 @@ JOBS: dict[str, Job] = {
             timeout=timedelta(minutes=30),
         ),
         Job(
+            "impact-rebuild",
+            "marketplace.impact.rollup:rebuild_job",
+            _l(
+                "Write the impact dashboard's figures again from the orders (they are kept "
+                "up to date with each order; this catches changes made outside the site)."
+            ),
+            period=timedelta(days=1),
+            exclusive=True,
+            timeout=timedelta(minutes=30),
+        ),
+        Job(
             "check-ledger",
             "marketplace.jobs.tasks:check_ledger",
             _l("Verify the books: every transaction balances, every balance is right."),

@@ -1017,6 +1017,61 @@ def upgrade():
         op.f("ix_cooperative_orders_order_id"), "cooperative_orders", ["order_id"], unique=False
     )
     op.create_table(
+        "impact_sales",
+        sa.Column("line_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("sub_order_id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("province", sa.String(length=20), nullable=False),
+        sa.Column("women", sa.Boolean(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=True),
+        sa.Column("product_id", sa.Integer(), nullable=True),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("net_cents", sa.BigInteger(), nullable=False),
+        sa.Column("shopper", sa.String(length=254), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("card", sa.Boolean(), nullable=False),
+        sa.Column("fair", sa.Boolean(), nullable=False),
+        sa.Column("commission_cents", sa.BigInteger(), nullable=False),
+        sa.Column("owed_cents", sa.BigInteger(), nullable=False),
+        sa.Column("order_first", sa.SmallInteger(), nullable=False),
+        sa.Column("order_province_first", sa.SmallInteger(), nullable=False),
+        sa.Column("order_category_first", sa.SmallInteger(), nullable=False),
+        sa.Column("order_province_category_first", sa.SmallInteger(), nullable=False),
+        sa.Column("sub_order_first", sa.SmallInteger(), nullable=False),
+        sa.Column("sub_order_category_first", sa.SmallInteger(), nullable=False),
+        sa.Column("order_product_first", sa.SmallInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["categories.id"],
+            name=op.f("fk_impact_sales_category_id_categories"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_impact_sales_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_impact_sales_product_id_products"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("line_id", name=op.f("pk_impact_sales")),
+    )
+    op.create_index("ix_impact_sales_created", "impact_sales", ["created_at"], unique=False)
+    op.create_index(op.f("ix_impact_sales_order_id"), "impact_sales", ["order_id"], unique=False)
+    op.create_index(
+        op.f("ix_impact_sales_product_id"), "impact_sales", ["product_id"], unique=False
+    )
+    op.create_index(
+        "ix_impact_sales_shopper_created", "impact_sales", ["shopper", "created_at"], unique=False
+    )
+    op.create_table(
         "payments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("order_id", sa.Integer(), nullable=False),
@@ -1631,6 +1686,11 @@ def downgrade():
     op.drop_index(op.f("ix_payments_status"), table_name="payments")
     op.drop_index(op.f("ix_payments_flagged_for_review"), table_name="payments")
     op.drop_table("payments")
+    op.drop_index("ix_impact_sales_shopper_created", table_name="impact_sales")
+    op.drop_index(op.f("ix_impact_sales_product_id"), table_name="impact_sales")
+    op.drop_index(op.f("ix_impact_sales_order_id"), table_name="impact_sales")
+    op.drop_index("ix_impact_sales_created", table_name="impact_sales")
+    op.drop_table("impact_sales")
     op.drop_index(op.f("ix_cooperative_orders_order_id"), table_name="cooperative_orders")
     op.drop_index(op.f("ix_cooperative_orders_cooperative_id"), table_name="cooperative_orders")
     op.drop_index("ix_cooperative_orders_coop_status", table_name="cooperative_orders")

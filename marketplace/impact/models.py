@@ -1,0 +1,72 @@
+"""The impact dashboard's rollup: one row per order line of a sold sub-order, with what the
+figures need already worked out (see ``marketplace.impact.rollup``, which keeps it in step
+with the orders in the same transaction, and the README's "Impact dashboard" section).
+
+A row holds the line's net value (its share of the sub-order's refunds taken off), its
+quantity, the order's instant, month (Morocco's time), shopper, country and way of paying,
+the cooperative's province and whether most of its members are women, the sub-order's
+commission and what it leaves owed to the cooperative (on its first line only), and
+*first* markers: ``order_first`` is 1 on one line of each order and 0 on the others, so
+that ``SUM(order_first)`` counts orders without ``COUNT(DISTINCT …)``; likewise once per
+order and province, per order and category, per order, province and category, per
+sub-order, per sub-order and category, and per order and product.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.extensions import db
+
+
+class ImpactSale(db.Model):
+    __tablename__ = "impact_sales"
+    __table_args__ = (
+        # the date range; the returning shoppers (an earlier sale of the same shopper)
+        Index("ix_impact_sales_created", "created_at"),
+        Index("ix_impact_sales_shopper_created", "shopper", "created_at"),
+    )
+
+    line_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    sub_order_id: Mapped[int] = mapped_column(Integer)
+    cooperative_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    month: Mapped[str] = mapped_column(String(7))  # "2026-03", in Morocco's time
+    province: Mapped[str] = mapped_column(String(20))
+    women: Mapped[bool] = mapped_column(Boolean)  # a majority of women members
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL")
+    )
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL"), index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+    net_cents: Mapped[int] = mapped_column(BigInteger)
+    shopper: Mapped[str] = mapped_column(String(254))  # the order's e-mail, lower case
+    country: Mapped[str] = mapped_column(String(2))
+    card: Mapped[bool] = mapped_column(Boolean)
+    fair: Mapped[bool] = mapped_column(Boolean)  # collected at a fair
+    # delivered sub-orders, on their first line: the commission net of the refunds' share,
+    # and what the sub-order leaves owed to the cooperative (as the ledger counts them)
+    commission_cents: Mapped[int] = mapped_column(BigInteger)
+    owed_cents: Mapped[int] = mapped_column(BigInteger)
+    order_first: Mapped[int] = mapped_column(SmallInteger)
+    order_province_first: Mapped[int] = mapped_column(SmallInteger)
+    order_category_first: Mapped[int] = mapped_column(SmallInteger)
+    order_province_category_first: Mapped[int] = mapped_column(SmallInteger)
+    sub_order_first: Mapped[int] = mapped_column(SmallInteger)
+    sub_order_category_first: Mapped[int] = mapped_column(SmallInteger)
+    order_product_first: Mapped[int] = mapped_column(SmallInteger)

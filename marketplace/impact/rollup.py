@@ -1,0 +1,297 @@
+"""Keeps ``impact_sales`` (marketplace/impact/models.py) in step with the orders, in the
+transaction that changes them, so that the dashboard reads one narrow table instead of
+joining order lines, sub-orders, orders, cooperatives and refunds on every view.
+
+The unit is the order: whatever changes an order, one of its sub-orders or lines, or a
+refund of it, the order's rows are deleted and written again from the orders tables (one
+``INSERT … SELECT``), just before the commit. The rows are therefore exactly what an
+aggregate over the orders tables would give, whatever changed them through the ORM
+(services, admin edits, tests). What the ORM does not see is caught too:
+
+- a sub-order's status is changed by a conditional ``UPDATE`` (orders.services.transition):
+  the ``sub_order_status_changed`` signal marks its order;
+- a cooperative whose province or members change: all its orders are written again;
+- anything written by hand in SQL (a bulk import, the benchmark's seeding, a restore):
+  ``flask impact rebuild`` or the nightly ``impact-rebuild`` job writes the whole table
+  again (idempotent; the dashboard is exact again when it ends).
+
+On PostgreSQL, two transactions that write the rows of the same order take turns (an
+advisory lock per order, held to the commit): the later one, reading after the earlier one
+committed, writes rows that include both changes. A rebuild takes the whole table in turn.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    case,
+    cast,
+    delete,
+    event,
+    false,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from marketplace.cooperatives.models import Cooperative
+from marketplace.extensions import db
+from marketplace.impact.models import ImpactSale
+from marketplace.orders.models import (
+    CooperativeOrder,
+    Order,
+    OrderLine,
+    PaymentMethod,
+    SubOrderStatus,
+)
+from marketplace.payments.models import Refund, RefundStatus
+
+PENDING = "impact_orders"  # session.info: the ids of the orders to write again
+LOCK_SPACE = 16_016  # advisory locks (LOCK_SPACE, order id); (LOCK_SPACE, 0): the table
+WHOLE_TABLE_ABOVE = 2_000  # orders: beyond, lock the whole table rather than each order
+SOLD_STATUSES = (
+    SubOrderStatus.CONFIRMED.value,
+    SubOrderStatus.SHIPPED.value,
+    SubOrderStatus.DELIVERED.value,
+)
+_COOPERATIVE_FIELDS = ("province", "members_count", "women_members_count")
+
+
+def _month_of(column):
+    """The month ("YYYY-MM") of a UTC timestamp in Morocco's time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("Africa/Casablanca", column), "YYYY-MM")
+    # SQLite has no time zone database: Morocco's usual offset (UTC+1).
+    return func.strftime("%Y-%m", column, "+1 hours")
+
+
+def _refunded():
+    """Succeeded refunds per sub-order: of its items (``refunded``) and of its shipping only
+    (``shipping_refunded``, which carries no commission), as the ledger counts them."""
+    shipping_only = getattr(Refund, "shipping_only", None)  # (the ledger's newer split)
+    is_shipping = shipping_only.is_(True) if shipping_only is not None else false()
+
+    def total(condition):
+        # a BIGINT: PostgreSQL's SUM of BIGINT is NUMERIC, whose division is not integral
+        return cast(func.sum(case((condition, Refund.amount_cents), else_=0)), BigInteger)
+
+    return (
+        select(
+            Refund.sub_order_id,
+            total(~is_shipping).label("refunded"),
+            total(is_shipping).label("shipping_refunded"),
+        )
+        .where(Refund.status == RefundStatus.SUCCEEDED.value)
+        .group_by(Refund.sub_order_id)
+        .subquery()
+    )
+
+
+def _women_majority():
+    return and_(
+        Cooperative.women_members_count.is_not(None),
+        Cooperative.members_count.is_not(None),
+        Cooperative.women_members_count * 2 > Cooperative.members_count,
+    )
+
+
+def _rows(order_ids: list[int] | None):
+    """The ``impact_sales`` rows of these orders (all orders: None), as a SELECT."""
+    refunded = _refunded()
+    got_back = func.coalesce(refunded.c.refunded, 0)
+    shipping_back = func.coalesce(refunded.c.shipping_refunded, 0)
+    items, total = CooperativeOrder.items_cents, CooperativeOrder.total_cents
+    commission = CooperativeOrder.commission_cents
+    line_total = OrderLine.line_total_cents
+    items_back = case((got_back > items, items), else_=got_back)
+    net = line_total - case((items > 0, (items_back * line_total) // items), else_=0)
+    card = Order.payment_method == PaymentMethod.CARD.value
+    # the commission the item refunds return: commission × refunded / items, rounded half
+    # up, at most the whole commission (ledger.commission_share)
+    returned = (2 * commission * items_back + items) // (2 * items)
+    share = case(
+        (
+            and_(items > 0, got_back > 0),
+            case((returned > commission, commission), else_=returned),
+        ),
+        else_=0,
+    )
+    owed = case(
+        (card, total - commission - got_back - shipping_back + share),
+        else_=share - commission,
+    )
+
+    def first(*keys):
+        """1 on the first line (by id) of each group of lines sharing ``keys``, else 0."""
+        number = func.row_number().over(partition_by=keys, order_by=OrderLine.id)
+        return case((number == 1, 1), else_=0)
+
+    sub_first = func.row_number().over(partition_by=CooperativeOrder.id, order_by=OrderLine.id)
+    delivered_first = and_(
+        CooperativeOrder.status == SubOrderStatus.DELIVERED.value, sub_first == 1
+    )
+    columns = {
+        "line_id": OrderLine.id,
+        "order_id": Order.id,
+        "sub_order_id": CooperativeOrder.id,
+        "cooperative_id": CooperativeOrder.cooperative_id,
+        "created_at": Order.created_at,
+        "month": _month_of(Order.created_at),
+        "province": Cooperative.province,
+        "women": case((_women_majority(), True), else_=False),
+        "category_id": OrderLine.category_id,
+        "product_id": OrderLine.product_id,
+        "quantity": OrderLine.quantity,
+        "net_cents": net,
+        "shopper": func.lower(Order.email),
+        "country": Order.country,
+        "card": case((card, True), else_=False),
+        "fair": case((Order.collect_fair_id.is_not(None), True), else_=False),
+        "commission_cents": case((delivered_first, commission - share), else_=0),
+        "owed_cents": case((delivered_first, owed), else_=0),
+        "order_first": first(Order.id),
+        "order_province_first": first(Order.id, Cooperative.province),
+        "order_category_first": first(Order.id, OrderLine.category_id),
+        "order_province_category_first": first(
+            Order.id, Cooperative.province, OrderLine.category_id
+        ),
+        "sub_order_first": case((sub_first == 1, 1), else_=0),
+        "sub_order_category_first": first(CooperativeOrder.id, OrderLine.category_id),
+        "order_product_first": first(Order.id, OrderLine.product_id),
+    }
+    query = (
+        select(*(column.label(name) for name, column in columns.items()))
+        .select_from(OrderLine)
+        .join(CooperativeOrder, CooperativeOrder.id == OrderLine.sub_order_id)
+        .join(Order, Order.id == CooperativeOrder.order_id)
+        .join(Cooperative, Cooperative.id == CooperativeOrder.cooperative_id)
+        .outerjoin(refunded, refunded.c.sub_order_id == CooperativeOrder.id)
+        .where(CooperativeOrder.status.in_(SOLD_STATUSES))
+    )
+    if order_ids is not None:
+        query = query.where(Order.id.in_(order_ids))
+    return list(columns), query
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def refresh(order_ids, session: Session | None = None) -> int:
+    """Write again the rows of these orders (of the current transaction). Returns how many
+    orders were asked for."""
+    session = session or db.session
+    ids = sorted({int(i) for i in order_ids if i is not None})
+    if not ids:
+        return 0
+    if _is_postgres(session):
+        if len(ids) > WHOLE_TABLE_ABOVE:
+            session.execute(text("SELECT pg_advisory_xact_lock(:s, 0)"), {"s": LOCK_SPACE})
+        else:
+            session.execute(text("SELECT pg_advisory_xact_lock_shared(:s, 0)"), {"s": LOCK_SPACE})
+            session.execute(
+                text(
+                    "SELECT count(pg_advisory_xact_lock(:s, o.id)) FROM "
+                    "(SELECT unnest(CAST(:ids AS integer[])) AS id ORDER BY 1) AS o"
+                ),
+                {"s": LOCK_SPACE, "ids": ids},
+            )
+    session.execute(delete(ImpactSale).where(ImpactSale.order_id.in_(ids)))
+    names, rows = _rows(ids)
+    session.execute(insert(ImpactSale).from_select(names, rows))
+    return len(ids)
+
+
+def rebuild(session: Session | None = None) -> dict[str, int]:
+    """Write the whole table again from the orders tables (idempotent). The caller commits."""
+    session = session or db.session
+    if _is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:s, 0)"), {"s": LOCK_SPACE})
+    session.execute(delete(ImpactSale))
+    names, rows = _rows(None)
+    session.execute(insert(ImpactSale).from_select(names, rows))
+    _forget(session)
+    count = session.scalar(select(func.count()).select_from(ImpactSale)) or 0
+    return {"lines": int(count)}
+
+
+def rebuild_job() -> dict[str, int]:
+    """The nightly ``impact-rebuild`` job (marketplace/jobs/schedule.py; the runner commits)."""
+    return rebuild()
+
+
+def mark(order_id: int | None, session: Session | None = None) -> None:
+    if order_id is not None:
+        (session or db.session).info.setdefault(PENDING, set()).add(int(order_id))
+
+
+def _on_sub_order_status_changed(sub_order, **_info) -> None:
+    """Receiver of ``signals.sub_order_status_changed`` (connected in
+    ``marketplace.connect_receivers``): the status was changed by an UPDATE statement that
+    the session's flush does not see."""
+    mark(sub_order.order_id)
+
+
+def _changed(instance, fields) -> bool:
+    state = inspect(instance)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, _flush_context) -> None:
+    sub_orders: set[int] = set()
+    cooperatives: set[int] = set()
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(instance, Order):
+            mark(instance.id, session)
+        elif isinstance(instance, CooperativeOrder):
+            mark(instance.order_id, session)
+        elif isinstance(instance, OrderLine | Refund):
+            if instance.sub_order_id is not None:
+                sub_orders.add(instance.sub_order_id)
+        elif (
+            isinstance(instance, Cooperative)
+            and instance in session.dirty
+            and _changed(instance, _COOPERATIVE_FIELDS)
+        ):
+            cooperatives.add(instance.id)
+    if sub_orders or cooperatives:
+        session.info.setdefault("impact_sub_orders", set()).update(sub_orders)
+        session.info.setdefault("impact_cooperatives", set()).update(cooperatives)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    # the commit flushes after this event: flush now to see what it will write
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    if not (
+        session.info.get(PENDING)
+        or session.info.get("impact_sub_orders")
+        or session.info.get("impact_cooperatives")
+    ):
+        return
+    orders = session.info.pop(PENDING, set())
+    sub_orders = session.info.pop("impact_sub_orders", set())
+    cooperatives = session.info.pop("impact_cooperatives", set())
+    if sub_orders or cooperatives:
+        conditions = []
+        if sub_orders:
+            conditions.append(CooperativeOrder.id.in_(sorted(sub_orders)))
+        if cooperatives:
+            conditions.append(CooperativeOrder.cooperative_id.in_(sorted(cooperatives)))
+        orders |= set(
+            session.scalars(select(CooperativeOrder.order_id).distinct().where(or_(*conditions)))
+        )
+    refresh(orders, session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    for key in (PENDING, "impact_sub_orders", "impact_cooperatives"):
+        session.info.pop(key, None)
