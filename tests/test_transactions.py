@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, event, func, select
 
+from marketplace.catalogue.models import ProductStatus
 from marketplace.extensions import db
-from marketplace.orders.models import Cart, CartItem
+from marketplace.orders.models import Cart, CartItem, Order
 from marketplace.payments.models import Payment
 from marketplace.transaction import SECOND_TRANSACTION
 from tests.factories import ProductFactory, UserFactory
-from tests.helpers import csrf_token, post_form, release_test_transaction
+from tests.helpers import csrf_token, login, post_form, release_test_transaction
 from tests.test_access_matrix import ROLES, ROUTES, Report, build_cases, client_for, fetch
 from tests.world import build_world
 
@@ -140,6 +141,97 @@ def test_a_failed_login_counts_and_a_refused_form_keeps_nothing(app, client):
     assert wrong.status_code == 401
     # The failure is kept although the answer is an error: it counts towards the limit.
     assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) >= 1
+
+
+def _cart_rows(user_id: int) -> dict[int, int]:
+    rows = db.session.execute(
+        select(CartItem.product_id, CartItem.quantity).join(Cart).where(Cart.user_id == user_id)
+    ).all()
+    return dict(rows)
+
+
+GONE = "Honey is no longer available and was removed from your cart."
+SHIPPING = {
+    "email": "amina@example.ma",
+    "contact_name": "Amina Ait Lahcen",
+    "phone": "06 12 34 56 78",
+    "address_line1": "Rue 5, Hay Salam",
+    "city": "Errachidia",
+    "region": "Drâa-Tafilalet",
+    "postal_code": "52000",
+    "country": "MA",
+    "payment_method": "cod",
+}
+
+
+def test_a_withdrawn_product_is_told_once_on_the_cart_page_and_dropped_by_the_next_change(
+    app, client
+):
+    """The cart page of a shopper whose product was withdrawn writes nothing: the notice is
+    given once (remembered in the session), and the next POST that changes the cart drops
+    the line from the stored cart."""
+    kept = ProductFactory(stock=5, names={"en": "Amlou"})
+    gone = ProductFactory(stock=5, names={"en": "Honey"})
+    shopper = UserFactory()
+    login(client, shopper)
+    _add_to_cart(client, kept.slug, kept.id, 1)
+    _add_to_cart(client, gone.slug, gone.id, 2)
+    kept_id, gone_id, user_id = kept.id, gone.id, shopper.id
+    gone.status = ProductStatus.HIDDEN.value
+    db.session.commit()
+
+    with recorded_writes() as writes:
+        first = client.get("/en/cart").get_data(as_text=True)
+        again = client.get("/en/cart").get_data(as_text=True)
+    assert writes == []
+    assert GONE in first and "Amlou" in first
+    assert GONE not in again and "Honey" not in again  # told once, as when the line was deleted
+    assert re.search(r"data-cart-count[^>]*>1</span>", again)  # the badge counts Amlou only
+    assert _cart_rows(user_id) == {kept_id: 1, gone_id: 2}  # the GETs stored nothing
+
+    token = csrf_token(client, "/en/cart")
+    response = client.post(
+        "/en/cart/update",
+        data={"csrf_token": token, "product_id": kept_id, "quantity": 3, "action": "update"},
+    )
+    assert response.status_code == 303
+    assert _cart_rows(user_id) == {kept_id: 3}  # the change stored what the shopper was told
+
+
+def test_the_review_page_of_a_cart_with_a_withdrawn_product_writes_nothing(app, client):
+    """Checkout review (GET) after a product was withdrawn and a price changed: the notices
+    are shown once, nothing is written; confirming places the order for what is left."""
+    kept = ProductFactory(price_cents=10000, stock=5, names={"en": "Amlou"})
+    gone = ProductFactory(stock=5, names={"en": "Honey"})
+    shopper = UserFactory()
+    login(client, shopper)
+    _add_to_cart(client, kept.slug, kept.id, 1)
+    _add_to_cart(client, gone.slug, gone.id, 1)
+    kept_id, gone_id, user_id = kept.id, gone.id, shopper.id
+    response = post_form(client, "/en/checkout", SHIPPING)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    kept.price_cents = 12000
+    gone.status = ProductStatus.HIDDEN.value
+    db.session.commit()
+
+    with recorded_writes() as writes:
+        first = client.get("/en/checkout/review").get_data(as_text=True)
+        again = client.get("/en/checkout/review").get_data(as_text=True)
+    assert writes == []
+    assert GONE in first
+    assert "The price of Amlou changed from MAD\xa0100.00 to MAD\xa0120.00." in first
+    assert GONE not in again and "The price of Amlou changed" not in again
+    assert _cart_rows(user_id) == {kept_id: 1, gone_id: 1}
+
+    fields = {
+        name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', again).group(1)
+        for name in ("csrf_token", "token", "fingerprint")
+    }
+    placed = client.post("/en/checkout/review", data=fields)
+    assert placed.status_code == 303  # what the shopper saw on the page is what is ordered
+    order = db.session.scalar(select(Order).where(Order.user_id == user_id))
+    assert order.items_cents == 12000
+    assert _cart_rows(user_id) == {}
 
 
 def test_pages_of_an_order_without_payment_row_write_nothing(app):

@@ -4,6 +4,10 @@ CartItem) for logged-in ones. An anonymous cart is merged into the account's on 
 Entries are ``{product_id: (quantity, price_seen_cents)}``; prices are always recomputed
 from the products (``services.price_cart``) — the stored price only tells the shopper that
 it changed since they saw it.
+
+Reading a cart writes nothing: what a page showed the shopper (a product no longer for sale,
+a new price) is remembered in the session (``SEEN_KEY``) and laid over the stored lines, so
+the notice is given once; the next request that changes the cart (a POST) stores it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from marketplace.orders.models import Cart, CartItem
 log = logging.getLogger(__name__)
 
 SESSION_KEY = "cart"
+# What the shopper was shown and the stored cart does not say yet: {"gone": [product ids no
+# longer for sale], "prices": {"<product id>": price seen in centimes}}.
+SEEN_KEY = "cart_seen"
 Entries = dict[int, tuple[int, int | None]]
 
 
@@ -108,23 +115,77 @@ def _db_set(user, product_id: int, quantity: int, price_seen: int | None) -> Non
 
 
 def entries(user=None) -> Entries:
-    """The cart's lines; never writes (an anonymous cart is merged when its owner logs in,
-    in the login's transaction: ``_on_login``)."""
+    """The cart's lines as the shopper last saw them; never writes (an anonymous cart is
+    merged when its owner logs in, in the login's transaction: ``_on_login``)."""
+    return _with_seen(_stored_entries(user))
+
+
+def _stored_entries(user=None) -> Entries:
     user = user or _user()
     if user is None:
         return _session_entries()
     return _db_entries(user)
 
 
+def _seen() -> tuple[set[int], dict[int, int]]:
+    """The products the shopper was told are gone, and the prices they were shown."""
+    raw = session.get(SEEN_KEY) if has_request_context() else None
+    if not isinstance(raw, dict):
+        return set(), {}
+    try:
+        gone = {int(pid) for pid in raw.get("gone") or ()}
+        prices = {int(pid): int(cents) for pid, cents in (raw.get("prices") or {}).items()}
+    except (TypeError, ValueError, AttributeError):
+        return set(), {}
+    return gone, prices
+
+
+def _with_seen(stored: Entries) -> Entries:
+    gone, prices = _seen()
+    if not gone and not prices:
+        return stored
+    return {
+        pid: (quantity, prices.get(pid, price))
+        for pid, (quantity, price) in stored.items()
+        if pid not in gone
+    }
+
+
+def _remember_seen(gone: set[int], prices: dict[int, int]) -> None:
+    if gone or prices:
+        session[SEEN_KEY] = {
+            "gone": sorted(gone),
+            "prices": {str(pid): cents for pid, cents in prices.items()},
+        }
+    else:
+        session.pop(SEEN_KEY, None)
+
+
+def store_seen(user=None) -> None:
+    """Store what the shopper was shown (drop the products gone, keep the prices seen):
+    called by every change of the cart, in its POST's transaction."""
+    gone, prices = _seen()
+    if not gone and not prices:
+        return
+    stored = _stored_entries(user)
+    for pid in gone & stored.keys():
+        _set(pid, 0, None, user)
+    for pid, cents in prices.items():
+        if pid in stored and pid not in gone:
+            _set(pid, stored[pid][0], cents, user)
+    if has_request_context():
+        session.pop(SEEN_KEY, None)
+
+
 def count(user=None) -> int:
     """Units in the cart (for the navigation badge); never writes."""
     user = user or _user()
     if user is None:
-        return sum(q for q, _ in _session_entries().values())
+        return sum(q for q, _ in _with_seen(_session_entries()).values())
     merged = _db_entries(user)
     for pid, (q, p) in _session_entries().items():
         merged[pid] = (merged.get(pid, (0, p))[0] + q, p)
-    return sum(min(q, services.MAX_LINE_QUANTITY) for q, _ in merged.values())
+    return sum(min(q, services.MAX_LINE_QUANTITY) for q, _ in _with_seen(merged).values())
 
 
 def _set(product_id: int, quantity: int, price_seen: int | None, user=None) -> None:
@@ -146,6 +207,7 @@ def add(product_id, quantity, user=None) -> tuple[Product, int]:
     and its new quantity in the cart."""
     quantity = services.parse_quantity(quantity)
     product = services.purchasable_product(product_id)
+    store_seen(user)
     current = entries(user).get(product.id, (0, None))[0]
     new_quantity = current + quantity
     services.check_quantity_for(product, new_quantity)
@@ -157,6 +219,7 @@ def set_quantity(product_id, quantity, user=None) -> int:
     """Change a line's quantity (0 removes it). Returns the new quantity."""
     quantity = services.parse_quantity(quantity, allow_zero=True)
     pid = services.parse_id(product_id)
+    store_seen(user)
     current = entries(user)
     if pid not in current:
         raise services.InvalidInput(_not_in_cart())
@@ -174,6 +237,7 @@ def set_quantity(product_id, quantity, user=None) -> int:
 
 def remove(product_id, user=None) -> None:
     pid = services.parse_id(product_id)
+    store_seen(user)
     if pid not in entries(user):
         raise services.InvalidInput(_not_in_cart())
     _set(pid, 0, None, user)
@@ -181,6 +245,8 @@ def remove(product_id, user=None) -> None:
 
 def clear(user=None) -> None:
     user = user or _user()
+    if has_request_context():
+        session.pop(SEEN_KEY, None)
     if user is None:
         session.pop(SESSION_KEY, None)
         return
@@ -192,24 +258,30 @@ def clear(user=None) -> None:
 
 
 def acknowledge(quote: services.Quote, user=None) -> None:
-    """The shopper has seen the current state: drop what cannot be bought any more and
-    remember the prices shown."""
-    current = entries(user)
-    seen = {line.product_id: line for line in quote.lines}
-    for pid, (quantity, _price) in current.items():
-        line = seen.get(pid)
-        if line is None:
-            _set(pid, 0, None, user)
-        elif line.price_seen_cents != line.unit_price_cents:
-            _set(pid, quantity, line.unit_price_cents, user)
+    """The shopper has seen ``quote`` (a GET is fine: only the session changes): the lines
+    that cannot be bought any more are gone from their cart, and the prices shown are the
+    prices seen. The next change of the cart stores it (``store_seen``)."""
+    _acknowledge(quote, user, prices=True)
 
 
 def acknowledge_unavailable(quote: services.Quote, user=None) -> None:
-    """Drop the lines that cannot be bought any more (the shopper is told on the page)."""
-    seen = {line.product_id for line in quote.lines}
+    """The shopper was told which lines cannot be bought any more (on the cart page): they
+    are gone from their cart. Only the session changes."""
+    _acknowledge(quote, user, prices=False)
+
+
+def _acknowledge(quote: services.Quote, user, *, prices: bool) -> None:
+    if not has_request_context():
+        return
+    gone, seen_prices = _seen()
+    shown = {line.product_id: line for line in quote.lines}
     for pid in entries(user):
-        if pid not in seen:
-            _set(pid, 0, None, user)
+        line = shown.get(pid)
+        if line is None:
+            gone.add(pid)
+        elif prices and line.price_seen_cents != line.unit_price_cents:
+            seen_prices[pid] = line.unit_price_cents
+    _remember_seen(gone, seen_prices)
 
 
 def _not_in_cart():

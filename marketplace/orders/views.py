@@ -62,10 +62,8 @@ def _user():
 def cart_page():
     quote = services.price_cart(cart.entries())
     if quote.problems:
+        # Told once: remembered in the session; the next change of the cart drops them.
         cart.acknowledge_unavailable(quote)
-    # Rendered before the commit: committing expires the eagerly loaded products, and the
-    # template would then reload each one (a query per line). The commit (a merged or
-    # cleaned-up cart) still happens before the response leaves.
     page = render_template(
         "orders/cart.html",
         quote=quote,
@@ -285,10 +283,14 @@ def review():
         return redirect(url_for("orders.checkout"))
     changes = quote.problems + services.describe_price_changes(quote)
     if request.method == "GET" or changes:
-        cart.acknowledge(quote)
-        transaction.keep_changes()  # what the page shows is seen, also on a 409 answer
+        cart.acknowledge(
+            quote
+        )  # what the page shows is seen (in the session: a GET writes nothing)
     if request.method == "GET":
         return _render_review(quote, data, changes)
+    if changes:
+        cart.store_seen()
+        transaction.keep_changes()  # the cart as the 409 answer shows it
 
     if changes or form.fingerprint.data != quote.fingerprint():
         return _render_review(quote, data, changes or [_("Your cart changed.")], 409)
@@ -315,6 +317,7 @@ def review():
         quote = services.price_cart(cart.entries())
         changes = quote.problems + services.describe_price_changes(quote) or [str(error.message)]
         cart.acknowledge(quote)
+        cart.store_seen()
         transaction.keep_changes()
         return _render_review(quote, data, changes, 409)
     except services.NotEnoughStock as error:
