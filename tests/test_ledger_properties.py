@@ -2,11 +2,12 @@
 refunded, paid out at a random moment), every delivered sub-order's commission + net equals
 its gross, and a cooperative's balance is its delivered net minus payouts and refunds; and for
 random sequences of orders, payments, deliveries, cash collections, refunds (answered at once
-or later), cancellations and payouts, the books balance after every step
-(``flask payments check-ledger``)."""
+or later), cancellations, disputes (won or lost), days passing and payouts, the books balance
+after every step (``flask payments check-ledger``) and payouts pay exactly what can be paid."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.money import percent_of
-from marketplace.payments import ledger, payouts, refunds, services
+from marketplace.payments import disputes, ledger, payouts, refunds, services
 from marketplace.payments.models import LedgerEntry, Refund
 from tests.factories import AdminFactory, CategoryFactory, CooperativeFactory, ProductFactory
 from tests.payments_support import (
@@ -163,6 +164,14 @@ steps = st.lists(
         st.tuples(st.just("settle")),
         st.tuples(st.just("cancel"), st.integers(min_value=0, max_value=7)),
         st.tuples(st.just("payout")),
+        st.tuples(
+            st.just("dispute"),
+            st.integers(min_value=0, max_value=7),
+            st.fractions(min_value=0, max_value=1),  # share of the payment disputed
+            st.booleans(),  # an inquiry (no money taken) rather than a chargeback
+        ),
+        st.tuples(st.just("decide"), st.booleans()),  # every open dispute won (or lost)
+        st.tuples(st.just("days"), st.integers(min_value=1, max_value=10)),  # time passes
     ),
     min_size=1,
     max_size=12,
@@ -175,10 +184,18 @@ steps = st.lists(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(sequence=steps)
-def test_the_books_balance_after_every_money_event(app, stripe_keys, sequence):
+def test_the_books_balance_after_every_money_event(app, stripe_keys, monkeypatch, sequence):
+    """Also with disputes (opened, won, lost) and the production payout delay (7 days, the
+    clock moving by random days): a payout never pays more than the cooperative can be paid,
+    and held sales never hold a negative amount."""
+    from marketplace import timeutil
     from marketplace.errors import DomainError
     from marketplace.orders import services as orders
 
+    now = [timeutil.utcnow()]
+    monkeypatch.setitem(app.config, "PAYOUT_DELAY_DAYS", 7)
+    monkeypatch.setattr(timeutil, "utcnow", lambda: now[0])
+    monkeypatch.setattr(orders, "utcnow", lambda: now[0])
     admin = AdminFactory()
     coop = CooperativeFactory(shipping_fee_cents=1500, accepts_cash_on_delivery=True)
     subs = []
@@ -237,13 +254,42 @@ def test_the_books_balance_after_every_money_event(app, stripe_keys, sequence):
                 orders.transition(sub, "cancelled", admin, reason="property test")
                 db.session.commit()
             elif name == "payout":
-                batch = payouts.create_batch(admin)
+                available = ledger.available_cents(coop.id)
+                batch = payouts.create_batch(admin)  # (earlier examples' cooperatives too)
+                paid = [p.amount_cents for p in batch.payouts if p.cooperative_id == coop.id]
+                assert paid == ([available] if available > 0 else []), (paid, available)
                 payouts.mark_paid(batch, "VIR-PROPERTY", admin)
                 db.session.commit()
+                assert ledger.available_cents(coop.id) == min(available, 0)
+            elif name == "dispute" and (sub := pick(step[1])) is not None:
+                payment = services.payment_for(sub.order)
+                if payment.is_card and payment.stripe_payment_intent_id:
+                    dispute = stripe_keys.open_dispute(
+                        payment.stripe_payment_intent_id,
+                        amount=max(1, int(payment.received_cents * step[2])),
+                        status="warning_needs_response" if step[3] else "needs_response",
+                    )
+                    disputes.apply_stripe_dispute(dispute)
+                    db.session.commit()
+            elif name == "decide":
+                for dispute in list(stripe_keys.disputes.values()):
+                    if dispute["status"].startswith("warning"):
+                        outcome = "warning_closed"
+                    else:
+                        outcome = "won" if step[1] else "lost"
+                    disputes.apply_stripe_dispute(stripe_keys.close_dispute(dispute["id"], outcome))
+                    db.session.commit()
+            elif name == "days":
+                now[0] += timedelta(days=step[1])
         except DomainError:
             db.session.rollback()  # a refusal (nothing to refund, illegal move...) changes nothing
         db.session.rollback()
         assert ledger.check() == [], (step, ledger.account_balances())
+        held = ledger.held_sales([coop.id]).get(coop.id, [])
+        assert all(h.amount_cents > 0 for h in held), step
+        assert ledger.available_cents(coop.id) == ledger.balance_cents(coop.id) - sum(
+            h.amount_cents for h in held
+        )
         db.session.commit()
     assert payouts.open_batch() is None
     db.session.commit()
