@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from marketplace.catalogue import units
@@ -15,6 +17,7 @@ from marketplace.catalogue.models import Product
 from marketplace.cooperatives.dashboard_forms import ProductForm
 from marketplace.demo_data import PRODUCTS
 from marketplace.extensions import db
+from marketplace.money import to_fixed
 from marketplace.orders.models import OrderLine
 from tests.factories import CategoryFactory, MemberFactory, ProductFactory, place_test_order
 from tests.helpers import csrf_token, login, post_form
@@ -145,6 +148,27 @@ def test_the_list_of_units_is_named_in_the_pages_language(app):
 def test_the_one_rule_for_a_unit_of_sale(app, milli, code, wrong):
     with app.test_request_context("/en/"):
         assert (units.problem(milli, code) is not None) is wrong
+
+
+ARABIC_DIGITS = str.maketrans("0123456789.,", "٠١٢٣٤٥٦٧٨٩٫٫")
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(min_value=1, max_value=units.MAX_QUANTITY_MILLI), st.booleans())
+def test_quantities_read_back_as_they_are_shown(app, milli, arabic):
+    """What the form shows again (``format_thousandths``: "1,5", "250") reads back to the
+    same quantity, typed in ASCII or Arabic-Indic digits with the Arabic decimal sign."""
+    from marketplace.number_fields import format_thousandths
+
+    with app.test_request_context("/fr/"):
+        typed = format_thousandths(milli)
+    assert to_fixed(typed.translate(ARABIC_DIGITS) if arabic else typed, 3) == milli
+
+
+@pytest.mark.parametrize("typed", ["1e3", "1_000", "-5", "+5", "1,2345", "", "½", "٥e٢"])
+def test_quantities_people_do_not_write_are_refused(typed):
+    with pytest.raises(ValueError):
+        to_fixed(typed, 3)
 
 
 # --- the product form ---------------------------------------------------------------------
