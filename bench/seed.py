@@ -153,7 +153,7 @@ def database_columns(conn, table_name: str) -> dict[str, tuple[bool, bool, str]]
     rows = conn.execute(
         "SELECT column_name, is_nullable = 'YES', column_default IS NOT NULL, data_type "
         "FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = %s ORDER BY ordinal_position",
+        "AND table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
         (table_name,),
     ).fetchall()
     return {name: (nullable, has_default, kind) for name, nullable, has_default, kind in rows}
