@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from marketplace.auth.services import create_admin, set_active, user_by_email
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
@@ -23,7 +24,6 @@ from marketplace.extensions import db
 @with_appcontext
 def create_admin_command(email: str, password: str, name: str | None) -> None:
     """Create an administrator account, or make an existing account an administrator."""
-    from marketplace.auth.services import create_admin
 
     try:
         user, created = create_admin(email, password, name)
@@ -47,7 +47,6 @@ def create_admin_command(email: str, password: str, name: str | None) -> None:
 @with_appcontext
 def set_user_active_command(email: str, active: bool) -> None:
     """Deactivate an account (ending all its sessions at once) or reactivate it."""
-    from marketplace.auth.services import set_active, user_by_email
 
     user = user_by_email(email)
     if user is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.auth.models import User
 from marketplace.extensions import db, login_manager
 from marketplace.http import parse_int
 
@@ -17,7 +18,6 @@ login_manager.session_protection = "basic"
 def load_user(session_id: str):
     """A session whose version is older than the user's (logout, password change,
     deactivation) no longer loads the user."""
-    from marketplace.auth.models import User
 
     user_id, version = (parse_int(part) for part in session_id.partition(":")[::2])
     if user_id is None or version is None:

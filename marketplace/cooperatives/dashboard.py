@@ -28,6 +28,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.http import page_arg, refuse
 from marketplace.i18n import LANGUAGE_NAMES, current_lang, pick
+from marketplace.storage import UploadRejected, delete_after_commit, delete_image, image_url
 
 PRODUCTS_PER_PAGE = 50
 HOME_PRODUCTS = 10
@@ -65,7 +66,6 @@ def _language_list(codes) -> str:
 
 def _render(template: str, http_status: int = 200, **context):
     """Render a dashboard page with the helpers every dashboard template uses."""
-    from marketplace.storage import image_url
 
     context.setdefault("can_sell", current_user.cooperative.is_verified)
     html = render_template(
@@ -255,7 +255,6 @@ def _ask_photos_again(form: ProductForm) -> None:
 
 def _attach_error(form: ProductForm, error: DomainError) -> None:
     """Show a service's refusal on the form (on the photos field for upload problems)."""
-    from marketplace.storage import UploadRejected
 
     message = error.message
     if isinstance(error, UploadRejected) or error.details.get("field") == "images":
@@ -294,8 +293,6 @@ def product_images(product_id: int):
         refuse(error)
         return redirect(url_for(".product_edit", product_id=product_id) + "#photos")
     if removed_name:
-        from marketplace.storage import delete_after_commit, delete_image
-
         delete_after_commit(delete_image, removed_name)
     flash(message, "success")
     return redirect(url_for(".product_edit", product_id=product_id) + "#photos")

@@ -34,6 +34,8 @@ from marketplace.errors import Conflict, Forbidden, IllegalTransition, InvalidIn
 from marketplace.extensions import db
 from marketplace.i18n import LANGUAGES, pick
 from marketplace.mail import queue_mail
+from marketplace.notify import services as notify
+from marketplace.notify.models import NoticeKind
 from marketplace.timeutil import utcnow
 
 # --- the status machine -------------------------------------------------------------------
@@ -217,8 +219,6 @@ STATUS_SUBJECTS = {
 
 
 def _mail_members(cooperative: Cooperative, old: CooperativeStatus, new: CooperativeStatus):
-    from marketplace.notify import services as notify
-    from marketplace.notify.models import NoticeKind
 
     action = _action_name(old, new)
     for member in active_members(cooperative):

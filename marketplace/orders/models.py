@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.catalogue import units
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
 
@@ -218,7 +219,6 @@ class OrderLine(db.Model):
 
     def unit_in(self, locale: str) -> str:
         """The unit and size ordered, in ``locale``: "500 g", "150 × 230 cm", "" if none."""
-        from marketplace.catalogue import units
 
         return units.describe(self, locale)
 

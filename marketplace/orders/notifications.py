@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from marketplace.auth.models import User
 from marketplace.auth.services import external_url
+from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
 from marketplace.i18n import LANGUAGES
 from marketplace.mail import queue_mail
@@ -58,7 +59,6 @@ def cooperative_recipients(cooperative_id: int, kind: str | None = None) -> list
 def cooperative_readers(cooperative_id: int, kind: str | None = None) -> list[tuple]:
     """(e-mail, locale, member or None) of ``cooperative_recipients``: the member's account
     gives the notice its unsubscribe link."""
-    from marketplace.cooperatives.models import Cooperative
 
     members = db.session.scalars(
         db.select(User).where(User.cooperative_id == cooperative_id, User.active.is_(True))

@@ -22,11 +22,19 @@ from sqlalchemy.orm import selectinload
 from marketplace import signals
 from marketplace.catalogue.models import Category, Product, ProductStatus
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
-from marketplace.errors import Conflict, DomainError, Forbidden, IllegalTransition, InvalidInput
+from marketplace.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+)
 from marketplace.extensions import db
 from marketplace.http import parse_int
-from marketplace.i18n import pick
-from marketplace.money import percent_of
+from marketplace.i18n import current_lang, pick
+from marketplace.money import format_mad, percent_of
+from marketplace.orders import notifications
 from marketplace.orders.models import (
     CooperativeOrder,
     Order,
@@ -407,8 +415,6 @@ def describe_price_changes(quote: Quote) -> list[str]:
 
 
 def _format(cents: int | None) -> str:
-    from marketplace.i18n import current_lang
-    from marketplace.money import format_mad
 
     return format_mad(int(cents or 0), current_lang())
 
@@ -701,7 +707,6 @@ def place_order(
         remember_address(user, shipping, country)
     db.session.flush()
     signals.order_placed.send(order, actor=user)
-    from marketplace.orders import notifications
 
     notifications.order_placed(order)
     return order
@@ -942,7 +947,6 @@ def transition(
     signals.sub_order_status_changed.send(
         sub_order, old=old.value, new=new.value, actor=actor, reason=reason
     )
-    from marketplace.orders import notifications
 
     notifications.sub_order_changed(sub_order, old.value, new.value, role)
     return sub_order
@@ -1030,7 +1034,6 @@ def release_unpaid_order(order: Order, reason: str) -> list[CooperativeOrder]:
 def get_order_for(number: str, user=None, guest_numbers: Iterable[str] = ()) -> Order:
     """The order with ``number`` if the viewer may see it (its shopper, or the guest who
     placed it in this browser), else NotFound."""
-    from marketplace.errors import NotFound
 
     number = (number or "").strip()[:40]
     order = db.session.scalar(
@@ -1058,7 +1061,6 @@ def get_order_for(number: str, user=None, guest_numbers: Iterable[str] = ()) -> 
 def get_sub_order_for_cooperative(
     sub_order_id: int, cooperative_id: int | None
 ) -> CooperativeOrder:
-    from marketplace.errors import NotFound
 
     sub = db.session.get(CooperativeOrder, sub_order_id)
     if sub is None or cooperative_id is None or sub.cooperative_id != cooperative_id:
