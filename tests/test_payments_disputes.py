@@ -371,6 +371,7 @@ def test_the_pages_show_open_disputes(app, client, stripe_keys, people, delivere
     assert "Disputed: answer needed" in page and "did not make this payment" in page
     page = client.get(f"/en/admin/payments/orders/{sub.order.number}").get_data(as_text=True)
     assert dispute["id"] in page and "To review" in page
+    assert "Disputed: held from payouts until the dispute is decided" in page
     arabic = client.get("/ar/admin/payments")
     assert arabic.status_code == 200
 

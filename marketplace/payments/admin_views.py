@@ -58,11 +58,19 @@ def _order_by_number(number: str) -> Order:
 def _render_order(order: Order, forms: dict | None = None, status: int = 200):
     payment = services.payment_for(order)
     forms = forms or {}
+    payment_disputes = disputes.disputes_of(payment)
+    disputed = {
+        share.sub_order_id
+        for dispute in payment_disputes
+        if dispute.is_open
+        for share in dispute.shares
+    }
     subs = []
     for sub in order.sub_orders:
         subs.append(
             {
                 "sub": sub,
+                "disputed": sub.id in disputed,
                 "refunds": refunds.refunds_of(sub),
                 "refundable": refunds.refundable_cents(sub, payment),
                 "form": forms.get(sub.id) or RefundForm(formdata=None),
@@ -76,7 +84,7 @@ def _render_order(order: Order, forms: dict | None = None, status: int = 200):
         status_label=services.status_label,
         refund_status_label=refunds.status_label,
         resolve_form=ActionForm(),
-        disputes=disputes.disputes_of(payment),
+        disputes=payment_disputes,
         dispute_status_label=disputes.status_label,
         dispute_reason_label=disputes.reason_label,
     ), status
