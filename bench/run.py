@@ -485,15 +485,20 @@ def search_latencies(name: str, queries: dict[str, tuple[str, str]], repeat: int
 
 
 def impact_dashboard(name: str, repeat: int) -> dict:
-    """The impact dashboard (issue #16) timed in process: the whole page as an observer
-    (figures from the application cache after the first request, charts, tables) with its
-    SQL query count, and the figures computed from the database every time (no cache),
-    over every order of the bench and over the default range (this year)."""
+    """The impact dashboard (issue #16) timed in process. First its rollup (impact_sales) is
+    written again from the orders (the seeding COPYs them: the application's transactions,
+    which keep it in step, never saw them; ``flask impact-rebuild`` does the same). Then, per
+    range (every order and the default range, this year, each also for one province): the
+    figures computed from the database every time (no cache: ``services.compute``, what
+    the first viewer of a filter combination waits for) with their SQL queries, and the whole
+    page as an observer (figures from the application cache after the first request)."""
     from datetime import date
+
+    from sqlalchemy import text
 
     from marketplace import create_app
     from marketplace.extensions import db
-    from marketplace.impact import services
+    from marketplace.impact import rollup, services
     from marketplace.impact.observers import create_observer
 
     app = create_app(
@@ -503,6 +508,13 @@ def impact_dashboard(name: str, repeat: int) -> dict:
         RATELIMIT_ENABLED=False,
         MAIL_OUTBOX_DIR=str(RESULTS.parent / "work" / "outbox"),
     )
+    with app.app_context():
+        started = time.perf_counter()
+        rebuilt = rollup.rebuild()
+        db.session.commit()
+        rebuild_s = time.perf_counter() - started
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE impact_sales"))
     with app.app_context(), app.test_request_context("/fr/"):
         user, _created = create_observer(
             "bench-observer@example.ma", password=secrets.token_urlsafe(24)
@@ -513,20 +525,30 @@ def impact_dashboard(name: str, repeat: int) -> dict:
     with client.session_transaction() as session:
         session["_user_id"] = session_id
         session["_fresh"] = True
-    everything = services.Filters(date(2020, 1, 1), date.today())
+    today = date.today()
+    first = date(2020, 1, 1)
+    province = "tinghir"
     ranges = {
-        "every order": (f"?from=2020-01-01&to={date.today().isoformat()}", everything),
+        "every order": (f"?from={first}&to={today}", services.Filters(first, today)),
         "this year (default)": ("", services.Filters.this_year()),
+        f"every order, {province}": (
+            f"?from={first}&to={today}&province={province}",
+            services.Filters(first, today, province=province),
+        ),
+        f"this year, {province}": (
+            f"?province={province}",
+            services.Filters.this_year(province=province),
+        ),
     }
     results = {}
     for label, (query, filters) in ranges.items():
+        with app.app_context(), app.test_request_context("/fr/"):
+            cold = _timed(lambda f=filters: services.compute(f, "fr"), repeat)
+            queries = services.compute(filters, "fr").queries
         path = f"/fr/impact/dashboard{query}"
         response = client.get(path)
         assert response.status_code == 200, response.status_code
         page = _timed(lambda p=path: client.get(p), repeat)
-        with app.app_context(), app.test_request_context("/fr/"):
-            cold = _timed(lambda f=filters: services.compute(f, "fr"), max(5, repeat // 5))
-            queries = services.compute(filters, "fr").queries
         results[label] = {
             **page,
             "queries": int(response.headers.get("X-Query-Count", 0)),
@@ -534,7 +556,10 @@ def impact_dashboard(name: str, repeat: int) -> dict:
         }
     with app.app_context():
         db.engine.dispose()
-    return results
+    return {
+        "rollup": {"lines": rebuilt["lines"], "rebuild_s": round(rebuild_s, 1)},
+        "ranges": results,
+    }
 
 
 API_LIST, API_DETAIL = "API product list", "API product detail"
@@ -1236,9 +1261,14 @@ def check_targets(report: dict) -> dict:
             len(r["queries"]) == 1 and r["queries"][0] <= 8 for r in report["api_cpu"].values()
         ),
         **account_targets(report),
-        "impact dashboard p95 < 300 ms": all(
-            r["p95_ms"] < 300 for r in report["impact_dashboard"].values()
+        "impact dashboard p95 < 300 ms, figures computed afresh (no cache) and page": all(
+            r["uncached"]["p95_ms"] < 300 and r["p95_ms"] < 300
+            for r in report["impact_dashboard"]["ranges"].values()
         ),
+        "impact dashboard: the same SQL queries for every range": len(
+            {r["uncached"]["queries"] for r in report["impact_dashboard"]["ranges"].values()}
+        )
+        == 1,
     }
 
 
@@ -1376,20 +1406,26 @@ def render_markdown(report: dict) -> str:
                 f"{result['p50_ms']} | {result['p95_ms']} | {result['p99_ms']} | "
                 f"{cards.get('p50_ms', '–')} | {cards.get('p95_ms', '–')} |"
             )
+    impact = report.get("impact_dashboard", {"rollup": {}, "ranges": {}})
     lines += [
         "",
-        f"Impact dashboard (whole page as an observer, in process, "
-        f"{report['settings']['orders']} orders), ms:",
+        f"Impact dashboard, in process, {report['settings']['orders']} orders: the figures "
+        "computed afresh from the database (no cache: what the first viewer of a filter "
+        "combination waits for), then the whole page as an observer (figures cached after "
+        f"the first request), ms. Rollup (impact_sales) rebuilt from the seeded orders: "
+        f"{impact['rollup'].get('lines', '–')} order lines in "
+        f"{impact['rollup'].get('rebuild_s', '–')} s.",
         "",
-        "| range | page p50 | page p95 | page p99 | SQL queries (first request) | "
-        "figures uncached p50 | p95 | SQL queries |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| range | figures uncached p50 | p95 | p99 | SQL queries | "
+        "page p50 | page p95 | page p99 | SQL queries (first request) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, result in report.get("impact_dashboard", {}).items():
+    for label, result in impact["ranges"].items():
         cold = result["uncached"]
         lines.append(
-            f"| {label} | {result['p50_ms']} | {result['p95_ms']} | {result['p99_ms']} | "
-            f"{result['queries']} | {cold['p50_ms']} | {cold['p95_ms']} | {cold['queries']} |"
+            f"| {label} | {cold['p50_ms']} | {cold['p95_ms']} | {cold['p99_ms']} | "
+            f"{cold['queries']} | {result['p50_ms']} | {result['p95_ms']} | "
+            f"{result['p99_ms']} | {result['queries']} |"
         )
     lines += [
         "",

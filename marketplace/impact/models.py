@@ -30,6 +30,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import db
 
+FIRST_MARKERS = (
+    "order_first",
+    "order_province_first",
+    "order_category_first",
+    "order_province_category_first",
+    "sub_order_first",
+    "sub_order_category_first",
+)
+
 
 class ImpactSale(db.Model):
     __tablename__ = "impact_sales"
@@ -37,28 +46,28 @@ class ImpactSale(db.Model):
         # the date range; the returning shoppers (an earlier sale of the same shopper)
         Index("ix_impact_sales_created", "created_at"),
         Index("ix_impact_sales_shopper_created", "shopper", "created_at"),
+        # the cells of impact_months to write again
+        Index("ix_impact_sales_cooperative_month", "cooperative_id", "month"),
+        # top products read in index order, without the table
+        Index(
+            "ix_impact_sales_products",
+            "product_id",
+            postgresql_include=["created_at", "net_cents", "quantity", "order_product_first"],
+        ),
     )
 
+    # fixed-width columns first, text last: rows are read faster (no offset to work out)
     line_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     sub_order_id: Mapped[int] = mapped_column(Integer)
     cooperative_id: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    month: Mapped[str] = mapped_column(String(7))  # "2026-03", in Morocco's time
-    province: Mapped[str] = mapped_column(String(20))
-    women: Mapped[bool] = mapped_column(Boolean)  # a majority of women members
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("categories.id", ondelete="SET NULL")
     )
-    product_id: Mapped[int | None] = mapped_column(
-        ForeignKey("products.id", ondelete="SET NULL"), index=True
-    )
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
     quantity: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     net_cents: Mapped[int] = mapped_column(BigInteger)
-    shopper: Mapped[str] = mapped_column(String(254))  # the order's e-mail, lower case
-    country: Mapped[str] = mapped_column(String(2))
-    card: Mapped[bool] = mapped_column(Boolean)
-    fair: Mapped[bool] = mapped_column(Boolean)  # collected at a fair
     # delivered sub-orders, on their first line: the commission net of the refunds' share,
     # and what the sub-order leaves owed to the cooperative (as the ledger counts them)
     commission_cents: Mapped[int] = mapped_column(BigInteger)
@@ -70,3 +79,44 @@ class ImpactSale(db.Model):
     sub_order_first: Mapped[int] = mapped_column(SmallInteger)
     sub_order_category_first: Mapped[int] = mapped_column(SmallInteger)
     order_product_first: Mapped[int] = mapped_column(SmallInteger)
+    women: Mapped[bool] = mapped_column(Boolean)  # a majority of women members
+    card: Mapped[bool] = mapped_column(Boolean)
+    fair: Mapped[bool] = mapped_column(Boolean)  # collected at a fair
+    month: Mapped[str] = mapped_column(String(7))  # "2026-03", in Morocco's time
+    province: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2))
+    shopper: Mapped[str] = mapped_column(String(254))  # the order's e-mail, lower case
+
+
+class ImpactMonth(db.Model):
+    """``impact_sales`` summed per month (Morocco's time), cooperative, category, country, way
+    of paying, fair or not: what the dashboard sums over the months a range covers whole
+    (the days of a month it covers in part are read from ``impact_sales``). The *first*
+    markers are summed too, so orders are still counted once each. Written again, for the
+    (month, cooperative) pairs of the orders that changed, right after their
+    ``impact_sales`` rows (marketplace/impact/rollup.py)."""
+
+    __tablename__ = "impact_months"
+    __table_args__ = (Index("ix_impact_months_cooperative_month", "cooperative_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(Integer)
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL")
+    )
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    net_cents: Mapped[int] = mapped_column(BigInteger)
+    commission_cents: Mapped[int] = mapped_column(BigInteger)
+    owed_cents: Mapped[int] = mapped_column(BigInteger)
+    order_first: Mapped[int] = mapped_column(Integer)
+    order_province_first: Mapped[int] = mapped_column(Integer)
+    order_category_first: Mapped[int] = mapped_column(Integer)
+    order_province_category_first: Mapped[int] = mapped_column(Integer)
+    sub_order_first: Mapped[int] = mapped_column(Integer)
+    sub_order_category_first: Mapped[int] = mapped_column(Integer)
+    women: Mapped[bool] = mapped_column(Boolean)
+    card: Mapped[bool] = mapped_column(Boolean)
+    fair: Mapped[bool] = mapped_column(Boolean)
+    month: Mapped[str] = mapped_column(String(7))
+    province: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2))

@@ -36,12 +36,13 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.orm import Session
 
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
-from marketplace.impact.models import ImpactSale
+from marketplace.impact.models import FIRST_MARKERS, ImpactMonth, ImpactSale
 from marketplace.orders.models import (
     CooperativeOrder,
     Order,
@@ -189,8 +190,9 @@ def refresh(order_ids, session: Session | None = None) -> int:
     ids = sorted({int(i) for i in order_ids if i is not None})
     if not ids:
         return 0
+    locked_each = _is_postgres(session) and len(ids) <= WHOLE_TABLE_ABOVE
     if _is_postgres(session):
-        if len(ids) > WHOLE_TABLE_ABOVE:
+        if not locked_each:
             session.execute(text("SELECT pg_advisory_xact_lock(:s, 0)"), {"s": LOCK_SPACE})
         else:
             session.execute(text("SELECT pg_advisory_xact_lock_shared(:s, 0)"), {"s": LOCK_SPACE})
@@ -201,10 +203,67 @@ def refresh(order_ids, session: Session | None = None) -> int:
                 ),
                 {"s": LOCK_SPACE, "ids": ids},
             )
+    cells = _cells(session, ids)
     session.execute(delete(ImpactSale).where(ImpactSale.order_id.in_(ids)))
     names, rows = _rows(ids)
     session.execute(insert(ImpactSale).from_select(names, rows))
+    cells |= _cells(session, ids)
+    _write_months(session, sorted(cells), lock=locked_each)
     return len(ids)
+
+
+def _cells(session: Session, order_ids: list[int]) -> set[tuple[str, int]]:
+    """The (month, cooperative) pairs of these orders' rows."""
+    return {
+        (month, coop)
+        for month, coop in session.execute(
+            select(ImpactSale.month, ImpactSale.cooperative_id)
+            .distinct()
+            .where(ImpactSale.order_id.in_(order_ids))
+        )
+    }
+
+
+_MONTH_KEYS = ("month", "cooperative_id", "category_id", "country", "card", "women", "fair")
+_MONTH_SUMS = (
+    "quantity",
+    "net_cents",
+    "commission_cents",
+    "owed_cents",
+    *FIRST_MARKERS,
+)
+
+
+def _month_rows():
+    keys = [getattr(ImpactSale, name) for name in _MONTH_KEYS]
+    names = [*_MONTH_KEYS, "province", *_MONTH_SUMS]
+    query = select(
+        *keys,
+        func.max(ImpactSale.province),  # the cooperative's: one per cooperative
+        *(func.sum(getattr(ImpactSale, name)) for name in _MONTH_SUMS),
+    ).group_by(*keys)
+    return names, query
+
+
+def _write_months(session: Session, cells: list[tuple[str, int]], *, lock: bool) -> None:
+    """Write again the ``impact_months`` rows of these (month, cooperative) pairs from the
+    ``impact_sales`` rows; ``lock``: one transaction at a time per pair (PostgreSQL)."""
+    if not cells:
+        return
+    if lock:
+        keys = sorted({coop * 1_000_000 + int(month.replace("-", "")) for month, coop in cells})
+        session.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(c.key)) FROM "
+                "(SELECT unnest(CAST(:keys AS bigint[])) AS key ORDER BY 1) AS c"
+            ),
+            {"keys": keys},
+        )
+    pairs = tuple_(ImpactMonth.month, ImpactMonth.cooperative_id).in_(cells)
+    session.execute(delete(ImpactMonth).where(pairs))
+    names, query = _month_rows()
+    query = query.where(tuple_(ImpactSale.month, ImpactSale.cooperative_id).in_(cells))
+    session.execute(insert(ImpactMonth).from_select(names, query))
 
 
 def rebuild(session: Session | None = None) -> dict[str, int]:
@@ -212,9 +271,12 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
     session = session or db.session
     if _is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:s, 0)"), {"s": LOCK_SPACE})
+    session.execute(delete(ImpactMonth))
     session.execute(delete(ImpactSale))
     names, rows = _rows(None)
     session.execute(insert(ImpactSale).from_select(names, rows))
+    names, months = _month_rows()
+    session.execute(insert(ImpactMonth).from_select(names, months))
     _forget(session)
     count = session.scalar(select(func.count()).select_from(ImpactSale)) or 0
     return {"lines": int(count)}

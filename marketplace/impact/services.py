@@ -56,7 +56,8 @@ from marketplace.cooperatives.models import (
 )
 from marketplace.extensions import cache, db
 from marketplace.i18n import pick
-from marketplace.impact.models import ImpactSale
+from marketplace.impact.models import FIRST_MARKERS, ImpactSale
+from marketplace.impact.models import ImpactMonth as M
 from marketplace.impact.models import ImpactSale as S
 from marketplace.impact.rollup import SOLD_STATUSES  # noqa: F401 (the definition's name)
 from marketplace.orders.models import OrderLine
@@ -169,24 +170,55 @@ def _postgres() -> bool:
 
 
 class _Sales:
-    """The rows of ``impact_sales`` in the range and filters, and which *first* marker
-    counts each thing once (an order, an order in a province, a sub-order…) under them."""
+    """The sales of the range and filters: the rows of ``impact_months`` for the months the
+    range covers whole, and those of ``impact_sales`` for the days of the months it covers
+    in part; and which *first* marker counts each thing once (an order, an order in a
+    province, a sub-order…) under the filters."""
 
     def __init__(self, f: Filters):
         self.f = f
         self.start, self.after = f.bounds()
-        self.where = [S.created_at >= self.start, S.created_at < self.after]
-        self.money_where = []  # commission, paid out, owed: not by category
-        if f.province:
-            self.where.append(S.province == f.province)
-            self.money_where.append(S.province == f.province)
-        if f.cooperative_id:
-            self.where.append(S.cooperative_id == f.cooperative_id)
-            self.money_where.append(S.cooperative_id == f.cooperative_id)
-        if f.category_id:
-            self.where.append(S.category_id == f.category_id)
+        self.full_months = [key for key in month_keys(f.start, f.end) if _whole(key, f)]
+        self.where = [*self.filters(S), S.created_at >= self.start, S.created_at < self.after]
+        # the days outside the whole months: before the first, after the last (UTC instants)
+        if self.full_months:
+            first, last = self.full_months[0], self.full_months[-1]
+            head_end = Filters(_first_day(first), f.end).bounds()[0]
+            tail_start = Filters(_first_day(last), _last_day(last)).bounds()[1]
+            self.days = [
+                or_(
+                    and_(S.created_at >= self.start, S.created_at < head_end),
+                    and_(S.created_at >= tail_start, S.created_at < self.after),
+                ),
+                S.month.not_in(self.full_months),
+            ]
+        else:
+            self.days = [S.created_at >= self.start, S.created_at < self.after]
 
-    def first(self, *dimensions: str):
+    def filters(self, model, *, money: bool = False) -> list:
+        """The province, cooperative and category filters on ``model`` (commission, paid
+        out and owed are not by category: ``money``)."""
+        f, conditions = self.f, []
+        if f.province:
+            conditions.append(model.province == f.province)
+        if f.cooperative_id:
+            conditions.append(model.cooperative_id == f.cooperative_id)
+        if f.category_id and not money:
+            conditions.append(model.category_id == f.category_id)
+        return conditions
+
+    def source(self):
+        """The rows to sum: whole months from ``impact_months``, the other days from
+        ``impact_sales`` (the same columns)."""
+        names = ("month", "province", "category_id", "cooperative_id", "country", "card")
+        names += ("women", "fair", "net_cents", "quantity", *FIRST_MARKERS)
+        months = select(*(getattr(M, n) for n in names)).where(
+            M.month.in_(self.full_months), *self.filters(M)
+        )
+        days = select(*(getattr(S, n) for n in names)).where(*self.days, *self.filters(S))
+        return union_all(months, days).cte("sales")
+
+    def first(self, *dimensions: str) -> str:
         """The marker that is 1 once per order among the lines of the filters and the
         ``dimensions`` ("province", "category", "cooperative") grouped by."""
         keys = set(dimensions)
@@ -194,26 +226,41 @@ class _Sales:
         keys |= {"category"} if self.f.category_id else set()
         keys |= {"cooperative"} if self.f.cooperative_id else set()
         if "cooperative" in keys:  # a cooperative's part of an order: its sub-order
-            return S.sub_order_category_first if "category" in keys else S.sub_order_first
+            return "sub_order_category_first" if "category" in keys else "sub_order_first"
         if {"province", "category"} <= keys:
-            return S.order_province_category_first
+            return "order_province_category_first"
         if "province" in keys:
-            return S.order_province_first
+            return "order_province_first"
         if "category" in keys:
-            return S.order_category_first
-        return S.order_first
+            return "order_category_first"
+        return "order_first"
 
 
-# the groupings read in one pass: name -> columns grouped by
+def _first_day(month: str) -> date:
+    return date(int(month[:4]), int(month[5:]), 1)
+
+
+def _last_day(month: str) -> date:
+    year, number = int(month[:4]), int(month[5:])
+    following = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _whole(month: str, f: Filters) -> bool:
+    """Whether the range covers every day of ``month`` ("YYYY-MM")."""
+    return f.start <= _first_day(month) and _last_day(month) <= f.end
+
+
+# the groupings read in one pass: name -> key columns grouped by
 _GROUPINGS = {
     "total": (),
-    "month": (S.month,),
-    "province": (S.province,),
-    "category": (S.category_id,),
-    "cooperative": (S.cooperative_id, S.province),
-    "country": (S.country,),
+    "month": ("month",),
+    "province": ("province",),
+    "category": ("category_id",),
+    "cooperative": ("cooperative_id", "province"),
+    "country": ("country",),
 }
-_KEYS = (S.month, S.province, S.category_id, S.cooperative_id, S.country)
+_KEYS = ("month", "province", "category_id", "cooperative_id", "country")
 
 
 class _Sums(NamedTuple):
@@ -240,51 +287,49 @@ class _Sums(NamedTuple):
 def _grouped(sales: _Sales) -> dict[str, list[_Sums]]:
     """Every sum of the dashboard, for each grouping, in one query: a single pass with
     GROUPING SETS on PostgreSQL, the same groupings one after the other (UNION ALL) on
-    SQLite. Each row: the keys (month, province, category, cooperative, country), then the
-    sums of MEASURES."""
+    SQLite."""
+    u = sales.source()
+    c = u.c
 
     def total(expression):
         # an integer on both databases (PostgreSQL's SUM of BIGINT is NUMERIC)
         return cast(func.coalesce(func.sum(expression), 0), BigInteger)
 
+    first = c[sales.first()]
     measures = (
-        total(S.net_cents),
-        total(S.quantity),
-        total(sales.first()),
-        total(sales.first("province")),
-        total(sales.first("category")),
-        total(sales.first("cooperative")),
-        total(case((S.card, S.net_cents), else_=0)),
-        total(case((S.card, sales.first()), else_=0)),
-        total(case((S.women, S.net_cents), else_=0)),
-        total(case((S.fair, S.net_cents), else_=0)),
-        total(case((S.fair, sales.first()), else_=0)),
+        total(c.net_cents),
+        total(c.quantity),
+        total(first),
+        total(c[sales.first("province")]),
+        total(c[sales.first("category")]),
+        total(c[sales.first("cooperative")]),
+        total(case((c.card, c.net_cents), else_=0)),
+        total(case((c.card, first), else_=0)),
+        total(case((c.women, c.net_cents), else_=0)),
+        total(case((c.fair, c.net_cents), else_=0)),
+        total(case((c.fair, first), else_=0)),
     )
+    keys = [c[name] for name in _KEYS]
     found: dict[str, list] = {name: [] for name in _GROUPINGS}
     if _postgres():
         # grouping(): a bit set per key column left out of the row's grouping
         bits = {}
-        for name, columns in _GROUPINGS.items():
-            grouped = {column.key for column in columns}
-            bits[sum(1 << (4 - i) for i, k in enumerate(_KEYS) if k.key not in grouped)] = name
-        sets = [tuple_(*columns) for columns in _GROUPINGS.values()]
+        for name, grouped in _GROUPINGS.items():
+            bits[sum(1 << (4 - i) for i, k in enumerate(_KEYS) if k not in grouped)] = name
+        sets = [tuple_(*(c[k] for k in grouped)) for grouped in _GROUPINGS.values()]
         rows = db.session.execute(
-            select(func.grouping(*_KEYS), *_KEYS, *measures)
-            .where(*sales.where)
-            .group_by(func.grouping_sets(*sets))
+            select(func.grouping(*keys), *keys, *measures).group_by(func.grouping_sets(*sets))
         )
         for kind, *rest in rows:
             found[bits[kind]].append(_Sums(*rest))
         return found
     parts = []
-    for index, (_name, columns) in enumerate(_GROUPINGS.items()):
-        keys = [
-            (key if key.key in {c.key for c in columns} else null()).label(key.key) for key in _KEYS
-        ]
+    for index, grouped in enumerate(_GROUPINGS.values()):
+        shown = [(c[k] if k in grouped else null()).label(k) for k in _KEYS]
         parts.append(
-            select(literal(index).label("kind"), *keys, *measures)
-            .where(*sales.where)
-            .group_by(*columns)
+            select(literal(index).label("kind"), *shown, *measures).group_by(
+                *(c[k] for k in grouped)
+            )
         )
     names = list(_GROUPINGS)
     for kind, *rest in db.session.execute(union_all(*parts)):
@@ -447,12 +492,14 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
 
     # 7. commission (delivered sub-orders of the range) and what is owed (all of them), and
     # the payouts: paid in the range, and all paid (what is owed is net of them)
-    in_range = and_(S.created_at >= sales.start, S.created_at < sales.after)
-    row = db.session.execute(
+    money = union_all(
         select(
-            func.sum(case((in_range, S.commission_cents), else_=0)), func.sum(S.owed_cents)
-        ).where(*sales.money_where)
-    ).one()
+            case((M.month.in_(sales.full_months), M.commission_cents), else_=0).label("c"),
+            M.owed_cents.label("o"),
+        ).where(*sales.filters(M, money=True)),
+        select(S.commission_cents, literal(0)).where(*sales.days, *sales.filters(S, money=True)),
+    ).subquery("money")
+    row = db.session.execute(select(func.sum(money.c.c), func.sum(money.c.o))).one()
     queries += 1
     out.commission_cents, owed = _int(row[0]), _int(row[1])
     paid_in_range = and_(Payout.paid_at >= sales.start, Payout.paid_at < sales.after)
@@ -478,7 +525,7 @@ def _shoppers(sales: _Sales) -> list:
     the filters)."""
     pairs = (
         select(S.shopper, S.country)
-        .where(*sales.where, sales.first() == 1)
+        .where(*sales.where, getattr(S, sales.first()) == 1)
         .group_by(S.shopper, S.country)
         .cte("pairs")
     )

@@ -269,6 +269,41 @@ def upgrade():
         op.f("ix_fair_translations_fair_id"), "fair_translations", ["fair_id"], unique=False
     )
     op.create_table(
+        "impact_months",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cooperative_id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=True),
+        sa.Column("quantity", sa.BigInteger(), nullable=False),
+        sa.Column("net_cents", sa.BigInteger(), nullable=False),
+        sa.Column("commission_cents", sa.BigInteger(), nullable=False),
+        sa.Column("owed_cents", sa.BigInteger(), nullable=False),
+        sa.Column("order_first", sa.Integer(), nullable=False),
+        sa.Column("order_province_first", sa.Integer(), nullable=False),
+        sa.Column("order_category_first", sa.Integer(), nullable=False),
+        sa.Column("order_province_category_first", sa.Integer(), nullable=False),
+        sa.Column("sub_order_first", sa.Integer(), nullable=False),
+        sa.Column("sub_order_category_first", sa.Integer(), nullable=False),
+        sa.Column("women", sa.Boolean(), nullable=False),
+        sa.Column("card", sa.Boolean(), nullable=False),
+        sa.Column("fair", sa.Boolean(), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("province", sa.String(length=20), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["categories.id"],
+            name=op.f("fk_impact_months_category_id_categories"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_impact_months")),
+    )
+    op.create_index(
+        "ix_impact_months_cooperative_month",
+        "impact_months",
+        ["cooperative_id", "month"],
+        unique=False,
+    )
+    op.create_table(
         "label_translations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("label_id", sa.Integer(), nullable=False),
@@ -1022,18 +1057,11 @@ def upgrade():
         sa.Column("order_id", sa.Integer(), nullable=False),
         sa.Column("sub_order_id", sa.Integer(), nullable=False),
         sa.Column("cooperative_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("month", sa.String(length=7), nullable=False),
-        sa.Column("province", sa.String(length=20), nullable=False),
-        sa.Column("women", sa.Boolean(), nullable=False),
         sa.Column("category_id", sa.Integer(), nullable=True),
         sa.Column("product_id", sa.Integer(), nullable=True),
         sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("net_cents", sa.BigInteger(), nullable=False),
-        sa.Column("shopper", sa.String(length=254), nullable=False),
-        sa.Column("country", sa.String(length=2), nullable=False),
-        sa.Column("card", sa.Boolean(), nullable=False),
-        sa.Column("fair", sa.Boolean(), nullable=False),
         sa.Column("commission_cents", sa.BigInteger(), nullable=False),
         sa.Column("owed_cents", sa.BigInteger(), nullable=False),
         sa.Column("order_first", sa.SmallInteger(), nullable=False),
@@ -1043,6 +1071,13 @@ def upgrade():
         sa.Column("sub_order_first", sa.SmallInteger(), nullable=False),
         sa.Column("sub_order_category_first", sa.SmallInteger(), nullable=False),
         sa.Column("order_product_first", sa.SmallInteger(), nullable=False),
+        sa.Column("women", sa.Boolean(), nullable=False),
+        sa.Column("card", sa.Boolean(), nullable=False),
+        sa.Column("fair", sa.Boolean(), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("province", sa.String(length=20), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("shopper", sa.String(length=254), nullable=False),
         sa.ForeignKeyConstraint(
             ["category_id"],
             ["categories.id"],
@@ -1063,10 +1098,20 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("line_id", name=op.f("pk_impact_sales")),
     )
+    op.create_index(
+        "ix_impact_sales_cooperative_month",
+        "impact_sales",
+        ["cooperative_id", "month"],
+        unique=False,
+    )
     op.create_index("ix_impact_sales_created", "impact_sales", ["created_at"], unique=False)
     op.create_index(op.f("ix_impact_sales_order_id"), "impact_sales", ["order_id"], unique=False)
     op.create_index(
-        op.f("ix_impact_sales_product_id"), "impact_sales", ["product_id"], unique=False
+        "ix_impact_sales_products",
+        "impact_sales",
+        ["product_id"],
+        unique=False,
+        postgresql_include=["created_at", "net_cents", "quantity", "order_product_first"],
     )
     op.create_index(
         "ix_impact_sales_shopper_created", "impact_sales", ["shopper", "created_at"], unique=False
@@ -1687,9 +1732,14 @@ def downgrade():
     op.drop_index(op.f("ix_payments_flagged_for_review"), table_name="payments")
     op.drop_table("payments")
     op.drop_index("ix_impact_sales_shopper_created", table_name="impact_sales")
-    op.drop_index(op.f("ix_impact_sales_product_id"), table_name="impact_sales")
+    op.drop_index(
+        "ix_impact_sales_products",
+        table_name="impact_sales",
+        postgresql_include=["created_at", "net_cents", "quantity", "order_product_first"],
+    )
     op.drop_index(op.f("ix_impact_sales_order_id"), table_name="impact_sales")
     op.drop_index("ix_impact_sales_created", table_name="impact_sales")
+    op.drop_index("ix_impact_sales_cooperative_month", table_name="impact_sales")
     op.drop_table("impact_sales")
     op.drop_index(op.f("ix_cooperative_orders_order_id"), table_name="cooperative_orders")
     op.drop_index(op.f("ix_cooperative_orders_cooperative_id"), table_name="cooperative_orders")
@@ -1771,6 +1821,8 @@ def downgrade():
     op.drop_table("products")
     op.drop_index(op.f("ix_label_translations_label_id"), table_name="label_translations")
     op.drop_table("label_translations")
+    op.drop_index("ix_impact_months_cooperative_month", table_name="impact_months")
+    op.drop_table("impact_months")
     op.drop_index(op.f("ix_fair_translations_fair_id"), table_name="fair_translations")
     op.drop_table("fair_translations")
     op.drop_index(
