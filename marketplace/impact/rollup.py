@@ -71,9 +71,10 @@ def _month_of(column):
     return func.strftime("%Y-%m", column, "+1 hours")
 
 
-def _refunded():
-    """Succeeded refunds per sub-order: of its items (``refunded``) and of its shipping only
-    (``shipping_refunded``, which carries no commission), as the ledger counts them."""
+def _refunded(order_ids: list[int] | None = None):
+    """Succeeded refunds per sub-order (of these orders; all: None): of its items
+    (``refunded``) and of its shipping only (``shipping_refunded``, which carries no
+    commission), as the ledger counts them."""
     shipping_only = getattr(Refund, "shipping_only", None)  # (the ledger's newer split)
     is_shipping = shipping_only.is_(True) if shipping_only is not None else false()
 
@@ -81,7 +82,7 @@ def _refunded():
         # a BIGINT: PostgreSQL's SUM of BIGINT is NUMERIC, whose division is not integral
         return cast(func.sum(case((condition, Refund.amount_cents), else_=0)), BigInteger)
 
-    return (
+    query = (
         select(
             Refund.sub_order_id,
             total(~is_shipping).label("refunded"),
@@ -89,8 +90,14 @@ def _refunded():
         )
         .where(Refund.status == RefundStatus.SUCCEEDED.value)
         .group_by(Refund.sub_order_id)
-        .subquery()
     )
+    if order_ids is not None:
+        query = query.where(
+            Refund.sub_order_id.in_(
+                select(CooperativeOrder.id).where(CooperativeOrder.order_id.in_(order_ids))
+            )
+        )
+    return query.subquery()
 
 
 def _women_majority():
@@ -103,7 +110,7 @@ def _women_majority():
 
 def _rows(order_ids: list[int] | None):
     """The ``impact_sales`` rows of these orders (all orders: None), as a SELECT."""
-    refunded = _refunded()
+    refunded = _refunded(order_ids)
     got_back = func.coalesce(refunded.c.refunded, 0)
     shipping_back = func.coalesce(refunded.c.shipping_refunded, 0)
     items, total = CooperativeOrder.items_cents, CooperativeOrder.total_cents
