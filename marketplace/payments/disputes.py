@@ -103,22 +103,15 @@ def disputes_of(payment: Payment) -> list[Dispute]:
     )
 
 
-def has_open_dispute(payment: Payment) -> bool:
-    return (
-        payment.id is not None
-        and db.session.scalar(
-            select(Dispute.id)
-            .where(Dispute.payment_id == payment.id, Dispute.status.in_(DISPUTE_OPEN))
-            .limit(1)
-        )
-        is not None
-    )
-
-
 def _moment(value) -> datetime | None:
     if isinstance(value, int) and value > 0:
         return datetime.fromtimestamp(value, UTC)
     return None
+
+
+def _due_by(data: dict) -> datetime | None:
+    details = data.get("evidence_details")
+    return _moment(details.get("due_by")) if isinstance(details, dict) else None
 
 
 def _intent_id(data: dict) -> str | None:
@@ -183,7 +176,7 @@ def apply_stripe_dispute(data: dict) -> Dispute | None:
             currency=str(data.get("currency") or payment.currency).upper()[:3],
             reason=str(data.get("reason") or "")[:50],
             status=status,
-            evidence_due_by=_moment((data.get("evidence_details") or {}).get("due_by")),
+            evidence_due_by=_due_by(data),
             opened_at=_moment(data.get("created")) or timeutil.utcnow(),
         )
         db.session.add(dispute)
@@ -199,7 +192,7 @@ def apply_stripe_dispute(data: dict) -> Dispute | None:
         return dispute  # decided: an older event changes nothing
     elif status != dispute.status:
         dispute.status = status
-        due = _moment((data.get("evidence_details") or {}).get("due_by"))
+        due = _due_by(data)
         dispute.evidence_due_by = due or dispute.evidence_due_by
     if dispute.status in DISPUTE_CLOSED:
         dispute.closed_at = dispute.closed_at or timeutil.utcnow()
