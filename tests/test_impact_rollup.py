@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.impact import rollup, services
 from marketplace.impact.models import ImpactMonth, ImpactSale
 from marketplace.impact.services import Filters
-from marketplace.orders import services as orders
+from marketplace.orders.status import transition
 from marketplace.payments import refunds
 from marketplace.payments import services as payments
 from marketplace.payments.models import Refund
@@ -63,7 +63,7 @@ def test_the_rollup_follows_every_change_to_the_orders(app, known):
     assert db.session.scalar(select(Refund).where(Refund.sub_order_id == order.sub_orders[0].id))
     assert _equals_a_rebuild()
     other = place([(product, 1)], method="cod")
-    orders.transition(other.sub_orders[0], "cancelled", admin, reason="test")
+    transition(other.sub_orders[0], "cancelled", admin, reason="test")
     db.session.commit()
     assert _equals_a_rebuild()
     assert not db.session.scalar(select(ImpactSale).where(ImpactSale.order_id == other.id))
@@ -74,6 +74,12 @@ def test_the_rollup_follows_every_change_to_the_orders(app, known):
     db.session.commit()
     assert _equals_a_rebuild()
     assert {row.province for row in db.session.scalars(select(ImpactSale))} >= {"zagora"}
+    # an order deleted (with its lines): its rows go, its month is summed again
+    fresh = place([(product, 1)], method="cod")
+    assert _equals_a_rebuild()
+    db.session.delete(fresh)
+    db.session.commit()
+    assert _equals_a_rebuild()
 
 
 def test_a_range_cutting_months_reads_the_days_it_covers(app, known):

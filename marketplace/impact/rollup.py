@@ -8,7 +8,7 @@ refund of it, the order's rows are deleted and written again from the orders tab
 aggregate over the orders tables would give, whatever changed them through the ORM
 (services, admin edits, tests). What the ORM does not see is caught too:
 
-- a sub-order's status is changed by a conditional ``UPDATE`` (orders.services.transition):
+- a sub-order's status is changed by a conditional ``UPDATE`` (orders.status.transition):
   the ``sub_order_status_changed`` signal marks its order;
 - a cooperative whose province or members change: all its orders are written again;
 - anything written by hand in SQL (a bulk import, the benchmark's seeding, a restore):
@@ -190,9 +190,10 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def refresh(order_ids, session: Session | None = None) -> int:
-    """Write again the rows of these orders (of the current transaction). Returns how many
-    orders were asked for."""
+def refresh(order_ids, session: Session | None = None, cells=()) -> int:
+    """Write again the rows of these orders (of the current transaction), and the monthly
+    rows of ``cells`` ((month, cooperative) pairs) besides theirs. Returns how many orders
+    were asked for."""
     session = session or db.session
     ids = sorted({int(i) for i in order_ids if i is not None})
     if not ids:
@@ -210,7 +211,7 @@ def refresh(order_ids, session: Session | None = None) -> int:
                 ),
                 {"s": LOCK_SPACE, "ids": ids},
             )
-    cells = _cells(session, ids)
+    cells = _cells(session, ids) | set(cells)
     session.execute(delete(ImpactSale).where(ImpactSale.order_id.in_(ids)))
     names, rows = _rows(ids)
     session.execute(insert(ImpactSale).from_select(names, rows))
@@ -311,6 +312,17 @@ def _changed(instance, fields) -> bool:
     return any(state.attrs[name].history.has_changes() for name in fields)
 
 
+@event.listens_for(Session, "before_flush")
+def _before_deleting(session: Session, _flush_context, _instances) -> None:
+    """An order deleted takes its rows with it (ON DELETE CASCADE) before the commit: note
+    its (month, cooperative) pairs now, so that their monthly rows are written again."""
+    gone = {o.id for o in session.deleted if isinstance(o, Order) and o.id is not None}
+    if gone:
+        with session.no_autoflush:
+            cells = _cells(session, sorted(gone))
+        session.info.setdefault("impact_cells", set()).update(cells)
+
+
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _flush_context) -> None:
     sub_orders: set[int] = set()
@@ -346,6 +358,7 @@ def _write_before_commit(session: Session) -> None:
     ):
         return
     orders = session.info.pop(PENDING, set())
+    cells = session.info.pop("impact_cells", set())
     sub_orders = session.info.pop("impact_sub_orders", set())
     cooperatives = session.info.pop("impact_cooperatives", set())
     if sub_orders or cooperatives:
@@ -357,10 +370,10 @@ def _write_before_commit(session: Session) -> None:
         orders |= set(
             session.scalars(select(CooperativeOrder.order_id).distinct().where(or_(*conditions)))
         )
-    refresh(orders, session)
+    refresh(orders, session, cells)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    for key in (PENDING, "impact_sub_orders", "impact_cooperatives"):
+    for key in (PENDING, "impact_cells", "impact_sub_orders", "impact_cooperatives"):
         session.info.pop(key, None)
