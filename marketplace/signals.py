@@ -20,7 +20,7 @@ sub_order_cancelling = signals.signal("sub-order-cancelling")
 # sender: the Cooperative; kwargs: old (str), new (str), actor (User | None), reason (str)
 cooperative_status_changed = signals.signal("cooperative-status-changed")
 # Where a cart can be collected instead of delivered (the fairs): sender None; kwargs:
-# cooperatives (list of Cooperative); each receiver returns a list of orders.services.Pickup.
+# cooperatives (list of Cooperative); each receiver returns a list of orders.checkout.Pickup.
 pickup_options = signals.signal("pickup-options")
 # Which ways to pay, beside cash on delivery, a higher domain offers now: sender None; each
 # receiver returns a list of orders.models.PaymentMethod values (payments: card, when Stripe

@@ -29,7 +29,8 @@ from marketplace.labels import services as labels
 from marketplace.mail import isolate_marked
 from marketplace.money import format_mad
 from marketplace.orders import cart
-from marketplace.orders import services as orders
+from marketplace.orders.names import actor_label, payment_method_label, status_label
+from marketplace.orders.pricing import MAX_LINE_QUANTITY
 from marketplace.payments import services as payments
 from marketplace.reviews import services as reviews
 from marketplace.reviews.structured import product_json_ld
@@ -150,10 +151,10 @@ GLOBALS = {
     "LANGUAGES": LANGUAGES,
     "LANGUAGE_NAMES": LANGUAGE_NAMES,
     "cart_count": cart_count,
-    "order_status_label": orders.status_label,
-    "actor_label": orders.actor_label,
-    "payment_method_label": orders.payment_method_label,
-    "max_line_quantity": orders.MAX_LINE_QUANTITY,
+    "order_status_label": status_label,
+    "actor_label": actor_label,
+    "payment_method_label": payment_method_label,
+    "max_line_quantity": MAX_LINE_QUANTITY,
     "country_name": country_name,
     "format_phone": format_phone,
     "cash_collected_for": cash_collected_for,

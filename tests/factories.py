@@ -138,7 +138,12 @@ class ProductFactory(BaseFactory):
 
 def place_test_order(items, *, user=None, payment_method="cod", token=None, **shipping):
     """Place an order through the real service for ``{product: quantity}`` (not committed)."""
-    from marketplace.orders import services
+    from marketplace.orders.checkout import (
+        ShippingDetails,
+        WantedLine,
+        make_idempotency_token,
+        place_order,
+    )
 
     details = {
         "contact_name": "Fatima Zahra",
@@ -148,14 +153,14 @@ def place_test_order(items, *, user=None, payment_method="cod", token=None, **sh
         "email": getattr(user, "email", None) or "shopper@example.ma",
         **shipping,
     }
-    return services.place_order(
+    return place_order(
         lines=[
-            services.WantedLine(product.id, quantity, product.price_cents)
+            WantedLine(product.id, quantity, product.price_cents)
             for product, quantity in items.items()
         ],
-        shipping=services.ShippingDetails(**details),
+        shipping=ShippingDetails(**details),
         payment_method=payment_method,
-        idempotency_token=token or services.make_idempotency_token(),
+        idempotency_token=token or make_idempotency_token(),
         language=getattr(user, "locale", None) or "fr",
         user=user,
     )

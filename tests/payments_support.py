@@ -8,8 +8,9 @@ import secrets
 import pytest
 
 from marketplace.extensions import db
-from marketplace.orders import services as orders
+from marketplace.orders.checkout import ShippingDetails, WantedLine, place_order
 from marketplace.orders.models import Order
+from marketplace.orders.status import transition
 from marketplace.payments import ledger
 from tests.factories import AdminFactory, ProductFactory, UserFactory
 
@@ -17,12 +18,12 @@ from tests.factories import AdminFactory, ProductFactory, UserFactory
 def place(products_and_quantities, *, method="card", user=None, language="fr") -> Order:
     """Place an order for ``[(product, quantity), ...]`` and commit it."""
     user = user or UserFactory()
-    order = orders.place_order(
+    order = place_order(
         lines=[
-            orders.WantedLine(product_id=p.id, quantity=q, unit_price_cents=p.price_cents)
+            WantedLine(product_id=p.id, quantity=q, unit_price_cents=p.price_cents)
             for p, q in products_and_quantities
         ],
-        shipping=orders.ShippingDetails(
+        shipping=ShippingDetails(
             contact_name="Fatima Zahra",
             phone="+212612345678",
             address_line1="12 rue Moulay Ali Cherif",
@@ -47,7 +48,7 @@ def advance(sub_order, *statuses, actor=None) -> None:
     """Move a sub-order through the status machine as an admin would, and commit."""
     actor = actor or AdminFactory()
     for status in statuses:
-        orders.transition(sub_order, status, actor, reason="test")
+        transition(sub_order, status, actor, reason="test")
     db.session.commit()
 
 

@@ -493,8 +493,13 @@ def test_lowering_stock_while_orders_arrive_never_oversells(app):
     """Shoppers buy one unit at a time in threads while the cooperative's tool lowers the
     stock from 40 to 6 with a bulk update: the update reads the stock under a row lock, so
     units sold before it + units sold after it = all units sold, and the stock ends >= 0."""
-    from marketplace.orders import services as orders
-    from marketplace.orders.services import NotEnoughStock
+    from marketplace.orders.checkout import (
+        ShippingDetails,
+        WantedLine,
+        make_idempotency_token,
+        place_order,
+    )
+    from marketplace.orders.stock import NotEnoughStock
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL")
@@ -512,9 +517,9 @@ def test_lowering_stock_while_orders_arrive_never_oversells(app):
             for _ in range(count):
                 try:
                     p = db.session.get(Product, product_id)
-                    orders.place_order(
-                        lines=[orders.WantedLine(product_id, 1, p.price_cents)],
-                        shipping=orders.ShippingDetails(
+                    place_order(
+                        lines=[WantedLine(product_id, 1, p.price_cents)],
+                        shipping=ShippingDetails(
                             contact_name="A",
                             phone="+212612345678",
                             address_line1="1 rue",
@@ -522,7 +527,7 @@ def test_lowering_stock_while_orders_arrive_never_oversells(app):
                             email="a@example.ma",
                         ),
                         payment_method="cod",
-                        idempotency_token=orders.make_idempotency_token(),
+                        idempotency_token=make_idempotency_token(),
                         language="fr",
                         user=None,
                     )

@@ -16,7 +16,13 @@ from marketplace.extensions import db
 from marketplace.fairs import services as fairs
 from marketplace.fairs.models import Fair, StandApplication
 from marketplace.impact import services as impact
-from marketplace.orders import services as orders
+from marketplace.orders.checkout import (
+    ShippingDetails,
+    WantedLine,
+    make_idempotency_token,
+    pickup_options,
+    place_order,
+)
 from marketplace.orders.models import Order
 from marketplace.payments import ledger
 from marketplace.payments.models import CashCollection
@@ -226,8 +232,8 @@ def test_a_shopper_collects_at_the_fair_and_the_cooperative_hands_it_over(app, c
     shopper = UserFactory()
     db.session.commit()
     # the option is offered only when every cooperative of the cart exhibits
-    assert [p.fair_id for p in orders.pickup_options([product.cooperative])] == [fair.id]
-    assert orders.pickup_options([product.cooperative, other.cooperative]) == []
+    assert [p.fair_id for p in pickup_options([product.cooperative])] == [fair.id]
+    assert pickup_options([product.cooperative, other.cooperative]) == []
     login(client, shopper)
     post_form(client, "/fr/cart/add", {"product_id": product.id, "quantity": "2"}, "/fr/cart")
     page = client.get("/fr/checkout").get_data(as_text=True)
@@ -308,9 +314,9 @@ def test_collecting_at_a_fair_the_cooperative_does_not_attend_is_refused(app):
     from marketplace.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        orders.place_order(
-            lines=[orders.WantedLine(product.id, 1, product.price_cents)],
-            shipping=orders.ShippingDetails(
+        place_order(
+            lines=[WantedLine(product.id, 1, product.price_cents)],
+            shipping=ShippingDetails(
                 contact_name="A",
                 phone="+212612345678",
                 address_line1="x",
@@ -318,7 +324,7 @@ def test_collecting_at_a_fair_the_cooperative_does_not_attend_is_refused(app):
                 email="a@example.ma",
             ),
             payment_method="cod",
-            idempotency_token=orders.make_idempotency_token(),
+            idempotency_token=make_idempotency_token(),
             language="fr",
             collect_fair_id=fair.id,
         )

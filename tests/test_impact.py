@@ -98,9 +98,9 @@ def known(app, stripe_keys):
 
     o3 = place([(a_dates, 1)], method="cod", user=s1)
     o4 = place([(b_pot, 1)], method="cod", user=s3)
-    from marketplace.orders import services as orders
+    from marketplace.orders.status import transition
 
-    orders.transition(o4.sub_orders[0], "cancelled", admin, reason="test")
+    transition(o4.sub_orders[0], "cancelled", admin, reason="test")
     db.session.commit()
     o5 = place([(a_dates, 1)], method="cod", user=s1)
     deliver(o5.sub_orders[0])

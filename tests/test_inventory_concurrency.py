@@ -19,12 +19,18 @@ from sqlalchemy import func, select
 from marketplace import create_app
 from marketplace.catalogue.models import Product
 from marketplace.extensions import db
-from marketplace.orders import services
+from marketplace.orders.checkout import (
+    ShippingDetails,
+    WantedLine,
+    make_idempotency_token,
+    place_order,
+)
 from marketplace.orders.models import CooperativeOrder, Order, OrderLine
+from marketplace.orders.stock import NotEnoughStock
 from tests.factories import CooperativeFactory, ProductFactory
 
 THREADS = 24
-SHIPPING = services.ShippingDetails(
+SHIPPING = ShippingDetails(
     contact_name="Hassan",
     phone="+212612345678",
     address_line1="Ksar El Khorbat",
@@ -63,7 +69,7 @@ def run_at_once(app, count: int, place) -> list[tuple[str, object]]:
                 order = place(i)
                 db.session.commit()
                 results[i] = ("ok", order.id)
-            except services.NotEnoughStock as error:
+            except NotEnoughStock as error:
                 db.session.rollback()
                 with force_locale("en"):
                     results[i] = ("stock", str(error.message))
@@ -82,11 +88,11 @@ def run_at_once(app, count: int, place) -> list[tuple[str, object]]:
 
 
 def place(lines, token=None):
-    return services.place_order(
-        lines=[services.WantedLine(pid, qty, price) for pid, qty, price in lines],
+    return place_order(
+        lines=[WantedLine(pid, qty, price) for pid, qty, price in lines],
         shipping=SHIPPING,
         payment_method="cod",
-        idempotency_token=token or services.make_idempotency_token(),
+        idempotency_token=token or make_idempotency_token(),
         language="fr",
     )
 
@@ -152,7 +158,7 @@ def one_checkout_submitted_twice(app) -> None:
         product = ProductFactory(stock=5, price_cents=2500)
         pid, price = product.id, product.price_cents
         db.session.commit()
-    token = services.make_idempotency_token()
+    token = make_idempotency_token()
 
     results = run_at_once(app, 4, lambda i: place([(pid, 2, price)], token=token))
 

@@ -190,12 +190,15 @@ def test_the_books_balance_after_every_money_event(app, stripe_keys, monkeypatch
     and held sales never hold a negative amount."""
     from marketplace import timeutil
     from marketplace.errors import DomainError
-    from marketplace.orders import services as orders
+    from marketplace.orders import checkout as orders_checkout
+    from marketplace.orders import status as orders_status
+    from marketplace.orders.status import transition
 
     now = [timeutil.utcnow()]
     monkeypatch.setitem(app.config, "PAYOUT_DELAY_DAYS", 7)
     monkeypatch.setattr(timeutil, "utcnow", lambda: now[0])
-    monkeypatch.setattr(orders, "utcnow", lambda: now[0])
+    monkeypatch.setattr(orders_checkout, "utcnow", lambda: now[0])
+    monkeypatch.setattr(orders_status, "utcnow", lambda: now[0])
     admin = AdminFactory()
     coop = CooperativeFactory(shipping_fee_cents=1500, accepts_cash_on_delivery=True)
     subs = []
@@ -251,7 +254,7 @@ def test_the_books_balance_after_every_money_event(app, stripe_keys, monkeypatch
                     refunds.settle_pending(db.session.get(Refund, refund_id))
                     db.session.commit()
             elif name == "cancel" and (sub := pick(step[1])) is not None:
-                orders.transition(sub, "cancelled", admin, reason="property test")
+                transition(sub, "cancelled", admin, reason="property test")
                 db.session.commit()
             elif name == "payout":
                 available = ledger.available_cents(coop.id)

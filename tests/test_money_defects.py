@@ -20,8 +20,8 @@ from marketplace.auth.models import User
 from marketplace.catalogue.models import Product
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
-from marketplace.orders import services as orders_services
 from marketplace.orders.models import Order, OrderEvent
+from marketplace.orders.status import transition
 from marketplace.payments import commands as payment_commands
 from marketplace.payments import ledger, payouts, refunds, services
 from marketplace.payments.models import PayoutBatch, Refund, StripeEvent
@@ -436,12 +436,12 @@ def test_an_admin_cancels_a_paid_card_order_once_it_is_refunded(app, paid_sub):
     admin = AdminFactory()
     product_id = paid_sub.lines[0].product_id
     with app.test_request_context("/en/"), pytest.raises(DomainError) as refused:
-        orders_services.transition(paid_sub, "cancelled", admin, reason="out of stock")
+        transition(paid_sub, "cancelled", admin, reason="out of stock")
     assert "refund it first" in english(refused.value.message)
     db.session.rollback()
     refunds.create_refund(paid_sub, 20000, "cancelled by the cooperative", admin)
     db.session.commit()
-    orders_services.transition(paid_sub, "cancelled", admin, reason="out of stock")
+    transition(paid_sub, "cancelled", admin, reason="out of stock")
     db.session.commit()
     assert db.session.get(Product, product_id).stock == 10
     assert ledger.balance_cents(paid_sub.cooperative_id) == 0

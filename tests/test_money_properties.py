@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
 from marketplace.money import percent_of
-from marketplace.orders import services
+from marketplace.orders.pricing import MAX_LINE_QUANTITY, Quote, QuoteGroup, QuoteLine
 from tests.factories import CooperativeFactory, ProductFactory, place_test_order
 
 cooperatives = st.lists(
@@ -24,7 +24,7 @@ lines = st.lists(
     st.tuples(
         st.integers(min_value=0, max_value=3),  # which cooperative
         st.integers(min_value=0, max_value=1_000_000),  # unit price in centimes
-        st.integers(min_value=1, max_value=services.MAX_LINE_QUANTITY),
+        st.integers(min_value=1, max_value=MAX_LINE_QUANTITY),
     ),
     min_size=1,
     max_size=12,
@@ -37,12 +37,12 @@ def test_quote_totals_add_up(app, coops, cart):
         Cooperative(id=i + 1, shipping_fee_cents=fee, free_shipping_threshold_cents=threshold)
         for i, (fee, threshold) in enumerate(coops)
     ]
-    groups: dict[int, services.QuoteGroup] = {}
+    groups: dict[int, QuoteGroup] = {}
     for n, (which, price, quantity) in enumerate(cart):
         cooperative = cooperative_rows[which % len(cooperative_rows)]
-        group = groups.setdefault(cooperative.id, services.QuoteGroup(cooperative))
-        group.lines.append(services.QuoteLine(None, n, quantity, price))
-    quote = services.Quote(list(groups.values()))
+        group = groups.setdefault(cooperative.id, QuoteGroup(cooperative))
+        group.lines.append(QuoteLine(None, n, quantity, price))
+    quote = Quote(list(groups.values()))
 
     assert quote.total_cents == sum(g.total_cents for g in quote.groups)
     assert quote.items_cents == sum(price * qty for _, price, qty in cart)

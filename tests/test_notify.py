@@ -24,8 +24,8 @@ from marketplace.notify.models import (
     QueuedMessage,
 )
 from marketplace.notify.providers import read_outbox
-from marketplace.orders import services as orders
 from marketplace.orders.models import SubOrderStatus
+from marketplace.orders.status import transition
 from marketplace.timeutil import utcnow
 from tests.factories import (
     AdminFactory,
@@ -350,7 +350,7 @@ def test_the_shopper_who_chose_sms_gets_the_shipped_notice_by_sms(app, client, t
     order = place_test_order({product: 1}, user=shopper)
     db.session.commit()
     assert twilio_keys.sms() == []  # a new order is not a shopper's SMS notice
-    orders.transition(
+    transition(
         order.sub_orders[0],
         SubOrderStatus.SHIPPED.value,
         member,
@@ -376,7 +376,7 @@ def test_a_shopper_who_unticks_email_gets_no_shipped_email(app, client, outbox):
     order = place_test_order({product: 1}, user=shopper)
     db.session.commit()
     before = len(outbox())
-    orders.transition(order.sub_orders[0], "shipped", member, carrier="Amana")
+    transition(order.sub_orders[0], "shipped", member, carrier="Amana")
     db.session.commit()
     assert [m for m in outbox()[before:] if m["To"] == shopper.email] == []
 

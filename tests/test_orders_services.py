@@ -7,8 +7,22 @@ from flask_babel import force_locale
 
 from marketplace.errors import Forbidden, IllegalTransition, InvalidInput
 from marketplace.extensions import db
-from marketplace.orders import services
+from marketplace.orders.checkout import (
+    ShippingDetails,
+    WantedLine,
+    make_idempotency_token,
+    place_order,
+)
 from marketplace.orders.models import Order, OrderEvent, SubOrderStatus
+from marketplace.orders.pricing import CartChanged, price_cart
+from marketplace.orders.status import (
+    cancel_by_shopper,
+    confirm_payment,
+    derive_order_status,
+    release_unpaid_order,
+    transition,
+)
+from marketplace.orders.stock import NotEnoughStock, return_stock
 from tests.factories import (
     CooperativeFactory,
     MemberFactory,
@@ -53,11 +67,11 @@ def test_card_orders_wait_for_payment_with_stock_held(app):
         assert [s.status for s in order.sub_orders] == ["pending_payment"]
         db.session.refresh(product)
         assert product.stock == 3
-        confirmed = services.confirm_payment(order)
+        confirmed = confirm_payment(order)
         db.session.commit()
         assert [s.status for s in confirmed] == ["confirmed"]
         assert order.status == "confirmed"
-        assert services.confirm_payment(order) == []  # idempotent
+        assert confirm_payment(order) == []  # idempotent
     finally:
         app.config.update(
             STRIPE_SECRET_KEY=None, STRIPE_PUBLISHABLE_KEY=None, STRIPE_WEBHOOK_SECRET=None
@@ -72,19 +86,19 @@ def test_releasing_an_unpaid_order_returns_stock_exactly_once(app):
         a, b = ProductFactory(stock=5), ProductFactory(stock=7)
         order = place_test_order({a: 2, b: 3}, payment_method="card")
         db.session.commit()
-        released = services.release_unpaid_order(order, "checkout session expired")
+        released = release_unpaid_order(order, "checkout session expired")
         db.session.commit()
         assert len(released) == 2
-        assert services.release_unpaid_order(order, "again") == []
+        assert release_unpaid_order(order, "again") == []
         for sub in order.sub_orders:
-            assert services.return_stock(sub) is False  # already returned
+            assert return_stock(sub) is False  # already returned
         db.session.commit()
         db.session.refresh(a)
         db.session.refresh(b)
         assert (a.stock, b.stock) == (5, 7)
         assert order.status == "cancelled"
         with pytest.raises(IllegalTransition):
-            services.confirm_payment(order)  # money after release: PAYMENTS refunds
+            confirm_payment(order)  # money after release: PAYMENTS refunds
     finally:
         app.config.update(
             STRIPE_SECRET_KEY=None, STRIPE_PUBLISHABLE_KEY=None, STRIPE_WEBHOOK_SECRET=None
@@ -122,14 +136,14 @@ def test_only_legal_transitions_happen_and_each_is_recorded(app, old, new):
     _order, sub = _order_in(old)
     before = len(sub.events)
     if (old, new) in LEGAL:
-        services.transition(sub, new, None, by="admin", reason="test")
+        transition(sub, new, None, by="admin", reason="test")
         db.session.commit()
         assert sub.status == new
         assert len(sub.events) == before + 1
         assert (sub.events[-1].from_status, sub.events[-1].to_status) == (old, new)
     else:
         with pytest.raises(IllegalTransition):
-            services.transition(sub, new, None, by="admin", reason="test")
+            transition(sub, new, None, by="admin", reason="test")
         db.session.rollback()
         db.session.refresh(sub)
         assert sub.status == old and len(sub.events) == before
@@ -144,20 +158,20 @@ def test_who_may_do_what(app):
     db.session.commit()
     sub = order.sub_orders[0]
     with pytest.raises(Forbidden):
-        services.transition(sub, "cancelled", stranger)
+        transition(sub, "cancelled", stranger)
     with pytest.raises(IllegalTransition):
-        services.transition(sub, "shipped", shopper)  # shoppers do not ship
+        transition(sub, "shipped", shopper)  # shoppers do not ship
     with pytest.raises(InvalidInput):
-        services.transition(sub, "cancelled", member)  # the cooperative gives a reason
+        transition(sub, "cancelled", member)  # the cooperative gives a reason
     db.session.rollback()
-    services.transition(sub, "shipped", member, carrier="Amana", tracking_number="X1")
+    transition(sub, "shipped", member, carrier="Amana", tracking_number="X1")
     db.session.commit()
     assert sub.events[-1].actor_id == member.id and sub.events[-1].note == "Amana X1"
     with force_locale("en"), pytest.raises(IllegalTransition, match="already shipped"):
-        services.transition(sub, "cancelled", shopper)
+        transition(sub, "cancelled", shopper)
     db.session.rollback()
     # the parcel came back refused: the cooperative cancels it, the unit returns to stock
-    services.transition(sub, "cancelled", member, reason="Delivery refused")
+    transition(sub, "cancelled", member, reason="Delivery refused")
     db.session.commit()
     db.session.refresh(product)
     assert sub.status == "cancelled" and product.stock == 10
@@ -165,7 +179,7 @@ def test_who_may_do_what(app):
 
 
 def test_parent_status_follows_sub_orders():
-    derive = services.derive_order_status
+    derive = derive_order_status
     assert derive(["confirmed", "confirmed"]) == "confirmed"
     assert derive(["pending_payment", "cancelled"]) == "pending_payment"
     assert derive(["shipped", "confirmed"]) == "partially_shipped"
@@ -199,10 +213,10 @@ def test_place_order_refuses_bad_input_and_writes_nothing(app):
 
     product = ProductFactory(stock=3)
     suspended = ProductFactory(cooperative=CooperativeFactory(status="suspended"))
-    with pytest.raises(services.CartChanged):
+    with pytest.raises(CartChanged):
         place_test_order({suspended: 1})
     db.session.rollback()
-    with force_locale("en"), pytest.raises(services.NotEnoughStock, match="only 3"):
+    with force_locale("en"), pytest.raises(NotEnoughStock, match="only 3"):
         place_test_order({product: 4})
     db.session.rollback()
     with pytest.raises(InvalidInput):
@@ -217,12 +231,12 @@ def test_place_order_refuses_bad_input_and_writes_nothing(app):
     with pytest.raises(InvalidInput):
         place_test_order({product: 1}, country="FR")  # does not ship abroad
     db.session.rollback()
-    with pytest.raises(services.CartChanged):
-        services.place_order(
-            lines=[services.WantedLine(product.id, 1, 1)],  # tampered price
-            shipping=services.ShippingDetails("A", "+212612345678", "x", "y", "a@b.ma"),
+    with pytest.raises(CartChanged):
+        place_order(
+            lines=[WantedLine(product.id, 1, 1)],  # tampered price
+            shipping=ShippingDetails("A", "+212612345678", "x", "y", "a@b.ma"),
             payment_method="cod",
-            idempotency_token=services.make_idempotency_token(),
+            idempotency_token=make_idempotency_token(),
             language="fr",
         )
     db.session.rollback()
@@ -236,33 +250,33 @@ def test_a_quote_that_is_not_the_confirmed_cart_places_nothing(app):
     dates, honey = ProductFactory(stock=5), ProductFactory(stock=5)
 
     def place(quote, lines):
-        return services.place_order(
+        return place_order(
             lines=lines,
-            shipping=services.ShippingDetails("A", "+212612345678", "x", "y", "a@b.ma"),
+            shipping=ShippingDetails("A", "+212612345678", "x", "y", "a@b.ma"),
             payment_method="cod",
-            idempotency_token=services.make_idempotency_token(),
+            idempotency_token=make_idempotency_token(),
             language="fr",
             quote=quote,
         )
 
-    both = services.price_cart({dates.id: (1, None), honey.id: (1, None)})
-    one = [services.WantedLine(dates.id, 1, dates.price_cents)]
-    with pytest.raises(services.CartChanged):  # the quote holds a product not confirmed
+    both = price_cart({dates.id: (1, None), honey.id: (1, None)})
+    one = [WantedLine(dates.id, 1, dates.price_cents)]
+    with pytest.raises(CartChanged):  # the quote holds a product not confirmed
         place(both, one)
     db.session.rollback()
-    two_of_one = services.price_cart({dates.id: (2, None)})
-    with pytest.raises(services.CartChanged):  # another quantity than confirmed
+    two_of_one = price_cart({dates.id: (2, None)})
+    with pytest.raises(CartChanged):  # another quantity than confirmed
         place(two_of_one, one)
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 0
     assert db.session.scalar(db.select(Product.stock).where(Product.id == dates.id)) == 5
-    order = place(services.price_cart({dates.id: (1, None)}), one)
-    assert order.total_cents == services.price_cart({dates.id: (1, None)}).total_cents
+    order = place(price_cart({dates.id: (1, None)}), one)
+    assert order.total_cents == price_cart({dates.id: (1, None)}).total_cents
 
 
 def test_same_token_returns_the_same_order(app):
     product = ProductFactory(stock=5)
-    token = services.make_idempotency_token()
+    token = make_idempotency_token()
     first = place_test_order({product: 2}, token=token)
     db.session.commit()
     second = place_test_order({product: 2}, token=token)
@@ -287,11 +301,11 @@ def test_every_order_email_is_in_its_recipients_language(app, outbox):
     number = order.number
     sub_dates = next(s for s in order.sub_orders if s.cooperative_id == dates.id)
     sub_roses = next(s for s in order.sub_orders if s.cooperative_id == roses.id)
-    services.transition(sub_dates, "shipped", None, by="cooperative", tracking_number="T1")
+    transition(sub_dates, "shipped", None, by="cooperative", tracking_number="T1")
     db.session.commit()
-    services.transition(sub_dates, "delivered", None, by="cooperative")
+    transition(sub_dates, "delivered", None, by="cooperative")
     db.session.commit()
-    services.cancel_by_shopper(order, [sub_roses.id], shopper)
+    cancel_by_shopper(order, [sub_roses.id], shopper)
     db.session.commit()
 
     mails = outbox()

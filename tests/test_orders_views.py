@@ -346,9 +346,9 @@ def test_shopper_cancels_what_has_not_shipped_and_stock_comes_back(
     db.session.commit()
     sub_dates = next(s for s in order.sub_orders if s.cooperative_id == dates.id)
     sub_roses = next(s for s in order.sub_orders if s.cooperative_id == roses.id)
-    from marketplace.orders import services
+    from marketplace.orders.status import transition
 
-    services.transition(sub_roses, "shipped", None, by="cooperative")
+    transition(sub_roses, "shipped", None, by="cooperative")
     db.session.commit()
     login(client, user)
     url = f"/en/orders/{order.number}"
@@ -483,9 +483,9 @@ def test_seller_list_filters_and_survives_bad_page_numbers(client):
     first = place_test_order({product: 1})
     second = place_test_order({product: 1})
     db.session.commit()
-    from marketplace.orders import services
+    from marketplace.orders.status import transition
 
-    services.transition(second.sub_orders[0], "shipped", None, by="cooperative")
+    transition(second.sub_orders[0], "shipped", None, by="cooperative")
     db.session.commit()
     login(client, member)
     html = client.get("/en/dashboard/orders?status=shipped").get_data(as_text=True)

@@ -244,14 +244,14 @@ def _paid_session(client, order, stripe_fake) -> str:
 
 
 def test_a_part_cancelled_before_paying_is_not_charged(client, order, shopper, stripe_fake):
-    from marketplace.orders import services as orders
+    from marketplace.orders.status import cancel_by_shopper
 
     login(client, shopper)
     first = post_form(client, f"/fr/orders/{order.number}/pay", {})
     old_session = _payment(order).stripe_session_id
     db.session.expire_all()
     cancelled = order.sub_orders[1]
-    orders.cancel_by_shopper(order, [cancelled.id], shopper)
+    cancel_by_shopper(order, [cancelled.id], shopper)
     db.session.commit()
     second = post_form(client, f"/fr/orders/{order.number}/pay", {})
     assert second.headers["Location"] != first.headers["Location"]
@@ -278,13 +278,13 @@ def test_a_part_cancelled_before_paying_is_not_charged(client, order, shopper, s
 def test_cancelling_a_whole_unpaid_card_order_closes_its_session(
     client, order, shopper, stripe_fake
 ):
-    from marketplace.orders import services as orders
+    from marketplace.orders.status import cancel_by_shopper
 
     login(client, shopper)
     post_form(client, f"/fr/orders/{order.number}/pay", {})
     sid = _payment(order).stripe_session_id
     db.session.expire_all()
-    orders.cancel_by_shopper(order, None, shopper)
+    cancel_by_shopper(order, None, shopper)
     db.session.commit()
     assert stripe_fake.sessions[sid]["status"] == "expired"
     assert _payment(order).status == "cancelled"

@@ -15,7 +15,8 @@ from config import Config
 from marketplace import timeutil
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
-from marketplace.orders import services as orders_services
+from marketplace.orders import checkout as orders_checkout
+from marketplace.orders import status as orders_status
 from marketplace.payments import ledger, payouts, refunds, services
 from marketplace.payments.models import Payout
 from tests.factories import (
@@ -47,7 +48,8 @@ def clock(app, monkeypatch):
 
     def move_to(moment: datetime) -> None:
         monkeypatch.setattr(timeutil, "utcnow", lambda: moment)
-        monkeypatch.setattr(orders_services, "utcnow", lambda: moment)
+        monkeypatch.setattr(orders_checkout, "utcnow", lambda: moment)
+        monkeypatch.setattr(orders_status, "utcnow", lambda: moment)
 
     move_to(T0)
     return move_to

@@ -385,7 +385,7 @@ def test_the_reviewers_name_is_shortened(shop):
 
 
 def test_the_delivered_email_invites_the_shopper_once_in_their_language(app, outbox):
-    from marketplace.orders import services as orders
+    from marketplace.orders.status import transition
 
     product = ProductFactory(stock=10)
     member = MemberFactory(cooperative=product.cooperative)
@@ -394,9 +394,9 @@ def test_the_delivered_email_invites_the_shopper_once_in_their_language(app, out
     order.language = "ar"
     db.session.commit()
     sub = order.sub_orders[0]
-    orders.transition(sub, "shipped", member, carrier="Amana", tracking_number="AM1")
+    transition(sub, "shipped", member, carrier="Amana", tracking_number="AM1")
     db.session.commit()
-    orders.transition(sub, "delivered", member)
+    transition(sub, "delivered", member)
     db.session.commit()
     mails = [m for m in outbox() if m["To"] == shopper.email]
     invitations = [m for m in mails if "/ar/reviews" in _text(m)]
@@ -405,7 +405,7 @@ def test_the_delivered_email_invites_the_shopper_once_in_their_language(app, out
 
 
 def test_a_guest_order_gets_no_invitation(app, outbox):
-    from marketplace.orders import services as orders
+    from marketplace.orders.status import transition
 
     product = ProductFactory(stock=10)
     member = MemberFactory(cooperative=product.cooperative)
@@ -413,8 +413,8 @@ def test_a_guest_order_gets_no_invitation(app, outbox):
     order.user_id = None
     db.session.commit()
     sub = order.sub_orders[0]
-    orders.transition(sub, "shipped", member, carrier="Amana", tracking_number="AM1")
-    orders.transition(sub, "delivered", member)
+    transition(sub, "shipped", member, carrier="Amana", tracking_number="AM1")
+    transition(sub, "delivered", member)
     db.session.commit()
     assert not any("/reviews" in _text(m) for m in outbox())
 

@@ -7,7 +7,7 @@ import re
 from marketplace.extensions import db
 from marketplace.notify import services as notify
 from marketplace.notify.models import NoticeKind
-from marketplace.orders import services as orders
+from marketplace.orders.status import transition
 from tests.helpers import post_form, release_test_transaction
 from tests.world import build_world
 
@@ -17,7 +17,7 @@ LINK = re.compile(r"https?://\S+/notifications/unsubscribe/\S+")
 def test_a_shipped_notice_carries_a_link_that_stops_the_next_ones(app, client, outbox):
     world = build_world()
     sub = world.extra["order_a"].sub_orders[0]
-    orders.transition(sub, "shipped", world.member_a, carrier="Amana", tracking_number="AM9")
+    transition(sub, "shipped", world.member_a, carrier="Amana", tracking_number="AM9")
     db.session.commit()
     shipped = [m for m in outbox() if m["To"] == world.shopper_a.email and "AM9" in str(m)]
     assert len(shipped) == 1
@@ -30,7 +30,7 @@ def test_a_shipped_notice_carries_a_link_that_stops_the_next_ones(app, client, o
     assert post_form(client, f"/{path}", {}).status_code == 200
     assert not notify.wants_email(world.shopper_a, NoticeKind.ORDER_STATUS)
     before = len(outbox())
-    orders.transition(sub, "delivered", world.member_a)
+    transition(sub, "delivered", world.member_a)
     db.session.commit()
     assert [m for m in outbox()[before:] if m["To"] == world.shopper_a.email] == []
 
@@ -57,7 +57,7 @@ def test_a_guest_order_notice_has_no_link(app, outbox):
     order = place_cod_order(guest, world.product_a, 1)
     order.user_id = None
     db.session.commit()
-    orders.transition(order.sub_orders[0], "shipped", world.member_a, carrier="Amana")
+    transition(order.sub_orders[0], "shipped", world.member_a, carrier="Amana")
     db.session.commit()
     to_guest = [m for m in outbox() if m["To"] == "guest@example.ma" and "Amana" in str(m)]
     assert to_guest and not LINK.search(to_guest[-1].get_content())

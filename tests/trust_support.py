@@ -70,12 +70,12 @@ def make_certificate(
 def delivered_sub_order(shopper, product, member, quantity: int = 1):
     """A cash-on-delivery order of ``shopper`` for ``product``, shipped and delivered by
     ``member`` (a member of the product's cooperative)."""
-    from marketplace.orders import services as orders
+    from marketplace.orders.status import transition
 
     order = place_cod_order(shopper, product, quantity)
     sub = order.sub_orders[0]
-    orders.transition(sub, "shipped", member, carrier="Amana", tracking_number="AM9")
-    orders.transition(sub, "delivered", member)
+    transition(sub, "shipped", member, carrier="Amana", tracking_number="AM9")
+    transition(sub, "delivered", member)
     db.session.commit()
     return sub
 

@@ -193,11 +193,16 @@ STRIPE_TEST_SETTINGS = {
 def place_cod_order(shopper, product, quantity: int = 2, method: str = "cod"):
     """An order placed through the orders service (its payment row is created by the
     payments domain on the order_placed signal)."""
-    from marketplace.orders import services as orders
+    from marketplace.orders.checkout import (
+        ShippingDetails,
+        WantedLine,
+        make_idempotency_token,
+        place_order,
+    )
 
-    order = orders.place_order(
-        lines=[orders.WantedLine(product.id, quantity, product.price_cents)],
-        shipping=orders.ShippingDetails(
+    order = place_order(
+        lines=[WantedLine(product.id, quantity, product.price_cents)],
+        shipping=ShippingDetails(
             contact_name=shopper.name,
             phone="+212612345678",
             address_line1="12 rue des Palmiers",
@@ -205,7 +210,7 @@ def place_cod_order(shopper, product, quantity: int = 2, method: str = "cod"):
             email=shopper.email,
         ),
         payment_method=method,
-        idempotency_token=orders.make_idempotency_token(),
+        idempotency_token=make_idempotency_token(),
         language="fr",
         user=shopper,
     )
@@ -216,7 +221,7 @@ def place_cod_order(shopper, product, quantity: int = 2, method: str = "cod"):
 def add_orders_and_payments(w: World | None = None) -> dict[str, Any]:
     """Orders of shopper A (from cooperative A) and B (from cooperative B) with payments; one
     of A's orders delivered and paid in cash, so the ledger and a payout batch have money."""
-    from marketplace.orders import services as orders
+    from marketplace.orders.status import transition
     from marketplace.payments import payouts
     from marketplace.payments import services as payments
 
@@ -237,8 +242,8 @@ def add_orders_and_payments(w: World | None = None) -> dict[str, Any]:
     # Paid in cash on delivery.
     done = place_cod_order(w.shopper_a, w.product_a, 3)
     sub = done.sub_orders[0]
-    orders.transition(sub, "shipped", w.member_a, carrier="Amana", tracking_number="AM1")
-    orders.transition(sub, "delivered", w.member_a)
+    transition(sub, "shipped", w.member_a, carrier="Amana", tracking_number="AM1")
+    transition(sub, "delivered", w.member_a)
     payments.mark_cash_collected(sub, w.member_a)
     extra["order_a_cash"] = done
     # Paid by card (the Checkout Session as Stripe reports it), then delivered: the
@@ -264,8 +269,8 @@ def add_orders_and_payments(w: World | None = None) -> dict[str, Any]:
         }
     )
     sub = card.sub_orders[0]
-    orders.transition(sub, "shipped", w.member_a, carrier="Amana", tracking_number="AM2")
-    orders.transition(sub, "delivered", w.member_a)
+    transition(sub, "shipped", w.member_a, carrier="Amana", tracking_number="AM2")
+    transition(sub, "delivered", w.member_a)
     db.session.commit()
     extra["order_a_card"] = card
     extra["batch"] = payouts.create_batch(w.admin)
@@ -299,7 +304,13 @@ def grow_world(w: World) -> dict[str, Any]:
     A from cooperative A (one of three lines shipped, delivered and paid in cash, one paid by
     card and delivered, one shared with cooperative B), the world's payout batch paid and a
     new one open, three more applications with their documents, and audit log entries."""
-    from marketplace.orders import services as orders
+    from marketplace.orders.checkout import (
+        ShippingDetails,
+        WantedLine,
+        make_idempotency_token,
+        place_order,
+    )
+    from marketplace.orders.status import transition
     from marketplace.payments import payouts
     from marketplace.payments import services as payments
     from marketplace.timeutil import utcnow
@@ -316,7 +327,7 @@ def grow_world(w: World) -> dict[str, Any]:
     ]
     grown["products"] = products
     own = [p for p in products if p.cooperative_id == w.coop_a.id]
-    shipping = orders.ShippingDetails(
+    shipping = ShippingDetails(
         contact_name=w.shopper_a.name,
         phone="+212612345678",
         address_line1="12 rue des Palmiers",
@@ -325,11 +336,11 @@ def grow_world(w: World) -> dict[str, Any]:
     )
 
     def place(lines, method="cod"):
-        order = orders.place_order(
-            lines=[orders.WantedLine(p.id, quantity, p.price_cents) for p, quantity in lines],
+        order = place_order(
+            lines=[WantedLine(p.id, quantity, p.price_cents) for p, quantity in lines],
             shipping=shipping,
             payment_method=method,
-            idempotency_token=orders.make_idempotency_token(),
+            idempotency_token=make_idempotency_token(),
             language="fr",
             user=w.shopper_a,
         )
@@ -338,8 +349,8 @@ def grow_world(w: World) -> dict[str, Any]:
 
     big = place([(p, n + 1) for n, p in enumerate(own)])
     sub = big.sub_orders[0]
-    orders.transition(sub, "shipped", w.member_a, carrier="Amana", tracking_number="AM3")
-    orders.transition(sub, "delivered", w.member_a)
+    transition(sub, "shipped", w.member_a, carrier="Amana", tracking_number="AM3")
+    transition(sub, "delivered", w.member_a)
     payments.mark_cash_collected(sub, w.member_a)
     db.session.commit()
     shared = place([(own[0], 1), (w.product_b, 1)])
@@ -352,8 +363,8 @@ def grow_world(w: World) -> dict[str, Any]:
         config.update(saved)
     pay_by_card(card)
     card_sub = card.sub_orders[0]
-    orders.transition(card_sub, "shipped", w.member_a, carrier="Amana", tracking_number="AM4")
-    orders.transition(card_sub, "delivered", w.member_a)
+    transition(card_sub, "shipped", w.member_a, carrier="Amana", tracking_number="AM4")
+    transition(card_sub, "delivered", w.member_a)
     db.session.commit()
     grown.update(big_order=big, big_sub_order=sub, orders=[big, shared, card])
 

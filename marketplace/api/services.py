@@ -14,18 +14,18 @@ from marketplace.catalogue.models import Category, Product
 from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.extensions import db
-from marketplace.orders import services as order_services
 from marketplace.orders.models import CooperativeOrder
+from marketplace.orders.status import COOPERATIVE, transition
 
 
 def change_status(token: ApiToken, sub: CooperativeOrder, data: dict) -> CooperativeOrder:
     """The dashboard's move, made by the token's member as the cooperative."""
     old = sub.status
-    order_services.transition(
+    transition(
         sub,
         data["status"],
         token.created_by,
-        by=order_services.COOPERATIVE,
+        by=COOPERATIVE,
         reason=data.get("reason", ""),
         carrier=data.get("carrier", ""),
         tracking_number=data.get("tracking_number", ""),

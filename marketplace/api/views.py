@@ -31,8 +31,9 @@ from marketplace.cooperatives.models import Cooperative, province_label
 from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.extensions import db, limiter
 from marketplace.i18n import LANGUAGES, pick
-from marketplace.orders import services as order_services
 from marketplace.orders.models import CooperativeOrder
+from marketplace.orders.queries import get_sub_order_for_cooperative
+from marketplace.orders.status import COOPERATIVE, allowed_next
 
 ID = "int(max=2147483647)"
 PUBLIC_ENDPOINTS = frozenset(
@@ -522,7 +523,7 @@ def sub_order_data(sub: CooperativeOrder, lang: str) -> dict:
         "id": sub.id,
         "order_number": order.number,
         "status": sub.status,
-        "allowed_next": order_services.allowed_next(sub, order_services.COOPERATIVE),
+        "allowed_next": allowed_next(sub, COOPERATIVE),
         "payment_method": order.payment_method,
         "currency": order.currency,
         "items_cents": sub.items_cents,
@@ -598,7 +599,7 @@ def orders(args):
 
 
 def _own_sub_order(sub_order_id: int) -> CooperativeOrder:
-    return order_services.get_sub_order_for_cooperative(sub_order_id, g.api_token.cooperative_id)
+    return get_sub_order_for_cooperative(sub_order_id, g.api_token.cooperative_id)
 
 
 @blp.get(f"/cooperative/orders/<{ID}:sub_order_id>", endpoint="order")

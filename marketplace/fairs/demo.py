@@ -14,7 +14,12 @@ from marketplace.catalogue.editing import slugify
 from marketplace.extensions import db
 from marketplace.fairs import services as fairs
 from marketplace.fairs.models import Fair, StandApplication, StandStatus
-from marketplace.orders import services as orders
+from marketplace.orders.checkout import (
+    ShippingDetails,
+    WantedLine,
+    make_idempotency_token,
+    place_order,
+)
 
 ERFOUD = {
     "names": {
@@ -151,9 +156,9 @@ def _collect_orders(ctx, fair: Fair, spec: dict, shoppers: list[User], count: in
         product = ctx.products.get(slugs[(index * 3) % len(slugs)])
         if product is None or product.stock < 2:
             continue
-        order = orders.place_order(
-            lines=[orders.WantedLine(product.id, 1 + index % 2, product.price_cents)],
-            shipping=orders.ShippingDetails(
+        order = place_order(
+            lines=[WantedLine(product.id, 1 + index % 2, product.price_cents)],
+            shipping=ShippingDetails(
                 contact_name=shopper.name,
                 phone="+212612345678",
                 address_line1=fair.venue,
@@ -161,7 +166,7 @@ def _collect_orders(ctx, fair: Fair, spec: dict, shoppers: list[User], count: in
                 email=shopper.email,
             ),
             payment_method="cod",
-            idempotency_token=orders.make_idempotency_token(),
+            idempotency_token=make_idempotency_token(),
             language=shopper.locale,
             user=shopper,
             collect_fair_id=fair.id,

@@ -23,8 +23,9 @@ from marketplace.extensions import db
 from marketplace.fairs.models import Fair, FairTranslation, StandApplication, StandStatus
 from marketplace.i18n import LANGUAGES, pick
 from marketplace.mail import queue_mail
-from marketplace.orders import services as orders
+from marketplace.orders.checkout import Pickup
 from marketplace.orders.models import CooperativeOrder, Order, PaymentMethod, SubOrderStatus
+from marketplace.orders.status import transition
 from marketplace.timeutil import utcnow
 
 MOROCCO = ZoneInfo("Africa/Casablanca")
@@ -397,7 +398,7 @@ def starts_at(fair: Fair) -> datetime:
 # --- collecting orders at the fair -------------------------------------------------------
 
 
-def _pickup_options(_sender, cooperatives=(), **_kwargs) -> list[orders.Pickup]:
+def _pickup_options(_sender, cooperatives=(), **_kwargs) -> list[Pickup]:
     """Fairs not over yet where every cooperative of the cart has an accepted stand."""
     ids = {c.id for c in cooperatives}
     if not ids:
@@ -419,7 +420,7 @@ def _pickup_options(_sender, cooperatives=(), **_kwargs) -> list[orders.Pickup]:
         select(Fair).where(Fair.id.in_(fair_ids)).order_by(Fair.starts_on, Fair.id)
     )
     return [
-        orders.Pickup(
+        Pickup(
             fair_id=f.id,
             name=fair_name(f),
             city=f.city,
@@ -463,8 +464,8 @@ def mark_collected(sub_order: CooperativeOrder, fair: Fair, actor: User) -> None
         raise Conflict(_l("This order was already handed over."))
     note = str(_l("Collected at the fair"))
     if sub_order.status == SubOrderStatus.CONFIRMED.value:
-        orders.transition(sub_order, SubOrderStatus.SHIPPED.value, actor, note=note)
-    orders.transition(sub_order, SubOrderStatus.DELIVERED.value, actor, note=note)
+        transition(sub_order, SubOrderStatus.SHIPPED.value, actor, note=note)
+    transition(sub_order, SubOrderStatus.DELIVERED.value, actor, note=note)
     if sub_order.order.payment_method == PaymentMethod.CASH_ON_DELIVERY.value:
         from marketplace.payments import services as payments
 

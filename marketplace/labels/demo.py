@@ -247,7 +247,13 @@ def seed_reviews(ctx) -> None:
     from marketplace.auth.models import Role, User
     from marketplace.auth.passwords import hash_password
     from marketplace.demo_data import DEMO_PASSWORD
-    from marketplace.orders import services as orders
+    from marketplace.orders.checkout import (
+        ShippingDetails,
+        WantedLine,
+        make_idempotency_token,
+        place_order,
+    )
+    from marketplace.orders.status import transition
     from marketplace.reviews import services as reviews
     from marketplace.reviews.models import Review
     from marketplace.timeutil import utcnow
@@ -278,9 +284,9 @@ def seed_reviews(ctx) -> None:
         user, product = ctx.users[email], ctx.products.get(product_slug)
         if product is None or (user.id, product.id) in reviewed or product.stock < 1:
             continue
-        order = orders.place_order(
-            lines=[orders.WantedLine(product.id, 1, product.price_cents)],
-            shipping=orders.ShippingDetails(
+        order = place_order(
+            lines=[WantedLine(product.id, 1, product.price_cents)],
+            shipping=ShippingDetails(
                 contact_name=user.name,
                 phone="+212612345678",
                 address_line1="12 avenue Mohammed V",
@@ -288,15 +294,13 @@ def seed_reviews(ctx) -> None:
                 email=user.email,
             ),
             payment_method="cod",
-            idempotency_token=orders.make_idempotency_token(),
+            idempotency_token=make_idempotency_token(),
             language=user.locale,
             user=user,
         )
         sub = order.sub_orders[0]
-        orders.transition(
-            sub, "shipped", admin, carrier="Amana", tracking_number=f"AM{order.id:06d}"
-        )
-        orders.transition(sub, "delivered", admin)
+        transition(sub, "shipped", admin, carrier="Amana", tracking_number=f"AM{order.id:06d}")
+        transition(sub, "delivered", admin)
         reviews.save_review(user, sub.id, product.id, reviews.ReviewData(rating, text, user.locale))
         ctx.count("reviews")
     db.session.flush()

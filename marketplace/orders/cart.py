@@ -20,9 +20,19 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.catalogue.models import Product
+from marketplace.errors import InvalidInput
 from marketplace.extensions import db
-from marketplace.orders import services
 from marketplace.orders.models import Cart, CartItem
+from marketplace.orders.pricing import (
+    MAX_LINE_QUANTITY,
+    Quote,
+    check_quantity_for,
+    is_purchasable,
+    load_products,
+    parse_id,
+    parse_quantity,
+    purchasable_product,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +64,7 @@ def _session_entries() -> Entries:
             product_id = int(key)
         except (TypeError, ValueError, IndexError, KeyError):
             continue
-        if 0 < quantity <= services.MAX_LINE_QUANTITY:
+        if 0 < quantity <= MAX_LINE_QUANTITY:
             entries[product_id] = (quantity, price)
     return entries
 
@@ -185,7 +195,7 @@ def count(user=None) -> int:
     merged = _db_entries(user)
     for pid, (q, p) in _session_entries().items():
         merged[pid] = (merged.get(pid, (0, p))[0] + q, p)
-    return sum(min(q, services.MAX_LINE_QUANTITY) for q, _ in _with_seen(merged).values())
+    return sum(min(q, MAX_LINE_QUANTITY) for q, _ in _with_seen(merged).values())
 
 
 def _set(product_id: int, quantity: int, price_seen: int | None, user=None) -> None:
@@ -205,41 +215,41 @@ def add(product_id, quantity, user=None) -> tuple[Product, int]:
     """Add ``quantity`` of a product (raises a DomainError for anything wrong: unknown or
     hidden product, bad quantity, above stock or the per-line maximum). Returns the product
     and its new quantity in the cart."""
-    quantity = services.parse_quantity(quantity)
-    product = services.purchasable_product(product_id)
+    quantity = parse_quantity(quantity)
+    product = purchasable_product(product_id)
     store_seen(user)
     current = entries(user).get(product.id, (0, None))[0]
     new_quantity = current + quantity
-    services.check_quantity_for(product, new_quantity)
+    check_quantity_for(product, new_quantity)
     _set(product.id, new_quantity, product.price_cents, user)
     return product, new_quantity
 
 
 def set_quantity(product_id, quantity, user=None) -> int:
     """Change a line's quantity (0 removes it). Returns the new quantity."""
-    quantity = services.parse_quantity(quantity, allow_zero=True)
-    pid = services.parse_id(product_id)
+    quantity = parse_quantity(quantity, allow_zero=True)
+    pid = parse_id(product_id)
     store_seen(user)
     current = entries(user)
     if pid not in current:
-        raise services.InvalidInput(_not_in_cart())
+        raise InvalidInput(_not_in_cart())
     if quantity == 0:
         _set(pid, 0, None, user)
         return 0
-    product = services.load_products([pid]).get(pid)
-    if not services.is_purchasable(product):
+    product = load_products([pid]).get(pid)
+    if not is_purchasable(product):
         _set(pid, 0, None, user)
-        raise services.InvalidInput(_l("This product does not exist or is no longer available."))
-    services.check_quantity_for(product, quantity)
+        raise InvalidInput(_l("This product does not exist or is no longer available."))
+    check_quantity_for(product, quantity)
     _set(pid, quantity, current[pid][1], user)
     return quantity
 
 
 def remove(product_id, user=None) -> None:
-    pid = services.parse_id(product_id)
+    pid = parse_id(product_id)
     store_seen(user)
     if pid not in entries(user):
-        raise services.InvalidInput(_not_in_cart())
+        raise InvalidInput(_not_in_cart())
     _set(pid, 0, None, user)
 
 
@@ -257,20 +267,20 @@ def clear(user=None) -> None:
         db.session.flush()
 
 
-def acknowledge(quote: services.Quote, user=None) -> None:
+def acknowledge(quote: Quote, user=None) -> None:
     """The shopper has seen ``quote`` (a GET is fine: only the session changes): the lines
     that cannot be bought any more are gone from their cart, and the prices shown are the
     prices seen. The next change of the cart stores it (``store_seen``)."""
     _acknowledge(quote, user, prices=True)
 
 
-def acknowledge_unavailable(quote: services.Quote, user=None) -> None:
+def acknowledge_unavailable(quote: Quote, user=None) -> None:
     """The shopper was told which lines cannot be bought any more (on the cart page): they
     are gone from their cart. Only the session changes."""
     _acknowledge(quote, user, prices=False)
 
 
-def _acknowledge(quote: services.Quote, user, *, prices: bool) -> None:
+def _acknowledge(quote: Quote, user, *, prices: bool) -> None:
     if not has_request_context():
         return
     gone, seen_prices = _seen()
@@ -301,14 +311,14 @@ def merge_session_cart(user) -> bool:
     anonymous = _session_entries()
     if not anonymous:
         return False
-    products = services.load_products(anonymous)
+    products = load_products(anonymous)
     existing = _db_entries(user)
     for pid, (quantity, price) in anonymous.items():
         product = products.get(pid)
-        if not services.is_purchasable(product):
+        if not is_purchasable(product):
             continue
         total = existing.get(pid, (0, None))[0] + quantity
-        total = min(total, services.MAX_LINE_QUANTITY, max(product.stock, 0))
+        total = min(total, MAX_LINE_QUANTITY, max(product.stock, 0))
         if total <= 0:
             continue
         _db_set(user, pid, total, price if price is not None else product.price_cents)

@@ -20,7 +20,8 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from marketplace.cooperatives.validators import normalize_phone
 from marketplace.http import ascii_digits
-from marketplace.orders.services import HOME_COUNTRY, payment_method_label
+from marketplace.orders.checkout import HOME_COUNTRY
+from marketplace.orders.names import payment_method_label
 
 _INTERNATIONAL = re.compile(r"\+?[0-9]{8,15}")
 _SEPARATORS = re.compile(r"[\s.\-/()\u200e\u200f\u202a-\u202e]+")

@@ -12,9 +12,12 @@ from marketplace.auth.decorators import cooperative_member_required
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.http import page_arg, refuse
-from marketplace.orders import bp, services
+from marketplace.orders import bp
 from marketplace.orders.forms import ActionForm, CancelForm, ShipForm
 from marketplace.orders.models import CooperativeOrder, Order, SubOrderStatus
+from marketplace.orders.names import status_label
+from marketplace.orders.queries import get_sub_order_for_cooperative
+from marketplace.orders.status import COOPERATIVE, allowed_next, transition
 
 
 @bp.get("/dashboard/orders")
@@ -64,7 +67,7 @@ def seller_orders():
 
 
 def _own_sub_order(sub_order_id: int) -> CooperativeOrder:
-    return services.get_sub_order_for_cooperative(sub_order_id, current_user.cooperative_id)
+    return get_sub_order_for_cooperative(sub_order_id, current_user.cooperative_id)
 
 
 @bp.get("/dashboard/orders/<int:sub_order_id>")
@@ -80,7 +83,7 @@ def _render_seller_order(sub, ship_form=None, cancel_form=None, status=200):
             "orders/seller_order.html",
             sub=sub,
             order=sub.order,
-            allowed=services.allowed_next(sub, services.COOPERATIVE),
+            allowed=allowed_next(sub, COOPERATIVE),
             ship_form=ship_form or ShipForm(formdata=None),
             cancel_form=cancel_form or CancelForm(formdata=None),
             action_form=ActionForm(),
@@ -112,14 +115,12 @@ def seller_transition(sub_order_id):
             return _render_seller_order(sub, cancel_form=cancel_form, status=400)
         info = {"reason": cancel_form.reason.data}
     try:
-        services.transition(
-            sub, new_status, current_user._get_current_object(), by=services.COOPERATIVE, **info
-        )
+        transition(sub, new_status, current_user._get_current_object(), by=COOPERATIVE, **info)
     except DomainError as error:
         refuse(error)
         sub = _own_sub_order(sub_order_id)
         return _render_seller_order(sub, status=error.status_code)
-    flash(_("The order is now “%(status)s”.", status=services.status_label(new_status)), "success")
+    flash(_("The order is now “%(status)s”.", status=status_label(new_status)), "success")
     return redirect(url_for("orders.seller_order", sub_order_id=sub.id), code=303)
 
 

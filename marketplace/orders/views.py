@@ -22,7 +22,20 @@ from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.http import next_url, page_arg, parse_int, refuse, wants_json
 from marketplace.i18n import country_name, current_lang
-from marketplace.orders import bp, cart, notifications, services
+from marketplace.orders import bp, cart, notifications
+from marketplace.orders.checkout import (
+    HOME_COUNTRY,
+    Pickup,
+    ShippingDetails,
+    WantedLine,
+    countries_for,
+    make_idempotency_token,
+    order_by_token,
+    payment_methods_for,
+    pickup_options,
+    place_order,
+    saved_address_for,
+)
 from marketplace.orders.forms import (
     ActionForm,
     AddToCartForm,
@@ -32,6 +45,11 @@ from marketplace.orders.forms import (
     ShopperCancelForm,
 )
 from marketplace.orders.models import Order, PaymentMethod
+from marketplace.orders.names import cooperative_name, product_name
+from marketplace.orders.pricing import CartChanged, Quote, describe_price_changes, price_cart
+from marketplace.orders.queries import get_order_for
+from marketplace.orders.status import cancel_by_shopper
+from marketplace.orders.stock import NotEnoughStock
 
 CHECKOUT_KEY = "checkout"
 GUEST_ORDERS_KEY = "guest_orders"
@@ -60,14 +78,14 @@ def _user():
 
 @bp.get("/cart", endpoint="cart")
 def cart_page():
-    quote = services.price_cart(cart.entries())
+    quote = price_cart(cart.entries())
     if quote.problems:
         # Told once: remembered in the session; the next change of the cart drops them.
         cart.acknowledge_unavailable(quote)
     page = render_template(
         "orders/cart.html",
         quote=quote,
-        price_changes=services.describe_price_changes(quote),
+        price_changes=describe_price_changes(quote),
         line_form=CartLineForm(),
         cod_ceiling=current_app.config["COD_MAX_TOTAL_CENTS"],
     )
@@ -87,7 +105,7 @@ def cart_add():
         return _cart_error(str(error.message), next_url(fallback), error.status_code)
     message = _(
         "%(name)s was added to your cart (%(n)d in the cart).",
-        name=services.product_name(product),
+        name=product_name(product),
         n=quantity,
     )
     if wants_json():
@@ -139,17 +157,17 @@ def _checkout_data() -> dict:
 
 @bp.route("/checkout", methods=["GET", "POST"])
 def checkout():
-    quote = services.price_cart(cart.entries())
+    quote = price_cart(cart.entries())
     if quote.is_empty:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("orders.cart"))
     user = _user()
-    methods = services.payment_methods_for(quote)
-    countries = services.countries_for(quote.cooperatives)
+    methods = payment_methods_for(quote)
+    countries = countries_for(quote.cooperatives)
     stored = _checkout_data()
     form = CheckoutForm()
     form.set_choices(countries, methods, current_lang())
-    pickups = services.pickup_options(quote.cooperatives)
+    pickups = pickup_options(quote.cooperatives)
     form.delivery.choices = [("ship", _("Delivery to my address"))] + [
         (f"fair-{p.fair_id}", _("Collect it at %(fair)s (%(city)s), no shipping fee", fair=p.name,
                                 city=p.city))
@@ -161,7 +179,7 @@ def checkout():
         form.address_line1.data = form.address_line1.data or pickup.venue
         form.city.data = form.city.data or pickup.city
     if request.method == "GET":
-        saved = services.saved_address_for(user)
+        saved = saved_address_for(user)
         initial = dict(stored)
         if not initial and saved is not None:
             initial = {
@@ -176,14 +194,14 @@ def checkout():
             if name in form and name != "csrf_token" and value is not None:
                 form[name].data = value
         if form.country.data not in countries:
-            form.country.data = services.HOME_COUNTRY
+            form.country.data = HOME_COUNTRY
         if form.payment_method.data not in methods:
             form.payment_method.data = methods[0] if len(methods) == 1 else None
         if _pickup(form.delivery.data, pickups) is None:
             form.delivery.data = "ship"
     elif form.validate_on_submit():
         data = {name: form[name].data for name in CHECKOUT_FIELDS}
-        data["token"] = stored.get("token") or services.make_idempotency_token()
+        data["token"] = stored.get("token") or make_idempotency_token()
         session[CHECKOUT_KEY] = data
         return redirect(url_for("orders.review"), code=303)
     status = 400 if request.method == "POST" else 200
@@ -201,7 +219,7 @@ def checkout():
     )
 
 
-def _pickup(choice: str | None, pickups: list[services.Pickup]) -> services.Pickup | None:
+def _pickup(choice: str | None, pickups: list[Pickup]) -> Pickup | None:
     """The fair chosen on the checkout form ("fair-<id>"), when it is one of ``pickups``."""
     if not choice or not choice.startswith("fair-"):
         return None
@@ -209,8 +227,8 @@ def _pickup(choice: str | None, pickups: list[services.Pickup]) -> services.Pick
     return next((p for p in pickups if p.fair_id == fair_id), None)
 
 
-def _shipping_from(data: dict) -> services.ShippingDetails:
-    return services.ShippingDetails(
+def _shipping_from(data: dict) -> ShippingDetails:
+    return ShippingDetails(
         contact_name=data.get("contact_name") or "",
         phone=data.get("phone") or "",
         address_line1=data.get("address_line1") or "",
@@ -218,25 +236,25 @@ def _shipping_from(data: dict) -> services.ShippingDetails:
         city=data.get("city") or "",
         region=data.get("region") or "",
         postal_code=data.get("postal_code") or "",
-        country=data.get("country") or services.HOME_COUNTRY,
+        country=data.get("country") or HOME_COUNTRY,
         email=data.get("email") or "",
     )
 
 
-def _checkout_still_valid(data: dict, quote: services.Quote) -> str | None:
+def _checkout_still_valid(data: dict, quote: Quote) -> str | None:
     """Why the details chosen on the checkout page no longer fit the cart, if they do not."""
     required = ("email", "contact_name", "phone", "address_line1", "city", "payment_method")
     if any(not data.get(name) for name in required):
         return _("Please fill in your shipping details.")
-    if data.get("payment_method") not in services.payment_methods_for(quote):
+    if data.get("payment_method") not in payment_methods_for(quote):
         return _("The payment method you chose is not available for this cart any more.")
-    if data.get("country") not in services.countries_for(quote.cooperatives):
+    if data.get("country") not in countries_for(quote.cooperatives):
         return _("Some cooperatives in your cart do not ship to this country.")
     return None
 
 
 def _render_review(quote, data, changes, status=200, error=None):
-    pickup = _pickup(data.get("delivery"), services.pickup_options(quote.cooperatives))
+    pickup = _pickup(data.get("delivery"), pickup_options(quote.cooperatives))
     form = ConfirmOrderForm(formdata=None)
     form.token.data = data["token"]
     form.fingerprint.data = quote.fingerprint()
@@ -265,23 +283,23 @@ def review():
         if not form.validate():
             abort(400)
         # A second submit of a confirmed checkout: the order already exists.
-        existing = services.order_by_token(form.token.data or "")
+        existing = order_by_token(form.token.data or "")
         if existing is not None:
             return _after_placed(existing)
     if not data.get("token"):
         return redirect(url_for("orders.checkout"))
-    quote = services.price_cart(cart.entries())
+    quote = price_cart(cart.entries())
     if quote.is_empty:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("orders.cart"))
     problem = _checkout_still_valid(data, quote)
-    pickup = _pickup(data.get("delivery"), services.pickup_options(quote.cooperatives))
+    pickup = _pickup(data.get("delivery"), pickup_options(quote.cooperatives))
     if not problem and (data.get("delivery") or "ship") != "ship" and pickup is None:
         problem = _("This order cannot be collected at this fair any more.")
     if problem:
         flash(problem, "error")
         return redirect(url_for("orders.checkout"))
-    changes = quote.problems + services.describe_price_changes(quote)
+    changes = quote.problems + describe_price_changes(quote)
     if request.method == "GET" or changes:
         cart.acknowledge(
             quote
@@ -298,9 +316,9 @@ def review():
         return _render_review(quote, data, [], 409)
     # Unchanged since the shopper saw it: place it in this transaction, from this quote.
     try:
-        order = services.place_order(
+        order = place_order(
             lines=[
-                services.WantedLine(line.product_id, line.quantity, line.unit_price_cents)
+                WantedLine(line.product_id, line.quantity, line.unit_price_cents)
                 for line in quote.lines
             ],
             shipping=_shipping_from(data),
@@ -312,17 +330,17 @@ def review():
             quote=quote,
             collect_fair_id=pickup.fair_id if pickup else None,
         )
-    except services.CartChanged as error:
+    except CartChanged as error:
         transaction.discard()  # the order; what the shopper now sees is acknowledged below
-        quote = services.price_cart(cart.entries())
-        changes = quote.problems + services.describe_price_changes(quote) or [str(error.message)]
+        quote = price_cart(cart.entries())
+        changes = quote.problems + describe_price_changes(quote) or [str(error.message)]
         cart.acknowledge(quote)
         cart.store_seen()
         transaction.keep_changes()
         return _render_review(quote, data, changes, 409)
-    except services.NotEnoughStock as error:
+    except NotEnoughStock as error:
         refuse(error, show=False)
-        quote = services.price_cart(cart.entries())
+        quote = price_cart(cart.entries())
         return _render_review(quote, data, [], 409, error=str(error.message))
     except InvalidInput as error:
         refuse(error)
@@ -387,7 +405,7 @@ def _viewable_order(number: str) -> Order:
     if key and notifications.check_order_access_key(number, key):
         numbers = [n for n in session.get(GUEST_ORDERS_KEY, []) if n != number]
         session[GUEST_ORDERS_KEY] = ([*numbers, number])[-20:]
-    return services.get_order_for(number, _user(), session.get(GUEST_ORDERS_KEY, []))
+    return get_order_for(number, _user(), session.get(GUEST_ORDERS_KEY, []))
 
 
 @bp.get("/orders/<number>")
@@ -406,7 +424,7 @@ def detail(number):
             and order.status == "pending_payment"
             and "payments.pay" in current_app.view_functions
         ),
-        cooperative_name=services.cooperative_name,
+        cooperative_name=cooperative_name,
     )
 
 
@@ -427,7 +445,7 @@ def cancel(number):
         if sub_ids[0] not in {s.id for s in order.sub_orders}:
             abort(404)
     try:
-        count = services.cancel_by_shopper(order, sub_ids, _user())
+        count = cancel_by_shopper(order, sub_ids, _user())
     except DomainError as error:
         refuse(error)
         return redirect(url_for("orders.detail", number=order.number), code=303)

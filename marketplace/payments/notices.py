@@ -20,8 +20,8 @@ from marketplace.mail import queue_mail
 from marketplace.notify import services as notify
 from marketplace.notify.models import NoticeKind
 from marketplace.orders.models import CooperativeOrder, Order
+from marketplace.orders.names import cooperative_name
 from marketplace.orders.notifications import cooperative_readers
-from marketplace.orders.services import cooperative_name
 
 
 def _locale(value: str | None) -> str:

@@ -34,7 +34,7 @@ from marketplace.i18n import current_lang
 from marketplace.money import format_mad, from_cents
 from marketplace.notify import services as notify
 from marketplace.notify.models import NoticeKind
-from marketplace.orders.services import cooperative_name
+from marketplace.orders.names import cooperative_name
 from marketplace.payments import ledger
 from marketplace.payments import stripe_gateway as gateway
 from marketplace.payments.models import (

@@ -15,8 +15,9 @@ from marketplace.http import parse_int
 from marketplace.i18n import current_lang
 from marketplace.mail import queue_mail
 from marketplace.money import format_mad
-from marketplace.orders import services as orders
 from marketplace.orders.models import CooperativeOrder
+from marketplace.orders.names import cooperative_name
+from marketplace.orders.stock import return_stock
 from marketplace.payments import ledger, notices
 from marketplace.payments import stripe_gateway as gateway
 from marketplace.payments.models import (
@@ -164,7 +165,7 @@ def create_refund(
     db.session.add(refund)
     db.session.flush()
     if goods_returned:
-        orders.return_stock(sub_order)
+        return_stock(sub_order)
     if not payment.is_card:
         refund.status = RefundStatus.SUCCEEDED.value  # the cash was handed back
         db.session.flush()
@@ -266,7 +267,7 @@ def _tell_the_shopper(refund: Refund) -> None:
         order=order,
         refund=refund,
         amount=format_mad(refund.amount_cents, order.language),
-        cooperative=orders.cooperative_name(sub_order.cooperative, order.language),
+        cooperative=cooperative_name(sub_order.cooperative, order.language),
         order_url=_order_url(order),
     )
 

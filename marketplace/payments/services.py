@@ -24,13 +24,14 @@ from marketplace.extensions import db
 from marketplace.http import parse_int
 from marketplace.i18n import current_lang
 from marketplace.money import format_mad
-from marketplace.orders import services as orders
 from marketplace.orders.models import (
     CooperativeOrder,
     Order,
     PaymentMethod,
     SubOrderStatus,
 )
+from marketplace.orders.names import cooperative_name
+from marketplace.orders.status import confirm_payment, release_unpaid_order, transition
 from marketplace.payments import ledger
 from marketplace.payments import stripe_gateway as gateway
 from marketplace.payments.models import (
@@ -169,7 +170,7 @@ def checkout_line_items(order: Order) -> list[dict]:
                 }
             )
         if sub.shipping_cents > 0:
-            coop = orders.cooperative_name(sub.cooperative, order.language)
+            coop = cooperative_name(sub.cooperative, order.language)
             items.append(
                 {
                     "price_data": {
@@ -467,7 +468,7 @@ def _release(payment: Payment, status: PaymentStatus, reason: str) -> None:
     if payment.status not in (PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value):
         return  # paid (a late expiry changes nothing) or already released
     payment.status = status.value
-    orders.release_unpaid_order(payment.order, reason)
+    release_unpaid_order(payment.order, reason)
 
 
 def _mark_paid(payment: Payment, session: dict) -> None:
@@ -501,7 +502,7 @@ def _mark_paid(payment: Payment, session: dict) -> None:
         flag(payment, f"paid after the order was released (session {session.get('id')})")
         return
     try:
-        orders.confirm_payment(order)
+        confirm_payment(order)
     except IllegalTransition:
         flag(payment, f"paid after the order was cancelled (session {session.get('id')})")
         return
@@ -617,7 +618,7 @@ def accept_flagged(payment: Payment, actor) -> Payment:
                 due=format_mad(due, current_lang()),
             )
         )
-    orders.confirm_payment(order, actor)
+    confirm_payment(order, actor)
     payment.status = PaymentStatus.PAID.value
     payment.paid_at = utcnow()
     ledger.post_card_payment(payment)
@@ -651,7 +652,7 @@ def release_flagged(payment: Payment, actor) -> Payment:
                 "release the order."
             )
         )
-    orders.release_unpaid_order(payment.order, "released by the platform team after a review")
+    release_unpaid_order(payment.order, "released by the platform team after a review")
     if payment.status in (PaymentStatus.PENDING.value, PaymentStatus.PROCESSING.value):
         payment.status = PaymentStatus.CANCELLED.value
     _clear_flag(payment, actor, "released")
@@ -712,7 +713,7 @@ def refuse_delivery(sub_order: CooperativeOrder, actor, reason: str = "") -> Coo
     if sub_order.status != SubOrderStatus.SHIPPED.value:
         raise Conflict(_l("Only a shipped order can come back refused."))
     reason = (reason or "").strip() or str(_l("Delivery refused by the customer"))
-    orders.transition(sub_order, SubOrderStatus.CANCELLED.value, actor, reason=reason)
+    transition(sub_order, SubOrderStatus.CANCELLED.value, actor, reason=reason)
     payment = payment_for(sub_order.order, lock=True)
     if all(s.status == SubOrderStatus.CANCELLED.value for s in sub_order.order.sub_orders):
         payment.status = PaymentStatus.CANCELLED.value

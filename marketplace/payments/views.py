@@ -25,8 +25,8 @@ from marketplace.errors import DomainError
 from marketplace.extensions import csrf
 from marketplace.http import next_url, refuse
 from marketplace.i18n import current_lang
-from marketplace.orders import services as orders
 from marketplace.orders.models import Order, PaymentMethod, SubOrderStatus
+from marketplace.orders.queries import get_order_for, get_sub_order_for_cooperative
 from marketplace.payments import bp, ledger, payouts, root_bp, services, webhooks
 from marketplace.payments.forms import ActionForm, RefusedDeliveryForm
 from marketplace.payments.models import PaymentStatus
@@ -38,7 +38,7 @@ GUEST_ORDERS_KEY = "guest_orders"  # where ORDERS remembers a guest's order numb
 
 def _order(number: str) -> Order:
     user = current_user._get_current_object() if current_user.is_authenticated else None
-    return orders.get_order_for(number, user, guest_numbers=session.get(GUEST_ORDERS_KEY, []))
+    return get_order_for(number, user, guest_numbers=session.get(GUEST_ORDERS_KEY, []))
 
 
 def _status_payload(order: Order, payment, status: str | None = None) -> dict:
@@ -157,7 +157,7 @@ def stripe_webhook():
 
 def _own_sub_order(sub_order_id: int):
     try:
-        return orders.get_sub_order_for_cooperative(sub_order_id, current_user.cooperative_id)
+        return get_sub_order_for_cooperative(sub_order_id, current_user.cooperative_id)
     except DomainError:
         abort(404)
 

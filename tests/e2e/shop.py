@@ -241,7 +241,12 @@ def build_back_office(shop: Shop) -> BackOffice:
     from marketplace.extensions import db
     from marketplace.fairs.models import StandApplication
     from marketplace.labels.models import CertificateStatus
-    from marketplace.orders import services as orders
+    from marketplace.orders.checkout import (
+        ShippingDetails,
+        WantedLine,
+        make_idempotency_token,
+        place_order,
+    )
     from marketplace.payments.models import Payout, PayoutBatch
     from tests.fairs_support import accept_stand, make_fair
     from tests.trust_support import make_certificate, make_label
@@ -262,9 +267,9 @@ def build_back_office(shop: Shop) -> BackOffice:
     open_fair = make_fair(days_ahead=30, name="Festival des roses de Kelâat M'Gouna")
     # A shopper's order to collect at the oasis's stand (the fair-day page lists it).
     shopper = db.session.get(User, shop.shopper.id)
-    orders.place_order(
-        lines=[orders.WantedLine(medjool.id, 2, medjool.price_cents)],
-        shipping=orders.ShippingDetails(
+    place_order(
+        lines=[WantedLine(medjool.id, 2, medjool.price_cents)],
+        shipping=ShippingDetails(
             contact_name="Amina Ait Lahcen",
             phone="+212612345678",
             address_line1="12 rue Moulay Ali Cherif",
@@ -272,7 +277,7 @@ def build_back_office(shop: Shop) -> BackOffice:
             email=shop.shopper.email,
         ),
         payment_method="cod",
-        idempotency_token=orders.make_idempotency_token(),
+        idempotency_token=make_idempotency_token(),
         language="ar",
         user=shopper,
         collect_fair_id=fair.id,

@@ -1,0 +1,76 @@
+"""The words an order is shown with: product and cooperative names in a language, and the
+labels of statuses, payment methods and who made a change (pages, e-mails, notices)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.catalogue.models import Product
+from marketplace.cooperatives.models import Cooperative
+from marketplace.i18n import pick
+from marketplace.orders.models import OrderStatus, PaymentMethod, SubOrderStatus
+
+S = SubOrderStatus
+
+
+SUB_ORDER_STATUS_LABELS = {
+    S.PENDING_PAYMENT: _l("Awaiting payment"),
+    S.CONFIRMED: _l("Confirmed"),
+    S.SHIPPED: _l("Shipped"),
+    S.DELIVERED: _l("Delivered"),
+    S.CANCELLED: _l("Cancelled"),
+}
+
+
+ORDER_STATUS_LABELS = {
+    OrderStatus.PENDING_PAYMENT: _l("Awaiting payment"),
+    OrderStatus.CONFIRMED: _l("Confirmed"),
+    OrderStatus.PARTIALLY_SHIPPED: _l("Partly shipped"),
+    OrderStatus.SHIPPED: _l("Shipped"),
+    OrderStatus.DELIVERED: _l("Delivered"),
+    OrderStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+PAYMENT_METHOD_LABELS = {
+    PaymentMethod.CASH_ON_DELIVERY: _l("Cash on delivery"),
+    PaymentMethod.CARD: _l("Bank card"),
+}
+
+
+ACTOR_LABELS = {
+    "system": _l("automatically"),
+    "shopper": _l("by the customer"),
+    "cooperative": _l("by the cooperative"),
+    "admin": _l("by the platform team"),
+}
+
+
+def actor_label(role: str | None) -> str:
+    label = ACTOR_LABELS.get(role or "")
+    return str(label) if label is not None else ""
+
+
+def status_label(value: str | None) -> str:
+    for table in (SUB_ORDER_STATUS_LABELS, ORDER_STATUS_LABELS):
+        for key, label in table.items():
+            if key.value == value:
+                return str(label)
+    return value or ""
+
+
+def payment_method_label(value: str | None) -> str:
+    for key, label in PAYMENT_METHOD_LABELS.items():
+        if key.value == value:
+            return str(label)
+    return value or ""
+
+
+def product_name(product: Product, locale: str | None = None) -> str:
+    picked = pick(product.translations, locale)
+    return picked.name if picked else product.slug
+
+
+def cooperative_name(cooperative: Cooperative, locale: str | None = None) -> str:
+    picked = pick(cooperative.translations, locale)
+    return picked.name if picked else cooperative.slug
