@@ -97,6 +97,7 @@ def connect_receivers() -> None:
     from flask_login import user_logged_in
 
     from marketplace import signals
+    from marketplace.catalogue import search as catalogue_search
     from marketplace.fairs import services as fairs
     from marketplace.impact import rollup as impact_rollup
     from marketplace.jobs import runner as jobs
@@ -118,6 +119,8 @@ def connect_receivers() -> None:
     signals.payment_methods.connect(payments.offered_methods)
     # ... and where the cart can be collected (the fairs' stands).
     signals.pickup_options.connect(fairs._pickup_options)
+    # A cooperative renamed in its profile: its products are found by the new names.
+    signals.cooperative_renamed.connect(catalogue_search._on_cooperative_renamed)
     # Logging in takes the anonymous cart along.
     user_logged_in.connect(cart._on_login)
     # A commit queued e-mails or messages: the job that sends them is enqueued.

@@ -19,6 +19,9 @@ sub_order_status_changed = signals.signal("sub-order-status-changed")
 sub_order_cancelling = signals.signal("sub-order-cancelling")
 # sender: the Cooperative; kwargs: old (str), new (str), actor (User | None), reason (str)
 cooperative_status_changed = signals.signal("cooperative-status-changed")
+# A cooperative's names changed (its profile): sender the Cooperative. The catalogue writes
+# its products' search documents again (a name removed is not seen by its flush listener).
+cooperative_renamed = signals.signal("cooperative-renamed")
 # Where a cart can be collected instead of delivered (the fairs): sender None; kwargs:
 # cooperatives (list of Cooperative); each receiver returns a list of orders.checkout.Pickup.
 pickup_options = signals.signal("pickup-options")

@@ -1,4 +1,5 @@
-"""Product and profile editing services (marketplace.catalogue.editing)."""
+"""Product editing services (marketplace.catalogue.services) and the shipping settings
+(marketplace.cooperatives.services)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import io
 import pytest
 from PIL import Image
 
-from marketplace.catalogue import editing
+from marketplace.catalogue import services as catalogue
 from marketplace.catalogue.models import ProductStatus
+from marketplace.cooperatives import services as cooperatives
 from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.errors import Forbidden, InvalidInput, NotFound
 from marketplace.extensions import db
@@ -21,9 +23,9 @@ def png_bytes(color=(1, 2, 3)) -> bytes:
     return buffer.getvalue()
 
 
-def product_input(category=None, **overrides) -> editing.ProductInput:
+def product_input(category=None, **overrides) -> catalogue.ProductInput:
     values = {
-        "texts": editing.TextsInput(names={"fr": "Dattes"}, descriptions={"fr": "Bonnes"}),
+        "texts": catalogue.TextsInput(names={"fr": "Dattes"}, descriptions={"fr": "Bonnes"}),
         "category_id": category.id if category else None,
         "price_cents": 12000,
         "stock": 4,
@@ -33,7 +35,7 @@ def product_input(category=None, **overrides) -> editing.ProductInput:
         "status": ProductStatus.ACTIVE.value,
     }
     values.update(overrides)
-    return editing.ProductInput(**values)
+    return catalogue.ProductInput(**values)
 
 
 @pytest.mark.parametrize(
@@ -51,15 +53,15 @@ def product_input(category=None, **overrides) -> editing.ProductInput:
     ],
 )
 def test_descriptions_keep_only_light_formatting(typed, stored):
-    assert editing.sanitize_description(typed) == stored
+    assert catalogue.sanitize_description(typed) == stored
 
 
 @pytest.mark.parametrize(
     "typed", ["Ligne un\nligne deux\n\nParagraphe & <3", "<p><strong>Bio</strong></p>"]
 )
 def test_description_edited_again_saves_the_same(typed):
-    stored = editing.sanitize_description(typed)
-    assert editing.sanitize_description(editing.description_for_editing(stored)) == stored
+    stored = catalogue.sanitize_description(typed)
+    assert catalogue.sanitize_description(catalogue.description_for_editing(stored)) == stored
 
 
 @pytest.mark.parametrize(
@@ -73,26 +75,26 @@ def test_description_edited_again_saves_the_same(typed):
     ],
 )
 def test_slugify_is_ascii(text, slug):
-    assert editing.slugify(text) == slug
+    assert catalogue.slugify(text) == slug
 
 
 def test_slug_falls_back_to_product_and_stays_unique(app):
     CooperativeFactory()
     ProductFactory(slug="product")
-    assert editing.unique_product_slug({"ar": "ⵜⴰⵎⵓⵔⵜ"}) == "product-2"
-    assert editing.unique_product_slug({"fr": "Dattes", "ar": "تمر"}) == "dattes"
+    assert catalogue.unique_product_slug({"ar": "ⵜⴰⵎⵓⵔⵜ"}) == "product-2"
+    assert catalogue.unique_product_slug({"fr": "Dattes", "ar": "تمر"}) == "dattes"
 
 
 def test_create_product_requires_a_name_and_a_verified_cooperative(app):
     category = CategoryFactory()
     cooperative = CooperativeFactory()
     with pytest.raises(InvalidInput):
-        editing.create_product(
-            cooperative, product_input(category, texts=editing.TextsInput(names={"fr": "  "}))
+        catalogue.create_product(
+            cooperative, product_input(category, texts=catalogue.TextsInput(names={"fr": "  "}))
         )
     pending = CooperativeFactory(status=CooperativeStatus.PENDING.value)
     with pytest.raises(Forbidden):
-        editing.create_product(pending, product_input(category))
+        catalogue.create_product(pending, product_input(category))
 
 
 @pytest.mark.parametrize(
@@ -100,7 +102,7 @@ def test_create_product_requires_a_name_and_a_verified_cooperative(app):
     [
         {"price_cents": -1},
         {"stock": -1},
-        {"stock": editing.MAX_STOCK + 1},
+        {"stock": catalogue.MAX_STOCK + 1},
         {"weight_grams": -5},
         {"status": "published"},
         {"category_id": 999_999},
@@ -115,56 +117,60 @@ def test_create_product_requires_a_name_and_a_verified_cooperative(app):
 def test_create_product_refuses_bad_values(app, overrides):
     category = CategoryFactory()
     with pytest.raises(InvalidInput):
-        editing.create_product(CooperativeFactory(), product_input(category, **overrides))
+        catalogue.create_product(CooperativeFactory(), product_input(category, **overrides))
 
 
 def test_removing_every_language_but_one(app):
     category = CategoryFactory()
     product = ProductFactory()
-    editing.update_product(
+    catalogue.update_product(
         product,
-        product_input(category, texts=editing.TextsInput(names={"ar": "تمر"})),
+        product_input(category, texts=catalogue.TextsInput(names={"ar": "تمر"})),
     )
     assert [(t.locale, t.name) for t in product.translations] == [("ar", "تمر")]
-    assert editing.missing_languages(product.translations) == ["fr", "en"]
+    assert catalogue.missing_languages(product.translations) == ["fr", "en"]
 
 
 def test_images_are_limited_and_reordered(app):
     product = ProductFactory()
-    images = editing.add_product_images(product, [png_bytes((n, n, n)) for n in range(3)])
+    images = catalogue.add_product_images(product, [png_bytes((n, n, n)) for n in range(3)])
     a, b, c = (image.id for image in images)
-    editing.reorder_product_images(product, {c: 1, a: 2, 999: 0})
+    catalogue.reorder_product_images(product, {c: 1, a: 2, 999: 0})
     assert [i.id for i in sorted(product.images, key=lambda i: i.position)] == [c, a, b]
-    editing.move_product_image(product, b, -1)
+    catalogue.move_product_image(product, b, -1)
     assert [i.id for i in sorted(product.images, key=lambda i: i.position)] == [c, b, a]
-    editing.move_product_image(product, c, -1)  # already first: stays first
+    catalogue.move_product_image(product, c, -1)  # already first: stays first
     assert sorted(product.images, key=lambda i: i.position)[0].id == c
     with pytest.raises(NotFound):
-        editing.remove_product_image(product, 999_999)
-    editing.add_product_images(product, [png_bytes() for _ in range(5)])
+        catalogue.remove_product_image(product, 999_999)
+    catalogue.add_product_images(product, [png_bytes() for _ in range(5)])
     with pytest.raises(InvalidInput) as refused:
-        editing.add_product_images(product, [png_bytes()])
+        catalogue.add_product_images(product, [png_bytes()])
     assert refused.value.details == {"field": "images"}
     db.session.rollback()
 
 
 def test_set_stock(app):
     product = ProductFactory(stock=2)
-    editing.set_stock(product, 0)
+    catalogue.set_stock(product, 0)
     assert product.stock == 0
     with pytest.raises(InvalidInput):
-        editing.set_stock(product, -1)
+        catalogue.set_stock(product, -1)
     product.cooperative.status = CooperativeStatus.SUSPENDED.value
     with pytest.raises(Forbidden):
-        editing.set_stock(product, 5)
+        catalogue.set_stock(product, 5)
     db.session.rollback()
 
 
 def test_shipping_settings_refuse_negative_amounts(app):
     cooperative = CooperativeFactory()
     with pytest.raises(InvalidInput):
-        editing.update_shipping_settings(cooperative, editing.ShippingInput(-1, None, True, False))
-    editing.update_shipping_settings(cooperative, editing.ShippingInput(0, 30000, False, True))
+        cooperatives.update_shipping_settings(
+            cooperative, cooperatives.ShippingInput(-1, None, True, False)
+        )
+    cooperatives.update_shipping_settings(
+        cooperative, cooperatives.ShippingInput(0, 30000, False, True)
+    )
     assert cooperative.shipping_fee_cents == 0
     assert cooperative.free_shipping_threshold_cents == 30000
 
@@ -173,7 +179,7 @@ def test_attention_lists_missing_texts_out_of_stock_and_drafts(app):
     cooperative = CooperativeFactory()
     empty = ProductFactory(cooperative=cooperative, stock=0, names={"fr": "Henné"})
     ProductFactory(cooperative=cooperative, status=ProductStatus.DRAFT.value)
-    attention = editing.dashboard_attention(cooperative)
+    attention = catalogue.dashboard_attention(cooperative)
     assert attention.out_of_stock == [empty]
     assert attention.missing_translations == [(empty, ["ar", "en"])]
     assert attention.drafts == 1

@@ -6,8 +6,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from marketplace.api.models import Scope
-from marketplace.catalogue.editing import MAX_PRICE_CENTS, MAX_STOCK
 from marketplace.catalogue.queries import PROVINCES, SORTS
+from marketplace.catalogue.services import MAX_PRICE_CENTS, MAX_STOCK
 from marketplace.http import parse_int
 from marketplace.i18n import LANGUAGES
 from marketplace.orders.models import SubOrderStatus

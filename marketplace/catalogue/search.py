@@ -60,6 +60,12 @@ def refresh_cooperative_products(cooperative: Cooperative) -> None:
         refresh_search_document(product)
 
 
+def _on_cooperative_renamed(cooperative: Cooperative, **_kwargs) -> None:
+    """``signals.cooperative_renamed``: the cooperative's products are found by its names."""
+    refresh_cooperative_products(cooperative)
+    db.session.flush()
+
+
 def refresh_category_products(category: Category) -> None:
     ids = [category.id, *(child.id for child in category.children)]
     for product in db.session.scalars(select(Product).where(Product.category_id.in_(ids))):

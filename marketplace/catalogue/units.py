@@ -18,7 +18,7 @@ the three values move together) stores:
 ``label`` and ``size_label`` render them; ``from_text`` converts the free-text units of
 before ("500 g", "500 غ", "١ كغ", "× 6", "150 × 230 cm") and is what the demo loader and
 the benchmark seeder use; ``problem`` is the one rule for a quantity and a code, checked by
-the form and by the catalogue's editing service.
+the form and by the catalogue's services.
 """
 
 from __future__ import annotations

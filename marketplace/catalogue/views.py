@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from marketplace import object_storage, storage
 from marketplace.catalogue import bp, queries, root_bp
-from marketplace.catalogue.editing import ALLOWED_TAGS
 from marketplace.catalogue.forms import FilterForm
 from marketplace.catalogue.models import Category, Product
 from marketplace.catalogue.search import MAX_QUERY_CHARS, search_products
+from marketplace.catalogue.services import ALLOWED_TAGS
 from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import InvalidInput
 from marketplace.errors import NotFound as DomainNotFound

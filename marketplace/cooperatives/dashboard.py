@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.auth.decorators import cooperative_member_required, verified_cooperative_required
-from marketplace.catalogue import editing
+from marketplace.catalogue import services as catalogue
 from marketplace.catalogue.models import Category, ProductStatus
 from marketplace.cooperatives import bp
 from marketplace.cooperatives.dashboard_forms import (
@@ -23,7 +23,11 @@ from marketplace.cooperatives.dashboard_forms import (
     StockForm,
 )
 from marketplace.cooperatives.models import status_label
-from marketplace.cooperatives.services import reason_label
+from marketplace.cooperatives.services import (
+    reason_label,
+    update_cooperative_profile,
+    update_shipping_settings,
+)
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.http import page_arg, refuse
@@ -82,7 +86,7 @@ def _render(template: str, http_status: int = 200, **context):
 
 def _own_product(product_id: int):
     try:
-        return editing.get_cooperative_product(current_user.cooperative_id, product_id)
+        return catalogue.get_cooperative_product(current_user.cooperative_id, product_id)
     except DomainError:
         abort(404)
 
@@ -95,7 +99,7 @@ def _product_rows(products):
             {
                 "product": product,
                 "picked": pick(product.translations),
-                "missing": editing.missing_languages(product.translations),
+                "missing": catalogue.missing_languages(product.translations),
                 "thumb": product.images[0].stored_name if product.images else None,
             }
         )
@@ -109,9 +113,9 @@ def _product_rows(products):
 @cooperative_member_required
 def dashboard():
     cooperative = current_user.cooperative
-    attention = editing.dashboard_attention(cooperative) if cooperative.is_verified else None
+    attention = catalogue.dashboard_attention(cooperative) if cooperative.is_verified else None
     products = list(
-        db.session.scalars(editing.cooperative_products(cooperative.id).limit(HOME_PRODUCTS))
+        db.session.scalars(catalogue.cooperative_products(cooperative.id).limit(HOME_PRODUCTS))
     )
     reason_text = ""
     if not cooperative.is_verified and cooperative.status_reason_code:
@@ -136,7 +140,7 @@ def dashboard_products():
     status = request.args.get("status", "")
     if status not in {s.value for s in ProductStatus}:
         status = ""
-    stmt = editing.cooperative_products(current_user.cooperative_id, status or None)
+    stmt = catalogue.cooperative_products(current_user.cooperative_id, status or None)
     pagination = db.paginate(stmt, page=page_arg(), per_page=PRODUCTS_PER_PAGE, error_out=False)
     return _render(
         "cooperatives/dashboard_products.html",
@@ -167,7 +171,7 @@ def product_stock(product_id: int):
         )
         return redirect(back)
     try:
-        editing.set_stock(product, form.stock.data, expected=form.was.data)
+        catalogue.set_stock(product, form.stock.data, expected=form.was.data)
     except DomainError as error:
         refuse(error)
         return redirect(back)
@@ -193,7 +197,7 @@ def _render_product_form(form: ProductForm, product=None, status: int = 200):
         product=product,
         images_form=ImagesForm(formdata=None) if product is not None else None,
         picked=pick(product.translations) if product is not None else None,
-        max_images=editing.MAX_IMAGES,
+        max_images=catalogue.MAX_IMAGES,
         missing=form.missing_languages(),
     )
 
@@ -207,8 +211,8 @@ def product_new():
         return _render_product_form(form)
     if form.validate_on_submit():
         try:
-            product = editing.create_product(current_user.cooperative, form.to_input())
-            editing.add_product_images(product, form.uploaded_images())
+            product = catalogue.create_product(current_user.cooperative, form.to_input())
+            catalogue.add_product_images(product, form.uploaded_images())
         except DomainError as error:
             refuse(error, show=False)
             _attach_error(form, error)
@@ -231,8 +235,8 @@ def product_edit(product_id: int):
     form.set_category_choices(_category_choices())
     if form.validate_on_submit():
         try:
-            editing.update_product(product, form.to_input())
-            editing.add_product_images(product, form.uploaded_images())
+            catalogue.update_product(product, form.to_input())
+            catalogue.add_product_images(product, form.uploaded_images())
         except DomainError as error:
             refuse(error, show=False)
             _attach_error(form, error)
@@ -279,13 +283,13 @@ def product_images(product_id: int):
     try:
         if verb == "remove":
             removed_name = next((i.stored_name for i in product.images if i.id == image_id), None)
-            editing.remove_product_image(product, image_id)
+            catalogue.remove_product_image(product, image_id)
             message = _("The photo was removed.")
         elif verb in ("up", "down"):
-            editing.move_product_image(product, image_id, -1 if verb == "up" else 1)
+            catalogue.move_product_image(product, image_id, -1 if verb == "up" else 1)
             message = _("The order of the photos was saved.")
         else:
-            editing.reorder_product_images(product, form.positions(request.form))
+            catalogue.reorder_product_images(product, form.positions(request.form))
             message = _("The order of the photos was saved.")
     except DomainError as error:
         if error.status_code == 404:
@@ -311,7 +315,7 @@ def profile_edit():
     form = ProfileForm()
     if form.validate_on_submit():
         try:
-            editing.update_cooperative_profile(cooperative, form.to_input())
+            update_cooperative_profile(cooperative, form.to_input())
         except DomainError as error:
             refuse(error, show=False)
             form.form_errors.append(error.message)
@@ -345,7 +349,7 @@ def shipping_edit():
     form = ShippingForm()
     if form.validate_on_submit():
         try:
-            editing.update_shipping_settings(cooperative, form.to_input())
+            update_shipping_settings(cooperative, form.to_input())
         except DomainError as error:
             refuse(error, show=False)
             form.form_errors.append(error.message)

@@ -15,8 +15,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from marketplace.catalogue import editing, units
+from marketplace.catalogue import services as catalogue
+from marketplace.catalogue import units
 from marketplace.catalogue.models import ProductStatus
+from marketplace.cooperatives import services as cooperatives
 from marketplace.http import parse_int
 from marketplace.i18n import LANGUAGES, current_lang
 from marketplace.number_fields import MoneyField as _MoneyField
@@ -30,7 +32,7 @@ IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 class MoneyField(_MoneyField):
     """An amount in MAD (the shared field), at most a product's highest price."""
 
-    def __init__(self, label=None, validators=None, max_cents=editing.MAX_PRICE_CENTS, **kw):
+    def __init__(self, label=None, validators=None, max_cents=catalogue.MAX_PRICE_CENTS, **kw):
         super().__init__(label, validators, max_cents=max_cents, **kw)
 
 
@@ -69,23 +71,23 @@ LANG_LABELS = {
 
 
 class ProductForm(FlaskForm):
-    name_ar = StringField(LANG_LABELS["ar"][0], [Length(max=editing.NAME_MAX)])
+    name_ar = StringField(LANG_LABELS["ar"][0], [Length(max=catalogue.NAME_MAX)])
     description_ar = TextAreaField(
-        LANG_LABELS["ar"][1], [Length(max=editing.DESCRIPTION_MAX)], render_kw={"rows": 6}
+        LANG_LABELS["ar"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
     )
-    name_fr = StringField(LANG_LABELS["fr"][0], [Length(max=editing.NAME_MAX)])
+    name_fr = StringField(LANG_LABELS["fr"][0], [Length(max=catalogue.NAME_MAX)])
     description_fr = TextAreaField(
-        LANG_LABELS["fr"][1], [Length(max=editing.DESCRIPTION_MAX)], render_kw={"rows": 6}
+        LANG_LABELS["fr"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
     )
-    name_en = StringField(LANG_LABELS["en"][0], [Length(max=editing.NAME_MAX)])
+    name_en = StringField(LANG_LABELS["en"][0], [Length(max=catalogue.NAME_MAX)])
     description_en = TextAreaField(
-        LANG_LABELS["en"][1], [Length(max=editing.DESCRIPTION_MAX)], render_kw={"rows": 6}
+        LANG_LABELS["en"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
     )
     category = SelectField(
         _l("Category"), [DataRequired(message=_l("Choose a category."))], choices=[]
     )
     price = MoneyField(_l("Price (MAD)"), [InputRequired(message=_l("Enter the price."))])
-    stock = _int_field(_l("Stock (units available)"), 0, editing.MAX_STOCK)
+    stock = _int_field(_l("Stock (units available)"), 0, catalogue.MAX_STOCK)
     stock_was = SeenNumber()
     # The unit of sale: a quantity and a unit from the list ("500" and grams), or neither
     # when the product is the item itself; the size for items with dimensions (carpets).
@@ -95,11 +97,11 @@ class ProductForm(FlaskForm):
     unit_code = SelectField(_l("Unit"), choices=[], validate_choice=False, default="")
     size = StringField(
         _l("Size (optional)"),
-        [Length(max=editing.SIZE_MAX)],
+        [Length(max=catalogue.SIZE_MAX)],
         description=_l('The dimensions of the item, for example "150 × 230 cm" or "Ø 30 cm".'),
     )
     weight_grams = _int_field(
-        _l("Shipping weight (grams)"), 0, editing.MAX_WEIGHT_GRAMS, required=False
+        _l("Shipping weight (grams)"), 0, catalogue.MAX_WEIGHT_GRAMS, required=False
     )
     status = SelectField(
         _l("Status"),
@@ -166,9 +168,9 @@ class ProductForm(FlaskForm):
     def uploaded_images(self) -> list:
         return [f for f in (self.images.data or []) if f and getattr(f, "filename", "")]
 
-    def to_input(self) -> editing.ProductInput:
-        return editing.ProductInput(
-            texts=editing.TextsInput(
+    def to_input(self) -> catalogue.ProductInput:
+        return catalogue.ProductInput(
+            texts=catalogue.TextsInput(
                 names={code: self[f"name_{code}"].data or "" for code in LANGUAGES},
                 descriptions={code: self[f"description_{code}"].data or "" for code in LANGUAGES},
             ),
@@ -198,7 +200,7 @@ class ProductForm(FlaskForm):
         }
         for translation in product.translations:
             data[f"name_{translation.locale}"] = translation.name
-            data[f"description_{translation.locale}"] = editing.description_for_editing(
+            data[f"description_{translation.locale}"] = catalogue.description_for_editing(
                 translation.description
             )
         return data
@@ -207,7 +209,7 @@ class ProductForm(FlaskForm):
 class StockForm(FlaskForm):
     """The small quick-stock form on each row of the products list."""
 
-    stock = _int_field(_l("Stock"), 0, editing.MAX_STOCK)
+    stock = _int_field(_l("Stock"), 0, catalogue.MAX_STOCK)
     was = SeenNumber()  # the stock shown in the list
     back = HiddenField(default="products")
 
@@ -239,17 +241,17 @@ class ImagesForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name_ar = StringField(_l("Name in Arabic"), [Length(max=editing.NAME_MAX)])
+    name_ar = StringField(_l("Name in Arabic"), [Length(max=cooperatives.NAME_MAX)])
     story_ar = TextAreaField(
-        _l("Story in Arabic"), [Length(max=editing.STORY_MAX)], render_kw={"rows": 6}
+        _l("Story in Arabic"), [Length(max=cooperatives.STORY_MAX)], render_kw={"rows": 6}
     )
-    name_fr = StringField(_l("Name in French"), [Length(max=editing.NAME_MAX)])
+    name_fr = StringField(_l("Name in French"), [Length(max=cooperatives.NAME_MAX)])
     story_fr = TextAreaField(
-        _l("Story in French"), [Length(max=editing.STORY_MAX)], render_kw={"rows": 6}
+        _l("Story in French"), [Length(max=cooperatives.STORY_MAX)], render_kw={"rows": 6}
     )
-    name_en = StringField(_l("Name in English"), [Length(max=editing.NAME_MAX)])
+    name_en = StringField(_l("Name in English"), [Length(max=cooperatives.NAME_MAX)])
     story_en = TextAreaField(
-        _l("Story in English"), [Length(max=editing.STORY_MAX)], render_kw={"rows": 6}
+        _l("Story in English"), [Length(max=cooperatives.STORY_MAX)], render_kw={"rows": 6}
     )
     logo = FileField(_l("Logo"), render_kw={"accept": IMAGE_ACCEPT})
     remove_logo = BooleanField(_l("Remove the logo"))
@@ -279,8 +281,8 @@ class ProfileForm(FlaskForm):
         upload = field.data
         return upload if upload and getattr(upload, "filename", "") else None
 
-    def to_input(self) -> editing.ProfileInput:
-        return editing.ProfileInput(
+    def to_input(self) -> cooperatives.ProfileInput:
+        return cooperatives.ProfileInput(
             names={code: self[f"name_{code}"].data or "" for code in LANGUAGES},
             stories={code: self[f"story_{code}"].data or "" for code in LANGUAGES},
             logo=self._one_file(self.logo),
@@ -302,7 +304,7 @@ class ShippingForm(FlaskForm):
     shipping_fee = MoneyField(
         _l("Shipping fee per order (MAD)"),
         [InputRequired(message=_l("Enter the shipping fee (0 for free shipping)."))],
-        max_cents=editing.MAX_SHIPPING_CENTS,
+        max_cents=cooperatives.MAX_SHIPPING_CENTS,
     )
     free_shipping_threshold = MoneyField(
         _l("Free shipping from (MAD)"),
@@ -312,8 +314,8 @@ class ShippingForm(FlaskForm):
     accepts_cash_on_delivery = BooleanField(_l("We accept cash on delivery"))
     ships_abroad = BooleanField(_l("We ship outside Morocco"))
 
-    def to_input(self) -> editing.ShippingInput:
-        return editing.ShippingInput(
+    def to_input(self) -> cooperatives.ShippingInput:
+        return cooperatives.ShippingInput(
             shipping_fee_cents=self.shipping_fee.data,
             free_shipping_threshold_cents=self.free_shipping_threshold.data,
             accepts_cash_on_delivery=bool(self.accepts_cash_on_delivery.data),

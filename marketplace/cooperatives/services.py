@@ -1,4 +1,5 @@
-"""Cooperative applications and THE cooperative status machine.
+"""Cooperative applications, THE cooperative status machine, and the profile and shipping
+settings a verified cooperative's members change through the seller dashboard.
 
 Plain functions: no request, no session. They check the rules, change the data, ``flush()``
 and raise ``marketplace.errors.DomainError`` subclasses; the view commits.
@@ -36,6 +37,7 @@ from marketplace.i18n import LANGUAGES, pick
 from marketplace.mail import queue_mail
 from marketplace.notify import services as notify
 from marketplace.notify.models import NoticeKind
+from marketplace.storage import save_image
 from marketplace.timeutil import utcnow
 
 # --- the status machine -------------------------------------------------------------------
@@ -618,3 +620,97 @@ def document_for(user: User, document_id: int) -> CooperativeDocument | None:
     ):
         return document
     return None
+
+
+# --- the cooperative's profile and shipping settings (seller dashboard) --------------------
+
+NAME_MAX = 200
+STORY_MAX = 5_000
+MAX_SHIPPING_CENTS = 10_000_000  # 100 000 MAD
+MAX_FREE_SHIPPING_THRESHOLD_CENTS = 100_000_000  # 1 000 000 MAD, the highest product price
+
+
+def ensure_can_sell(cooperative: Cooperative) -> None:
+    """Only a verified cooperative changes its products, profile and shipping settings."""
+    if not cooperative.is_verified:
+        raise Forbidden(_l("Only verified cooperatives can create or change products."))
+
+
+def _clean_line(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+@dataclass
+class ProfileInput:
+    names: dict[str, str]
+    stories: dict[str, str]
+    logo: object | None = None  # an uploaded file, or None to keep the current one
+    cover: object | None = None
+    remove_logo: bool = False
+    remove_cover: bool = False
+
+
+def update_cooperative_profile(cooperative: Cooperative, data: ProfileInput) -> Cooperative:
+    ensure_can_sell(cooperative)
+    names = {code: _clean_line(data.names.get(code)) for code in LANGUAGES}
+    stories = {code: (data.stories.get(code) or "").strip() for code in LANGUAGES}
+    if not any(names.values()):
+        raise InvalidInput(_l("Give the cooperative's name in at least one language."))
+    for code in LANGUAGES:
+        if len(names[code]) > NAME_MAX:
+            raise InvalidInput(_l("A name may have at most %(n)d characters.", n=NAME_MAX))
+        if len(stories[code]) > STORY_MAX:
+            raise InvalidInput(_l("A story may have at most %(n)d characters.", n=STORY_MAX))
+        if stories[code] and not names[code]:
+            raise InvalidInput(_l("A story needs the cooperative's name in the same language."))
+    existing = {t.locale: t for t in cooperative.translations}
+    old_names = {code: t.name for code, t in existing.items()}
+    for code in LANGUAGES:
+        row = existing.get(code)
+        if not names[code]:
+            if row is not None:
+                cooperative.translations.remove(row)
+            continue
+        if row is None:
+            cooperative.translations.append(
+                CooperativeTranslation(locale=code, name=names[code], story=stories[code])
+            )
+        else:
+            row.name = names[code]
+            row.story = stories[code]
+    if data.logo is not None or data.cover is not None:
+        if data.logo is not None:
+            cooperative.logo_path = save_image(data.logo, "logo").name
+        if data.cover is not None:
+            cooperative.cover_path = save_image(data.cover, "cover").name
+    if data.remove_logo and data.logo is None:
+        cooperative.logo_path = None
+    if data.remove_cover and data.cover is None:
+        cooperative.cover_path = None
+    db.session.flush()
+    if {c: n for c, n in names.items() if n} != old_names:
+        signals.cooperative_renamed.send(cooperative)
+    return cooperative
+
+
+@dataclass
+class ShippingInput:
+    shipping_fee_cents: int
+    free_shipping_threshold_cents: int | None
+    accepts_cash_on_delivery: bool
+    ships_abroad: bool
+
+
+def update_shipping_settings(cooperative: Cooperative, data: ShippingInput) -> Cooperative:
+    ensure_can_sell(cooperative)
+    if not 0 <= data.shipping_fee_cents <= MAX_SHIPPING_CENTS:
+        raise InvalidInput(_l("The shipping fee must be between 0 and 100,000 MAD."))
+    threshold = data.free_shipping_threshold_cents
+    if threshold is not None and not 0 <= threshold <= MAX_FREE_SHIPPING_THRESHOLD_CENTS:
+        raise InvalidInput(_l("The free-shipping threshold must be between 0 and 1,000,000 MAD."))
+    cooperative.shipping_fee_cents = data.shipping_fee_cents
+    cooperative.free_shipping_threshold_cents = threshold
+    cooperative.accepts_cash_on_delivery = data.accepts_cash_on_delivery
+    cooperative.ships_abroad = data.ships_abroad
+    db.session.flush()
+    return cooperative

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 
 from marketplace.auth.models import Role, User
-from marketplace.catalogue.editing import slugify
+from marketplace.catalogue.services import slugify
 from marketplace.extensions import db
 from marketplace.fairs import services as fairs
 from marketplace.fairs.models import Fair, StandApplication, StandStatus

@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 from marketplace.audit import record_audit
 from marketplace.auth.models import User
 from marketplace.auth.services import external_url
-from marketplace.catalogue.editing import slugify
 from marketplace.catalogue.models import Product, ProductStatus
+from marketplace.catalogue.services import slugify
 from marketplace.cooperatives.models import Cooperative, Province
 from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.extensions import db

@@ -1,5 +1,7 @@
-"""What a verified cooperative's members change through the seller dashboard: products (texts
-per language, price, stock, images), the cooperative's public profile and shipping settings.
+"""Products as a verified cooperative's members change them through the seller dashboard:
+texts per language (sanitised descriptions), slugs, price, stock, images, and what the
+dashboard home asks them to look at. (The cooperative's own profile and shipping settings:
+``marketplace.cooperatives.services``.)
 
 Plain functions: no request, no session; they check the rules, change the data and flush().
 A refusal is a ``DomainError`` with a translated message; the view commits once.
@@ -26,8 +28,9 @@ from marketplace.catalogue.models import (
     ProductStatus,
     ProductTranslation,
 )
-from marketplace.cooperatives.models import Cooperative, CooperativeTranslation
-from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
+from marketplace.cooperatives.models import Cooperative
+from marketplace.cooperatives.services import ensure_can_sell
+from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import LANGUAGES
 
@@ -35,10 +38,8 @@ MAX_IMAGES = 8
 MAX_PRICE_CENTS = 100_000_000  # 1 000 000 MAD
 MAX_STOCK = 1_000_000
 MAX_WEIGHT_GRAMS = 1_000_000
-MAX_SHIPPING_CENTS = 10_000_000  # 100 000 MAD
 NAME_MAX = 200
 DESCRIPTION_MAX = 10_000
-STORY_MAX = 5_000
 SIZE_MAX = units.SIZE_MAX
 
 # Light formatting sellers may use in descriptions (STOREFRONT renders it as is).
@@ -242,11 +243,6 @@ class ProductInput:
     stock_was: int | None = None
     weight_grams: int | None = None
     status: str = ProductStatus.DRAFT.value
-
-
-def ensure_can_sell(cooperative: Cooperative) -> None:
-    if not cooperative.is_verified:
-        raise Forbidden(_l("Only verified cooperatives can create or change products."))
 
 
 def _validate(data: ProductInput) -> Category | None:
@@ -486,87 +482,3 @@ def reorder_product_images(product: Product, positions: Mapping[int, int]) -> No
     for position, image in enumerate(ordered):
         image.position = position
     db.session.flush()
-
-
-# --- cooperative profile and shipping -------------------------------------------------
-
-
-@dataclass
-class ProfileInput:
-    names: dict[str, str]
-    stories: dict[str, str]
-    logo: object | None = None  # an uploaded file, or None to keep the current one
-    cover: object | None = None
-    remove_logo: bool = False
-    remove_cover: bool = False
-
-
-def update_cooperative_profile(cooperative: Cooperative, data: ProfileInput) -> Cooperative:
-    ensure_can_sell(cooperative)
-    names = {code: _clean_line(data.names.get(code)) for code in LANGUAGES}
-    stories = {code: (data.stories.get(code) or "").strip() for code in LANGUAGES}
-    if not any(names.values()):
-        raise InvalidInput(_l("Give the cooperative's name in at least one language."))
-    for code in LANGUAGES:
-        if len(names[code]) > NAME_MAX:
-            raise InvalidInput(_l("A name may have at most %(n)d characters.", n=NAME_MAX))
-        if len(stories[code]) > STORY_MAX:
-            raise InvalidInput(_l("A story may have at most %(n)d characters.", n=STORY_MAX))
-        if stories[code] and not names[code]:
-            raise InvalidInput(_l("A story needs the cooperative's name in the same language."))
-    existing = {t.locale: t for t in cooperative.translations}
-    old_names = {code: t.name for code, t in existing.items()}
-    for code in LANGUAGES:
-        row = existing.get(code)
-        if not names[code]:
-            if row is not None:
-                cooperative.translations.remove(row)
-            continue
-        if row is None:
-            cooperative.translations.append(
-                CooperativeTranslation(locale=code, name=names[code], story=stories[code])
-            )
-        else:
-            row.name = names[code]
-            row.story = stories[code]
-    if data.logo is not None or data.cover is not None:
-        from marketplace.storage import save_image
-
-        if data.logo is not None:
-            cooperative.logo_path = save_image(data.logo, "logo").name
-        if data.cover is not None:
-            cooperative.cover_path = save_image(data.cover, "cover").name
-    if data.remove_logo and data.logo is None:
-        cooperative.logo_path = None
-    if data.remove_cover and data.cover is None:
-        cooperative.cover_path = None
-    db.session.flush()
-    if {c: n for c, n in names.items() if n} != old_names:
-        from marketplace.catalogue.search import refresh_cooperative_products
-
-        refresh_cooperative_products(cooperative)
-        db.session.flush()
-    return cooperative
-
-
-@dataclass
-class ShippingInput:
-    shipping_fee_cents: int
-    free_shipping_threshold_cents: int | None
-    accepts_cash_on_delivery: bool
-    ships_abroad: bool
-
-
-def update_shipping_settings(cooperative: Cooperative, data: ShippingInput) -> Cooperative:
-    ensure_can_sell(cooperative)
-    if not 0 <= data.shipping_fee_cents <= MAX_SHIPPING_CENTS:
-        raise InvalidInput(_l("The shipping fee must be between 0 and 100,000 MAD."))
-    threshold = data.free_shipping_threshold_cents
-    if threshold is not None and not 0 <= threshold <= MAX_PRICE_CENTS:
-        raise InvalidInput(_l("The free-shipping threshold must be between 0 and 1,000,000 MAD."))
-    cooperative.shipping_fee_cents = data.shipping_fee_cents
-    cooperative.free_shipping_threshold_cents = threshold
-    cooperative.accepts_cash_on_delivery = data.accepts_cash_on_delivery
-    cooperative.ships_abroad = data.ships_abroad
-    db.session.flush()
-    return cooperative
