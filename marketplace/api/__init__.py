@@ -77,4 +77,4 @@ def init_app(app) -> None:
     csrf.exempt(blp)  # bearer tokens, never cookies: nothing for a forged form to ride on
 
 
-from marketplace.api import dashboard, views  # noqa: E402, F401  (routes)
+from marketplace.api import seller_views, views  # noqa: E402, F401  (routes)

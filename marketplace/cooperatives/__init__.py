@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("cooperatives", __name__)
 
-from marketplace.cooperatives import dashboard, onboarding, views  # noqa: E402,F401
+from marketplace.cooperatives import seller_views, views  # noqa: E402,F401

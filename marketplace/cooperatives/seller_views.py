@@ -15,7 +15,7 @@ from marketplace.auth.decorators import cooperative_member_required, verified_co
 from marketplace.catalogue import services as catalogue
 from marketplace.catalogue.models import Category, ProductStatus
 from marketplace.cooperatives import bp
-from marketplace.cooperatives.dashboard_forms import (
+from marketplace.cooperatives.forms import (
     ImagesForm,
     ProductForm,
     ProfileForm,
