@@ -90,11 +90,12 @@ class ImpactSale(db.Model):
 
 class ImpactMonth(db.Model):
     """``impact_sales`` summed per month (Morocco's time), cooperative, category, country, way
-    of paying, fair or not: what the dashboard sums over the months a range covers whole
-    (the days of a month it covers in part are read from ``impact_sales``). The *first*
-    markers are summed too, so orders are still counted once each. Written again, for the
-    (month, cooperative) pairs of the orders that changed, right after their
-    ``impact_sales`` rows (marketplace/impact/rollup.py)."""
+    of paying, fair or not, for the closed months up to ``ImpactState.months_through``: what
+    the dashboard sums over those months when a range covers them whole (the other days are
+    read from ``impact_sales``). The *first* markers are summed too, so orders are still
+    counted once each. Written again, for the (month, cooperative) pairs of the orders that
+    changed, right after their ``impact_sales`` rows; a month that closes is added by the
+    ``impact-months`` job (marketplace/impact/rollup.py)."""
 
     __tablename__ = "impact_months"
     __table_args__ = (Index("ix_impact_months_cooperative_month", "cooperative_id", "month"),)
@@ -120,3 +121,14 @@ class ImpactMonth(db.Model):
     month: Mapped[str] = mapped_column(String(7))
     province: Mapped[str] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2))
+
+
+class ImpactState(db.Model):
+    """One row: the last month summed in ``impact_months`` (the months after it, the current
+    one at least, are read from ``impact_sales``: orders placed now never wait for a shared
+    monthly row)."""
+
+    __tablename__ = "impact_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    months_through: Mapped[str] = mapped_column(String(7), default="")  # "2026-11"; "": none

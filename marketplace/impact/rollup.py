@@ -22,6 +22,9 @@ committed, writes rows that include both changes. A rebuild takes the whole tabl
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import (
     BigInteger,
     and_,
@@ -42,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
-from marketplace.impact.models import FIRST_MARKERS, ImpactMonth, ImpactSale
+from marketplace.impact.models import FIRST_MARKERS, ImpactMonth, ImpactSale, ImpactState
 from marketplace.orders.models import (
     CooperativeOrder,
     Order,
@@ -52,6 +55,7 @@ from marketplace.orders.models import (
 )
 from marketplace.payments.models import Refund, RefundStatus
 
+MOROCCO = ZoneInfo("Africa/Casablanca")
 PENDING = "impact_orders"  # session.info: the ids of the orders to write again
 LOCK_SPACE = 16_016  # advisory locks (LOCK_SPACE, order id); (LOCK_SPACE, 0): the table
 WHOLE_TABLE_ABOVE = 2_000  # orders: beyond, lock the whole table rather than each order
@@ -216,8 +220,31 @@ def refresh(order_ids, session: Session | None = None, cells=()) -> int:
     names, rows = _rows(ids)
     session.execute(insert(ImpactSale).from_select(names, rows))
     cells |= _cells(session, ids)
-    _write_months(session, sorted(cells), lock=locked_each)
+    through = months_through(session)  # read under the lock: the job moves it under it
+    _write_months(session, sorted(c for c in cells if c[0] <= through), lock=locked_each)
     return len(ids)
+
+
+def months_through(session: Session | None = None) -> str:
+    """The last month summed in ``impact_months`` ("" when none)."""
+    session = session or db.session
+    return session.scalar(select(ImpactState.months_through).where(ImpactState.id == 1)) or ""
+
+
+def last_closed_month(today: date | None = None) -> str:
+    """The month before the current one, in Morocco's time ("2026-11" in December 2026)."""
+    today = today or datetime.now(MOROCCO).date()
+    year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    return f"{year:04d}-{month:02d}"
+
+
+def _set_months_through(session: Session, month: str) -> None:
+    state = session.get(ImpactState, 1)
+    if state is None:
+        session.add(ImpactState(id=1, months_through=month))
+    else:
+        state.months_through = month
+    session.flush()
 
 
 def _cells(session: Session, order_ids: list[int]) -> set[tuple[str, int]]:
@@ -274,25 +301,50 @@ def _write_months(session: Session, cells: list[tuple[str, int]], *, lock: bool)
     session.execute(insert(ImpactMonth).from_select(names, query))
 
 
-def rebuild(session: Session | None = None) -> dict[str, int]:
-    """Write the whole table again from the orders tables (idempotent). The caller commits."""
-    session = session or db.session
+def _lock_whole(session: Session) -> None:
+    """Wait for every transaction writing rows, and keep them waiting (to the commit)."""
     if _is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:s, 0)"), {"s": LOCK_SPACE})
+
+
+def rebuild(session: Session | None = None, today: date | None = None) -> dict[str, int]:
+    """Write both tables again from the orders tables, the closed months summed
+    (idempotent: ``flask impact-rebuild``, after data was written outside the application).
+    The caller commits."""
+    session = session or db.session
+    _lock_whole(session)
     session.execute(delete(ImpactMonth))
     session.execute(delete(ImpactSale))
     names, rows = _rows(None)
     session.execute(insert(ImpactSale).from_select(names, rows))
+    through = last_closed_month(today)
     names, months = _month_rows()
-    session.execute(insert(ImpactMonth).from_select(names, months))
+    session.execute(
+        insert(ImpactMonth).from_select(names, months.where(ImpactSale.month <= through))
+    )
+    _set_months_through(session, through)
     _forget(session)
     count = session.scalar(select(func.count()).select_from(ImpactSale)) or 0
-    return {"lines": int(count)}
+    return {"lines": int(count), "months_through": through}
 
 
-def rebuild_job() -> dict[str, int]:
-    """The nightly ``impact-rebuild`` job (marketplace/jobs/schedule.py; the runner commits)."""
-    return rebuild()
+def close_months(session: Session | None = None, today: date | None = None) -> dict:
+    """Sum the months closed since the last run into ``impact_months`` (the hourly
+    ``impact-months`` job; nothing to do most hours; idempotent). The runner commits."""
+    session = session or db.session
+    through = last_closed_month(today)
+    if months_through(session) >= through:
+        return {"months_added": 0}
+    _lock_whole(session)
+    done = months_through(session)  # again, under the lock
+    if done >= through:
+        return {"months_added": 0}
+    names, months = _month_rows()
+    new = and_(ImpactSale.month > done, ImpactSale.month <= through)
+    session.execute(delete(ImpactMonth).where(ImpactMonth.month > done))
+    session.execute(insert(ImpactMonth).from_select(names, months.where(new)))
+    _set_months_through(session, through)
+    return {"months_added": 1, "months_through": through}
 
 
 def mark(order_id: int | None, session: Session | None = None) -> None:

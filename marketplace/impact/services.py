@@ -59,7 +59,10 @@ from marketplace.i18n import pick
 from marketplace.impact.models import FIRST_MARKERS, ImpactSale
 from marketplace.impact.models import ImpactMonth as M
 from marketplace.impact.models import ImpactSale as S
-from marketplace.impact.rollup import SOLD_STATUSES  # noqa: F401 (the definition's name)
+from marketplace.impact.rollup import (
+    SOLD_STATUSES,  # noqa: F401 (the definition's name)
+    months_through,
+)
 from marketplace.orders.models import OrderLine
 from marketplace.payments.models import Payout
 
@@ -175,12 +178,16 @@ class _Sales:
     in part; and which *first* marker counts each thing once (an order, an order in a
     province, a sub-order…) under the filters."""
 
-    def __init__(self, f: Filters):
+    def __init__(self, f: Filters, months_through: str):
         self.f = f
+        self.months_through = months_through
         self.start, self.after = f.bounds()
-        self.full_months = [key for key in month_keys(f.start, f.end) if _whole(key, f)]
+        # the months read from impact_months: covered whole by the range, and summed there
+        self.full_months = [
+            key for key in month_keys(f.start, f.end) if _whole(key, f) and key <= months_through
+        ]
         self.where = [*self.filters(S), S.created_at >= self.start, S.created_at < self.after]
-        # the days outside the whole months: before the first, after the last (UTC instants)
+        # the other days, from impact_sales: before the first, after the last (UTC instants)
         if self.full_months:
             first, last = self.full_months[0], self.full_months[-1]
             head_end = Filters(_first_day(first), f.end).bounds()[0]
@@ -344,8 +351,8 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
     identifies none below it)."""
     f = f.normalised()
     out = Figures(filters=f)
-    sales = _Sales(f)
-    queries = 0
+    sales = _Sales(f, months_through())
+    queries = 1
     hashagg = None
     if _postgres():
         # aggregates of ~10^5 rows: in memory, and not worth compiling (JIT) for each view;
@@ -503,11 +510,17 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
     # 7. commission (delivered sub-orders of the range) and what is owed (all of them), and
     # the payouts: paid in the range, and all paid (what is owed is net of them)
     money = union_all(
+        # the summed months: commission of those the range covers, all that is owed
         select(
             case((M.month.in_(sales.full_months), M.commission_cents), else_=0).label("c"),
             M.owed_cents.label("o"),
         ).where(*sales.filters(M, money=True)),
+        # the range's other days: their commission
         select(S.commission_cents, literal(0)).where(*sales.days, *sales.filters(S, money=True)),
+        # the months not summed yet: what they leave owed
+        select(literal(0), S.owed_cents).where(
+            S.month > sales.months_through, *sales.filters(S, money=True)
+        ),
     ).subquery("money")
     row = db.session.execute(select(func.sum(money.c.c), func.sum(money.c.o))).one()
     queries += 1

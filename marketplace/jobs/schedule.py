@@ -75,13 +75,10 @@ JOBS: dict[str, Job] = {
             timeout=timedelta(minutes=30),
         ),
         Job(
-            "impact-rebuild",
-            "marketplace.impact.rollup:rebuild_job",
-            _l(
-                "Write the impact dashboard's figures again from the orders (they are kept "
-                "up to date with each order; this catches changes made outside the site)."
-            ),
-            period=timedelta(days=1),
+            "impact-months",
+            "marketplace.impact.rollup:close_months",
+            _l("Add the month that has just ended to the impact dashboard's monthly figures."),
+            period=timedelta(hours=1),
             exclusive=True,
             timeout=timedelta(minutes=30),
         ),

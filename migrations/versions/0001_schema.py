@@ -92,6 +92,12 @@ def upgrade():
     op.create_index(op.f("ix_fairs_province"), "fairs", ["province"], unique=False)
     op.create_index(op.f("ix_fairs_starts_on"), "fairs", ["starts_on"], unique=False)
     op.create_table(
+        "impact_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("months_through", sa.String(length=7), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_impact_state")),
+    )
+    op.create_table(
         "job_failures",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("job_name", sa.String(length=64), nullable=False),
@@ -1846,6 +1852,7 @@ def downgrade():
     op.drop_index(op.f("ix_job_failures_job_name"), table_name="job_failures")
     op.drop_index(op.f("ix_job_failures_finished_at"), table_name="job_failures")
     op.drop_table("job_failures")
+    op.drop_table("impact_state")
     op.drop_index(op.f("ix_fairs_starts_on"), table_name="fairs")
     op.drop_index(op.f("ix_fairs_province"), table_name="fairs")
     op.drop_table("fairs")
