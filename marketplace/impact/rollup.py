@@ -67,9 +67,9 @@ SOLD_STATUSES = (
 _COOPERATIVE_FIELDS = ("province", "members_count", "women_members_count")
 
 
-def _month_of(column):
+def _month_of(column, session: Session):
     """The month ("YYYY-MM") of a UTC timestamp in Morocco's time."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _is_postgres(session):
         return func.to_char(func.timezone("Africa/Casablanca", column), "YYYY-MM")
     # SQLite has no time zone database: Morocco's usual offset (UTC+1).
     return func.strftime("%Y-%m", column, "+1 hours")
@@ -112,7 +112,7 @@ def _women_majority():
     )
 
 
-def _rows(order_ids: list[int] | None):
+def _rows(order_ids: list[int] | None, session: Session):
     """The ``impact_sales`` rows of these orders (all orders: None), as a SELECT."""
     refunded = _refunded(order_ids)
     got_back = func.coalesce(refunded.c.refunded, 0)
@@ -153,7 +153,7 @@ def _rows(order_ids: list[int] | None):
         "sub_order_id": CooperativeOrder.id,
         "cooperative_id": CooperativeOrder.cooperative_id,
         "created_at": Order.created_at,
-        "month": _month_of(Order.created_at),
+        "month": _month_of(Order.created_at, session),
         "province": Cooperative.province,
         "women": case((_women_majority(), True), else_=False),
         "category_id": OrderLine.category_id,
@@ -207,21 +207,28 @@ def refresh(order_ids, session: Session | None = None, cells=()) -> int:
         if not locked_each:
             session.execute(text("SELECT pg_advisory_xact_lock(:s, 0)"), {"s": LOCK_SPACE})
         else:
-            session.execute(text("SELECT pg_advisory_xact_lock_shared(:s, 0)"), {"s": LOCK_SPACE})
+            # the whole table shared (a rebuild waits), then each order, in order
             session.execute(
                 text(
-                    "SELECT count(pg_advisory_xact_lock(:s, o.id)) FROM "
-                    "(SELECT unnest(CAST(:ids AS integer[])) AS id ORDER BY 1) AS o"
+                    "SELECT pg_advisory_xact_lock_shared(:s, 0), "
+                    "(SELECT count(pg_advisory_xact_lock(:s, o.id)) FROM "
+                    "(SELECT unnest(CAST(:ids AS integer[])) AS id ORDER BY 1) AS o)"
                 ),
                 {"s": LOCK_SPACE, "ids": ids},
             )
-    cells = _cells(session, ids) | set(cells)
-    session.execute(delete(ImpactSale).where(ImpactSale.order_id.in_(ids)))
-    names, rows = _rows(ids)
-    session.execute(insert(ImpactSale).from_select(names, rows))
-    cells |= _cells(session, ids)
-    through = months_through(session)  # read under the lock: the job moves it under it
-    _write_months(session, sorted(c for c in cells if c[0] <= through), lock=locked_each)
+    pair = (ImpactSale.month, ImpactSale.cooperative_id)
+    cells = set(cells)
+    cells |= set(
+        session.execute(delete(ImpactSale).where(ImpactSale.order_id.in_(ids)).returning(*pair))
+    )
+    names, rows = _rows(ids, session)
+    cells |= set(session.execute(insert(ImpactSale).from_select(names, rows).returning(*pair)))
+    # only closed months can be summed: orders of the current month stop here
+    closed = last_closed_month()
+    cells = {cell for cell in cells if cell[0] <= closed}
+    if cells:
+        through = months_through(session)  # read under the lock: the job moves it under it
+        _write_months(session, sorted(c for c in cells if c[0] <= through), lock=locked_each)
     return len(ids)
 
 
@@ -315,7 +322,7 @@ def rebuild(session: Session | None = None, today: date | None = None) -> dict[s
     _lock_whole(session)
     session.execute(delete(ImpactMonth))
     session.execute(delete(ImpactSale))
-    names, rows = _rows(None)
+    names, rows = _rows(None, session)
     session.execute(insert(ImpactSale).from_select(names, rows))
     through = last_closed_month(today)
     names, months = _month_rows()
