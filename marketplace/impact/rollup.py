@@ -1,23 +1,27 @@
-"""Keeps ``impact_sales`` (marketplace/impact/models.py) in step with the orders, in the
-transaction that changes them, so that the dashboard reads one narrow table instead of
-joining order lines, sub-orders, orders, cooperatives and refunds on every view.
+"""Keeps the impact dashboard's rollup (marketplace/impact/models.py) in step with the
+orders, in the transaction that changes them, so that the dashboard reads narrow derived
+tables instead of joining order lines, sub-orders, orders, cooperatives and refunds:
 
-The unit is the order: whatever changes an order, one of its sub-orders or lines, or a
-refund of it, the order's rows are deleted and written again from the orders tables (one
-``INSERT … SELECT``), just before the commit. The rows are therefore exactly what an
-aggregate over the orders tables would give, whatever changed them through the ORM
-(services, admin edits, tests). What the ORM does not see is caught too:
+- ``impact_sales``: the unit is the order. Whatever changes an order, one of its sub-orders
+  or lines, or a refund of it, the order's rows are deleted and written again from the
+  orders tables (one ``INSERT … SELECT``) just before the commit, so they are exactly what
+  an aggregate over the orders tables would give, whatever changed them through the ORM
+  (services, admin edits, tests). What the flush does not see is caught too: a sub-order's
+  status changed by a conditional ``UPDATE`` (orders.status.transition) through the
+  ``sub_order_status_changed`` signal; a cooperative whose province or members change has
+  all its orders written again; an order deleted has its month summed again.
+- ``impact_months``: the (month, cooperative) rows of the orders written, for the closed
+  months summed so far (``impact_state.months_through``), are summed again from
+  ``impact_sales``. The current month is never summed there (orders placed now never wait
+  for a shared row); ``close_months`` (the hourly ``impact-months`` job) adds a month once
+  it has ended.
+- Anything written by hand in SQL (a bulk import, the benchmark's seeding, a restore):
+  ``flask impact-rebuild`` writes both tables again (idempotent).
 
-- a sub-order's status is changed by a conditional ``UPDATE`` (orders.status.transition):
-  the ``sub_order_status_changed`` signal marks its order;
-- a cooperative whose province or members change: all its orders are written again;
-- anything written by hand in SQL (a bulk import, the benchmark's seeding, a restore):
-  ``flask impact rebuild`` or the nightly ``impact-rebuild`` job writes the whole table
-  again (idempotent; the dashboard is exact again when it ends).
-
-On PostgreSQL, two transactions that write the rows of the same order take turns (an
-advisory lock per order, held to the commit): the later one, reading after the earlier one
-committed, writes rows that include both changes. A rebuild takes the whole table in turn.
+On PostgreSQL, two transactions that write the rows of the same order, or the same
+(month, cooperative) sums, take turns (advisory locks held to the commit): the later one,
+reading after the earlier one committed, writes rows that include both changes. A rebuild
+or a month being closed takes the whole rollup in turn.
 """
 
 from __future__ import annotations
