@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from marketplace.auth import loader, views  # noqa: E402,F401
+from marketplace.auth import loader, seller_views, views  # noqa: E402,F401

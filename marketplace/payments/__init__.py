@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("payments", __name__)
 root_bp = Blueprint("payments_root", __name__)
 
-from marketplace.payments import admin_views, ledger, views  # noqa: E402,F401
+from marketplace.payments import admin_views, ledger, seller_views, views  # noqa: E402,F401

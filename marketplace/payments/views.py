@@ -1,5 +1,5 @@
-"""Routes of the `payments` domain: paying by card, the Stripe webhook, the cooperative's
-balance and its cash-on-delivery actions."""
+"""Public routes of the `payments` domain: paying by card and the Stripe webhook (the
+cooperative's balance and cash-on-delivery actions are in seller_views.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import logging
 from flask import (
     abort,
     current_app,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -16,19 +15,17 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace import transaction
-from marketplace.auth.decorators import cooperative_member_required
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf
-from marketplace.http import next_url, refuse
+from marketplace.http import refuse
 from marketplace.i18n import current_lang
 from marketplace.orders.models import Order, PaymentMethod, SubOrderStatus
-from marketplace.orders.queries import get_order_for, get_sub_order_for_cooperative
-from marketplace.payments import bp, ledger, payouts, root_bp, services, webhooks
-from marketplace.payments.forms import ActionForm, RefusedDeliveryForm
+from marketplace.orders.queries import get_order_for
+from marketplace.payments import bp, root_bp, services, webhooks
+from marketplace.payments.forms import ActionForm
 from marketplace.payments.models import PaymentStatus
 from marketplace.web import is_database_unavailable
 
@@ -150,71 +147,3 @@ def stripe_webhook():
         log.exception("stripe event %s (%s) failed", event.get("id"), event.get("type"))
         return jsonify({"error": "handler failed"}), 500
     return jsonify({"received": True, "outcome": outcome}), 200
-
-
-# --- the cooperative's side ---------------------------------------------------------------
-
-
-def _own_sub_order(sub_order_id: int):
-    try:
-        return get_sub_order_for_cooperative(sub_order_id, current_user.cooperative_id)
-    except DomainError:
-        abort(404)
-
-
-@bp.get("/dashboard/balance")
-@cooperative_member_required
-def balance():
-    coop_id = current_user.cooperative_id
-    entries = ledger.entries_for(coop_id, limit=500)
-    summary = payouts.balance_summary(coop_id)
-    return render_template(
-        "payments/balance.html",
-        balance_cents=summary.balance_cents,
-        summary=summary,
-        payout_delay_days=ledger.payout_delay().days,
-        entries=entries,
-        payouts=payouts.payouts_of(coop_id),
-        awaiting_cash=services.cod_awaiting_cash(coop_id),
-        kind_labels=ledger.KIND_LABELS,
-    )
-
-
-@bp.post("/dashboard/orders/<int:sub_order_id>/cash-collected")
-@cooperative_member_required
-def cash_collected(sub_order_id: int):
-    sub_order = _own_sub_order(sub_order_id)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        services.mark_cash_collected(sub_order, current_user._get_current_object())
-    except DomainError as error:
-        refuse(error)
-    else:
-        flash(_("The cash payment was recorded."), "success")
-    return redirect(_back(), code=303)
-
-
-@bp.post("/dashboard/orders/<int:sub_order_id>/delivery-refused")
-@cooperative_member_required
-def delivery_refused(sub_order_id: int):
-    sub_order = _own_sub_order(sub_order_id)
-    form = RefusedDeliveryForm()
-    if not form.validate_on_submit():
-        flash(_("Please use at most %(max)d characters.", max=500), "error")
-        return redirect(_back(), code=303)
-    try:
-        services.refuse_delivery(
-            sub_order, current_user._get_current_object(), reason=form.reason.data or ""
-        )
-    except DomainError as error:
-        refuse(error)
-    else:
-        flash(_("The order was cancelled and its products returned to stock."), "success")
-    return redirect(_back(), code=303)
-
-
-def _back() -> str:
-    """Back to the page the button was on (only our own pages), else the balance."""
-    return next_url(url_for("payments.balance"))
