@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -20,11 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
-
-if TYPE_CHECKING:
-    from marketplace.cooperatives.models import Cooperative
 
 
 class ProductStatus(enum.StrEnum):
@@ -132,6 +129,11 @@ class Product(db.Model):
     @property
     def rating_average(self) -> float | None:
         return self.rating_sum / self.rating_count if self.rating_count else None
+
+
+# The cooperative's side of its link to its products, declared here because cooperatives sit
+# below the catalogue and do not import it (as User.cooperative in cooperatives/models.py).
+Cooperative.products = relationship(Product, back_populates="cooperative")
 
 
 class ProductTranslation(db.Model):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -24,9 +23,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.auth.models import Invitation, User
 from marketplace.extensions import db
 from marketplace.timeutil import utcnow
-
-if TYPE_CHECKING:
-    from marketplace.catalogue.models import Product
 
 
 class Province(enum.StrEnum):
@@ -141,7 +137,6 @@ class Cooperative(db.Model):
     members: Mapped[list[User]] = relationship(
         back_populates="cooperative", foreign_keys="User.cooperative_id"
     )
-    products: Mapped[list[Product]] = relationship(back_populates="cooperative")
     documents: Mapped[list[CooperativeDocument]] = relationship(
         back_populates="cooperative", cascade="all, delete-orphan"
     )
