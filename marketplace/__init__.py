@@ -97,6 +97,7 @@ def connect_receivers() -> None:
     from flask_login import user_logged_in
 
     from marketplace import signals
+    from marketplace.catalogue import cooperative_pages
     from marketplace.catalogue import search as catalogue_search
     from marketplace.fairs import services as fairs
     from marketplace.impact import rollup as impact_rollup
@@ -121,6 +122,9 @@ def connect_receivers() -> None:
     signals.pickup_options.connect(fairs._pickup_options)
     # A cooperative renamed in its profile: its products are found by the new names.
     signals.cooperative_renamed.connect(catalogue_search._on_cooperative_renamed)
+    # A cooperative's public pages show its products through the catalogue.
+    signals.cooperative_listing.connect(cooperative_pages._cooperative_listing)
+    signals.cooperative_product_counts.connect(cooperative_pages._cooperative_product_counts)
     # Logging in takes the anonymous cart along.
     user_logged_in.connect(cart._on_login)
     # A commit queued e-mails or messages: the job that sends them is enqueued.

@@ -22,6 +22,13 @@ cooperative_status_changed = signals.signal("cooperative-status-changed")
 # A cooperative's names changed (its profile): sender the Cooperative. The catalogue writes
 # its products' search documents again (a name removed is not seen by its flush listener).
 cooperative_renamed = signals.signal("cooperative-renamed")
+# A cooperative's public page lists its products with the catalogue's filters: sender the
+# Cooperative; kwargs template (str), the page's template. The receiver (the catalogue)
+# returns the response: that template rendered with the product grid.
+cooperative_listing = signals.signal("cooperative-listing")
+# How many products each cooperative shows (the list of cooperatives): sender None; kwargs
+# lang (str). Each receiver returns {cooperative id: number of visible products}.
+cooperative_product_counts = signals.signal("cooperative-product-counts")
 # Where a cart can be collected instead of delivered (the fairs): sender None; kwargs:
 # cooperatives (list of Cooperative); each receiver returns a list of orders.checkout.Pickup.
 pickup_options = signals.signal("pickup-options")

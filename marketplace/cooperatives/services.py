@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from marketplace import signals
 from marketplace.audit import record_audit
@@ -714,3 +715,30 @@ def update_shipping_settings(cooperative: Cooperative, data: ShippingInput) -> C
     cooperative.ships_abroad = data.ships_abroad
     db.session.flush()
     return cooperative
+
+
+# --- the public pages' lookups ------------------------------------------------------------
+
+
+def visible_cooperatives_filter():
+    """The cooperatives the public sees, the verified ones (usable in any query on
+    Cooperative; the catalogue's listing applies the same rule)."""
+    return Cooperative.status == CooperativeStatus.VERIFIED.value
+
+
+def visible_cooperatives(province: str | None = None) -> list[Cooperative]:
+    """The verified cooperatives (of one province), with their texts."""
+    statement = (
+        select(Cooperative)
+        .where(visible_cooperatives_filter())
+        .options(selectinload(Cooperative.translations))
+    )
+    if province:
+        statement = statement.where(Cooperative.province == province)
+    return list(db.session.scalars(statement))
+
+
+def visible_cooperative_by_slug(slug: str) -> Cooperative | None:
+    return db.session.scalar(
+        select(Cooperative).where(Cooperative.slug == slug, visible_cooperatives_filter())
+    )

@@ -8,12 +8,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from marketplace import storage, transaction
-from marketplace.catalogue import queries
-from marketplace.catalogue.views import listing, province_name
+from marketplace import signals, storage, transaction
 from marketplace.cooperatives import bp, services
 from marketplace.cooperatives.forms import (
     ContactForm,
@@ -24,8 +20,8 @@ from marketplace.cooperatives.forms import (
     StoryForm,
 )
 from marketplace.cooperatives.models import (
-    Cooperative,
     CooperativeStatus,
+    Province,
     document_kind_label,
     province_label,
     status_label,
@@ -42,23 +38,20 @@ def index():
     """Verified cooperatives, grouped by province (optionally one province)."""
     lang = current_lang()
     province = request.args.get("province", "")
-    if province and province not in queries.PROVINCES:
+    provinces = [p.value for p in Province]
+    if province and province not in provinces:
         raise NotFound(_l("This province is not part of the Drâa-Tafilalet region."))
-    statement = (
-        select(Cooperative)
-        .where(queries.visible_cooperatives_filter())
-        .options(selectinload(Cooperative.translations))
-    )
-    if province:
-        statement = statement.where(Cooperative.province == province)
-    cooperatives = list(db.session.scalars(statement))
-    counts = {f.id: f.product_count for f in queries.facets(lang)["cooperatives"]}
+    cooperatives = services.visible_cooperatives(province)
+    # Their products are the catalogue's (a layer above): it answers with the counts.
+    counts = {}
+    for _receiver, answer in signals.cooperative_product_counts.send(None, lang=lang):
+        counts.update(answer)
     groups = []
-    for code in queries.PROVINCES:
+    for code in provinces:
         members = [c for c in cooperatives if c.province == code]
         members.sort(key=lambda c: (pick(c.translations, lang).name or c.slug).lower())
         if members:
-            groups.append((code, province_name(code), members))
+            groups.append((code, province_label(code), members))
     return render_template(
         "cooperatives/index.html",
         groups=groups,
@@ -70,10 +63,17 @@ def index():
 
 @bp.get("/cooperatives/<slug>")
 def detail(slug: str):
-    cooperative = queries.visible_cooperative_by_slug(slug)
+    cooperative = services.visible_cooperative_by_slug(slug)
     if cooperative is None:
         raise NotFound(_l("This cooperative does not exist or is not listed."))
-    return listing("cooperatives/detail.html", cooperative=cooperative)
+    # The page lists its products with the catalogue's filters: the catalogue (a layer above)
+    # renders it.
+    for _receiver, response in signals.cooperative_listing.send(
+        cooperative, template="cooperatives/detail.html"
+    ):
+        if response is not None:
+            return response
+    raise RuntimeError("no receiver of cooperative-listing (see marketplace.connect_receivers)")
 
 
 # --- the cooperative application -------------------------------------------------------
