@@ -122,6 +122,8 @@ def connect_receivers() -> None:
     signals.pickup_options.connect(fairs._pickup_options)
     # A cooperative renamed in its profile: its products are found by the new names.
     signals.cooperative_renamed.connect(catalogue_search._on_cooperative_renamed)
+    # A cooperative verified, suspended or reinstated: its products are indexed again.
+    signals.cooperative_status_changed.connect(catalogue_search._on_cooperative_status_changed)
     # A cooperative's public pages show its products through the catalogue.
     signals.cooperative_listing.connect(cooperative_pages._cooperative_listing)
     signals.cooperative_product_counts.connect(cooperative_pages._cooperative_product_counts)

@@ -66,6 +66,12 @@ def _on_cooperative_renamed(cooperative: Cooperative, **_kwargs) -> None:
     db.session.flush()
 
 
+def _on_cooperative_status_changed(cooperative: Cooperative, **_kwargs) -> None:
+    """``signals.cooperative_status_changed``: the cooperative's products are indexed again
+    (whether they are shown is the public filter's: active product of a verified cooperative)."""
+    refresh_cooperative_products(cooperative)
+
+
 def refresh_category_products(category: Category) -> None:
     ids = [category.id, *(child.id for child in category.children)]
     for product in db.session.scalars(select(Product).where(Product.category_id.in_(ids))):

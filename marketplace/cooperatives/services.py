@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from importlib import import_module
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -102,8 +101,8 @@ def change_status(
 
     Rejection and suspension need a reason: a ``reason_code`` from the lists above and/or a
     free-text ``reason`` (required when the code is "other" or missing). Writes the audit
-    log, sends ``signals.cooperative_status_changed``, refreshes the cooperative's products in
-    the search index and e-mails every member in their own language. Flushes, never commits.
+    log, sends ``signals.cooperative_status_changed`` (the catalogue indexes the cooperative's
+    products again) and e-mails every member in their own language. Flushes, never commits.
     """
     try:
         target = CooperativeStatus(new_status)
@@ -172,7 +171,6 @@ def change_status(
     signals.cooperative_status_changed.send(
         cooperative, old=old.value, new=target.value, actor=actor, reason=reason
     )
-    _refresh_products(cooperative)
     if (old, target) not in OWNER_TRANSITIONS:
         _mail_members(cooperative, old, target)
     return cooperative
@@ -197,20 +195,6 @@ def _audit_reason(code: str, note: str) -> str:
     if code and note:
         return f"{code}: {note}"
     return code or note
-
-
-def _refresh_products(cooperative: Cooperative) -> None:
-    """Re-index the cooperative's products when the catalogue offers it (visibility itself is
-    the catalogue's public filter: active product AND verified cooperative)."""
-    try:
-        search = import_module("marketplace.catalogue.search")
-    except ModuleNotFoundError as exc:
-        if exc.name != "marketplace.catalogue.search":
-            raise
-        return
-    refresh = getattr(search, "refresh_cooperative_products", None)
-    if refresh is not None:
-        refresh(cooperative)
 
 
 STATUS_SUBJECTS = {
