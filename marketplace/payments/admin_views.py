@@ -188,8 +188,13 @@ def admin_release(payment_id: int):
 @bp.get("/admin/payments/payouts")
 @admin_required
 def admin_payouts():
+    listing = payouts.batches_page(page_arg(), PAGE_SIZE)
     return render_template(
-        "payments/admin_payouts.html", batches=payouts.batches(), form=ActionForm()
+        "payments/admin_payouts.html",
+        batches=listing.lines,
+        page=listing.page,
+        pages=listing.pages,
+        form=ActionForm(),
     )
 
 

@@ -148,11 +148,23 @@ def account_balances() -> dict[str, int]:
     return {account: int(total) for account, total in rows}
 
 
-def entries_for(cooperative_id: int, limit: int | None = None) -> list[LedgerEntry]:
-    """The cooperative's statement: the entries of its payable account, newest first."""
+def _statement(cooperative_id: int):
+    return LedgerEntry.cooperative_id == cooperative_id, LedgerEntry.account == PAYABLE
+
+
+def entry_count(cooperative_id: int) -> int:
+    """How many entries the cooperative's statement has (counted by the database)."""
+    return db.session.scalar(select(func.count(LedgerEntry.id)).where(*_statement(cooperative_id)))
+
+
+def entries_for(
+    cooperative_id: int, limit: int | None = None, offset: int = 0
+) -> list[LedgerEntry]:
+    """The cooperative's statement: the entries of its payable account, newest first
+    (``limit`` of them after the first ``offset``: one page of the balance page)."""
     query = (
         select(LedgerEntry)
-        .where(LedgerEntry.cooperative_id == cooperative_id, LedgerEntry.account == PAYABLE)
+        .where(*_statement(cooperative_id))
         .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
         # Each line shows its order's number or its payout's batch: read with the entries.
         .options(
@@ -161,8 +173,27 @@ def entries_for(cooperative_id: int, limit: int | None = None) -> list[LedgerEnt
         )
     )
     if limit:
-        query = query.limit(limit)
+        query = query.limit(limit).offset(offset)
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    """One page of a cooperative's statement, newest entries first."""
+
+    entries: list[LedgerEntry]
+    page: int  # 1 for the newest
+    pages: int  # at least 1
+    count: int  # entries on every page
+
+
+def statement_page(cooperative_id: int, page: int, per_page: int) -> StatementPage:
+    """Page ``page`` of the statement (past the last page: the last page)."""
+    count = entry_count(cooperative_id)
+    pages = max(1, -(-count // per_page))
+    page = min(max(page, 1), pages)
+    entries = entries_for(cooperative_id, limit=per_page, offset=(page - 1) * per_page)
+    return StatementPage(entries, page, pages, count)
 
 
 def net_cents(sub_order: CooperativeOrder) -> int:

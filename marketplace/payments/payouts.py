@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import stripe
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from marketplace import timeutil
 from marketplace.audit import record_audit
@@ -92,15 +92,43 @@ def transfer_outcome(batch: PayoutBatch) -> TransferOutcome:
     )
 
 
-def batches() -> list[PayoutBatch]:
-    """Every batch, newest first, with its payouts (the list shows their count and total)."""
-    return list(
-        db.session.scalars(
-            select(PayoutBatch)
-            .options(selectinload(PayoutBatch.payouts))
-            .order_by(PayoutBatch.id.desc())
+@dataclass(frozen=True)
+class BatchLine:
+    """A batch as the list of batches shows it: its payouts counted and summed in SQL."""
+
+    batch: PayoutBatch
+    cooperatives: int
+    total_cents: int
+
+
+@dataclass(frozen=True)
+class BatchesPage:
+    lines: list[BatchLine]
+    page: int  # 1 for the newest
+    pages: int  # at least 1
+
+
+def batches_page(page: int, per_page: int) -> BatchesPage:
+    """Page ``page`` of the batches, newest first (past the last page: the last page), each
+    with how many cooperatives it pays and how much, counted by the database."""
+    count = db.session.scalar(select(func.count(PayoutBatch.id))) or 0
+    pages = max(1, -(-count // per_page))
+    page = min(max(page, 1), pages)
+    newest = select(PayoutBatch.id).order_by(PayoutBatch.id.desc())
+    shown = newest.limit(per_page).offset((page - 1) * per_page).subquery()
+    rows = db.session.execute(
+        select(
+            PayoutBatch,
+            func.count(Payout.id),
+            func.coalesce(func.sum(Payout.amount_cents), 0),
         )
-    )
+        .join(shown, shown.c.id == PayoutBatch.id)
+        .outerjoin(Payout, Payout.batch_id == PayoutBatch.id)
+        .group_by(PayoutBatch.id)
+        .order_by(PayoutBatch.id.desc())
+    ).all()
+    lines = [BatchLine(batch, int(n), int(total)) for batch, n, total in rows]
+    return BatchesPage(lines, page, pages)
 
 
 def payouts_of(cooperative_id: int) -> list[Payout]:

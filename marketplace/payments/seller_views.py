@@ -9,10 +9,12 @@ from flask_login import current_user
 
 from marketplace.auth.decorators import cooperative_member_required
 from marketplace.errors import DomainError
-from marketplace.http import next_url, refuse
+from marketplace.http import next_url, page_arg, refuse
 from marketplace.orders.queries import get_sub_order_for_cooperative
 from marketplace.payments import bp, ledger, payouts, services
 from marketplace.payments.forms import ActionForm, RefusedDeliveryForm
+
+STATEMENT_PAGE_SIZE = 50  # ledger entries per page of the balance page, newest first
 
 
 def _own_sub_order(sub_order_id: int):
@@ -26,16 +28,19 @@ def _own_sub_order(sub_order_id: int):
 @cooperative_member_required
 def balance():
     coop_id = current_user.cooperative_id
-    entries = ledger.entries_for(coop_id, limit=500)
-    summary = payouts.balance_summary(coop_id)
+    statement = ledger.statement_page(coop_id, page_arg(), STATEMENT_PAGE_SIZE)
+    summary = payouts.balance_summary(coop_id)  # summed by the database, not from the page
     return render_template(
         "payments/balance.html",
         balance_cents=summary.balance_cents,
         summary=summary,
         payout_delay_days=ledger.payout_delay().days,
-        entries=entries,
-        payouts=payouts.payouts_of(coop_id),
-        awaiting_cash=services.cod_awaiting_cash(coop_id),
+        entries=statement.entries,
+        page=statement.page,
+        pages=statement.pages,
+        # shown on the first page only (older pages show older entries)
+        payouts=payouts.payouts_of(coop_id) if statement.page == 1 else [],
+        awaiting_cash=services.cod_awaiting_cash(coop_id) if statement.page == 1 else [],
         kind_labels=ledger.KIND_LABELS,
     )
 
