@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, event, func, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -100,3 +100,18 @@ def record_audit(
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def recorded_actions() -> list[str]:
+    """The actions the log holds, sorted (the audit page's filter): read by skipping along
+    the index on ``action``, one lookup per distinct action, instead of a DISTINCT that
+    reads every row of a log of millions."""
+    action = AuditLogEntry.action
+    seen = select(func.min(action).label("action")).cte("seen_actions", recursive=True)
+    after = select(func.min(action)).where(action > seen.c.action).scalar_subquery()
+    seen = seen.union_all(select(after).where(seen.c.action.is_not(None)))
+    return list(
+        db.session.scalars(
+            select(seen.c.action).where(seen.c.action.is_not(None)).order_by(seen.c.action)
+        )
+    )

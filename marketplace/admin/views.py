@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import mail
 from marketplace.admin import bp
 from marketplace.admin.forms import ACTIONS, ActionForm, DecisionForm, reason_choices
-from marketplace.audit import AuditLogEntry, record_audit
+from marketplace.audit import AuditLogEntry, record_audit, recorded_actions
 from marketplace.auth.decorators import admin_required
 from marketplace.auth.models import User
 from marketplace.cooperatives import services as cooperative_services
@@ -189,7 +189,7 @@ def audit_log():
     """The append-only audit log, newest first (read only: nothing here edits it)."""
     action = request.args.get("action", "")
     query = select(AuditLogEntry)
-    actions = db.session.scalars(select(AuditLogEntry.action).distinct()).all()
+    actions = recorded_actions()
     if action in actions:
         query = query.where(AuditLogEntry.action == action)
     else:
@@ -204,7 +204,7 @@ def audit_log():
     return render_template(
         "admin/audit_log.html",
         entries=entries,
-        actions=sorted(actions),
+        actions=actions,
         action=action,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
