@@ -1,6 +1,7 @@
 """The impact dashboard's rollup: one row per order line of a sold sub-order, with what the
 figures need already worked out (see ``marketplace.impact.rollup``, which keeps it in step
-with the orders in the same transaction, and the README's "Impact dashboard" section).
+with the orders through the ``impact-refresh`` job, run right after each commit that changes
+one, and the README's "Impact dashboard" section).
 
 A row holds the line's net value (its share of the sub-order's refunds taken off), its
 quantity, the order's instant, month (Morocco's time), shopper, country and way of paying,
@@ -121,6 +122,26 @@ class ImpactMonth(db.Model):
     month: Mapped[str] = mapped_column(String(7))
     province: Mapped[str] = mapped_column(String(20))
     country: Mapped[str] = mapped_column(String(2))
+
+
+class ImpactPending(db.Model):
+    """What changed and is still to be written into the rollup: the request that changes an
+    order only inserts a row here (a new row each time, never an update: no lock, no wait, no
+    conflict with any other transaction), and the ``impact-refresh`` job, run after its
+    commit, claims the rows and writes the orders' ``impact_sales`` rows again
+    (marketplace/impact/rollup.py). A row names an order (``order_id``), or a (month,
+    cooperative) pair of ``impact_months`` to sum again (an order deleted: its rows are
+    gone with it). An order marked twice has two rows; the job writes it once."""
+
+    __tablename__ = "impact_pending"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    order_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: may be deleted
+    cooperative_id: Mapped[int | None] = mapped_column(Integer)
+    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    month: Mapped[str | None] = mapped_column(String(7))
 
 
 class ImpactState(db.Model):

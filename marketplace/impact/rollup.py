@@ -1,15 +1,15 @@
 """Keeps the impact dashboard's rollup (marketplace/impact/models.py) in step with the
-orders, in the transaction that changes them, so that the dashboard reads narrow derived
-tables instead of joining order lines, sub-orders, orders, cooperatives and refunds:
+orders, so that the dashboard reads narrow derived tables instead of joining order lines,
+sub-orders, orders, cooperatives and refunds:
 
 - ``impact_sales``: the unit is the order. Whatever changes an order, one of its sub-orders
   or lines, or a refund of it, the order's rows are deleted and written again from the
-  orders tables (one ``INSERT … SELECT``) just before the commit, so they are exactly what
-  an aggregate over the orders tables would give, whatever changed them through the ORM
+  orders tables (one ``INSERT … SELECT``: ``refresh``), so they are exactly what an
+  aggregate over the orders tables would give, whatever changed them through the ORM
   (services, admin edits, tests). What the flush does not see is caught too: a sub-order's
   status changed by a conditional ``UPDATE`` (orders.status.transition) through the
   ``sub_order_status_changed`` signal; a cooperative whose province or members change has
-  all its orders written again; an order deleted has its month summed again.
+  all its orders written again; an order deleted has its months summed again.
 - ``impact_months``: the (month, cooperative) rows of the orders written, for the closed
   months summed so far (``impact_state.months_through``), are summed again from
   ``impact_sales``. The current month is never summed there (orders placed now never wait
@@ -18,14 +18,31 @@ tables instead of joining order lines, sub-orders, orders, cooperatives and refu
 - Anything written by hand in SQL (a bulk import, the benchmark's seeding, a restore):
   ``flask impact-rebuild`` writes both tables again (idempotent).
 
-On PostgreSQL, two transactions that write the rows of the same order, or the same
-(month, cooperative) sums, take turns (advisory locks held to the commit): the later one,
-reading after the earlier one committed, writes rows that include both changes. A rebuild
-or a month being closed takes the whole rollup in turn.
+When: off the request's path. The transaction that changes an order only records it, just
+before its commit (``_record_before_commit``): one plain INSERT of new ``impact_pending``
+rows, the order's id (or, for an order deleted, its (month, cooperative) pairs) — no lock
+taken, nothing to wait for, whatever other orders commit at the same time. After the
+commit it asks for the ``impact-refresh`` job through ``signals.queue_committed``, as the
+e-mails do (the job runner enqueues it, one waiting run for any number of commits; without
+a broker it runs inline, right after the commit, so development and the tests see exact
+figures at once); the scheduler also runs it every minute, in case the broker lost a run.
+The job (``refresh_pending``) claims the pending rows (``DELETE … WHERE id IN (SELECT …
+FOR UPDATE SKIP LOCKED LIMIT n) RETURNING``) and writes those orders again with
+``refresh``, in its own transaction, a batch at a time. A row is new each time, never
+updated (not ``ON CONFLICT DO NOTHING`` on the order: a change committing while a worker
+holds the order's earlier row would be skipped and then missed); a pending row becomes
+visible only with the commit of the change it records, so a claim always reads that
+change. The dashboard (a read) shows how many orders are still pending.
+
+On PostgreSQL, two runs writing the rows of the same order, or the same (month,
+cooperative) sums, take turns (advisory locks held to the commit): the later one, reading
+after the earlier one committed, writes rows that include both changes. A rebuild or a
+month being closed takes the whole rollup in turn.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -40,16 +57,25 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    literal,
     or_,
     select,
     text,
     tuple_,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
+from marketplace import signals
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
-from marketplace.impact.models import FIRST_MARKERS, ImpactMonth, ImpactSale, ImpactState
+from marketplace.impact.models import (
+    FIRST_MARKERS,
+    ImpactMonth,
+    ImpactPending,
+    ImpactSale,
+    ImpactState,
+)
 from marketplace.orders.models import (
     CooperativeOrder,
     Order,
@@ -58,9 +84,18 @@ from marketplace.orders.models import (
     SubOrderStatus,
 )
 from marketplace.payments.models import Refund, RefundStatus
+from marketplace.timeutil import utcnow
 
 MOROCCO = ZoneInfo("Africa/Casablanca")
-PENDING = "impact_orders"  # session.info: the ids of the orders to write again
+JOB = "impact-refresh"  # marketplace/jobs/schedule.py
+# session.info: what the transaction changed, recorded in impact_pending before the commit
+PENDING = "impact_orders"  # the ids of the orders to write again
+CELLS = "impact_cells"  # (month, cooperative) pairs of deleted orders
+SUB_ORDERS = "impact_sub_orders"  # sub-orders (not in the session) whose orders changed
+COOPERATIVES = "impact_cooperatives"  # cooperatives whose province or members changed
+RECORDED = "impact_recorded"  # rows were inserted: ask for the job after the commit
+CLAIM_BATCH = 500  # pending rows a run claims at a time (one transaction each)
+RUN_SECONDS = 60  # a run gives the worker back after this long
 LOCK_SPACE = 16_016  # advisory locks (LOCK_SPACE, order id); (LOCK_SPACE, 0): the table
 WHOLE_TABLE_ABOVE = 2_000  # orders: beyond, lock the whole table rather than each order
 SOLD_STATUSES = (
@@ -204,7 +239,8 @@ def refresh(order_ids, session: Session | None = None, cells=()) -> int:
     were asked for."""
     session = session or db.session
     ids = sorted({int(i) for i in order_ids if i is not None})
-    if not ids:
+    cells = set(cells)
+    if not ids and not cells:
         return 0
     locked_each = _is_postgres(session) and len(ids) <= WHOLE_TABLE_ABOVE
     if _is_postgres(session):
@@ -221,7 +257,6 @@ def refresh(order_ids, session: Session | None = None, cells=()) -> int:
                 {"s": LOCK_SPACE, "ids": ids},
             )
     pair = (ImpactSale.month, ImpactSale.cooperative_id)
-    cells = set(cells)
     cells |= set(
         session.execute(delete(ImpactSale).where(ImpactSale.order_id.in_(ids)).returning(*pair))
     )
@@ -324,6 +359,15 @@ def rebuild(session: Session | None = None, today: date | None = None) -> dict[s
     The caller commits."""
     session = session or db.session
     _lock_whole(session)
+    # the changes committed so far are read below: their pending rows are done (a change
+    # committed after this statement keeps its row for the job, and so do the rows a job
+    # has claimed: it writes them again after this commit)
+    unclaimed = select(ImpactPending.id).with_for_update(skip_locked=True)
+    session.execute(
+        delete(ImpactPending)
+        .where(ImpactPending.id.in_(unclaimed))
+        .execution_options(synchronize_session=False)
+    )
     session.execute(delete(ImpactMonth))
     session.execute(delete(ImpactSale))
     names, rows = _rows(None, session)
@@ -334,7 +378,7 @@ def rebuild(session: Session | None = None, today: date | None = None) -> dict[s
         insert(ImpactMonth).from_select(names, months.where(ImpactSale.month <= through))
     )
     _set_months_through(session, through)
-    _forget(session)
+    _clear(session)
     count = session.scalar(select(func.count()).select_from(ImpactSale)) or 0
     return {"lines": int(count), "months_through": through}
 
@@ -377,13 +421,21 @@ def _changed(instance, fields) -> bool:
 
 @event.listens_for(Session, "before_flush")
 def _before_deleting(session: Session, _flush_context, _instances) -> None:
-    """An order deleted takes its rows with it (ON DELETE CASCADE) before the commit: note
-    its (month, cooperative) pairs now, so that their monthly rows are written again."""
-    gone = {o.id for o in session.deleted if isinstance(o, Order) and o.id is not None}
+    """An order deleted takes its rows with it (ON DELETE CASCADE): note now its (month,
+    cooperative) pairs, from the order itself (its rows may not be written yet), so that
+    their monthly rows are summed again."""
+    gone = sorted({o.id for o in session.deleted if isinstance(o, Order) and o.id is not None})
     if gone:
         with session.no_autoflush:
-            cells = _cells(session, sorted(gone))
-        session.info.setdefault("impact_cells", set()).update(cells)
+            cells = set(
+                session.execute(
+                    select(_month_of(Order.created_at, session), CooperativeOrder.cooperative_id)
+                    .distinct()
+                    .join(CooperativeOrder, CooperativeOrder.order_id == Order.id)
+                    .where(Order.id.in_(gone))
+                )
+            )
+        session.info.setdefault(CELLS, set()).update(cells)
 
 
 @event.listens_for(Session, "after_flush")
@@ -404,39 +456,132 @@ def _collect(session: Session, _flush_context) -> None:
             and _changed(instance, _COOPERATIVE_FIELDS)
         ):
             cooperatives.add(instance.id)
+    for sub_order_id in list(sub_orders):
+        # the sub-order is usually in the session already: its order, without a query
+        known = session.identity_map.get(identity_key(CooperativeOrder, sub_order_id))
+        if known is not None and known.order_id is not None:
+            mark(known.order_id, session)
+            sub_orders.discard(sub_order_id)
     if sub_orders or cooperatives:
-        session.info.setdefault("impact_sub_orders", set()).update(sub_orders)
-        session.info.setdefault("impact_cooperatives", set()).update(cooperatives)
+        session.info.setdefault(SUB_ORDERS, set()).update(sub_orders)
+        session.info.setdefault(COOPERATIVES, set()).update(cooperatives)
 
 
 @event.listens_for(Session, "before_commit")
-def _write_before_commit(session: Session) -> None:
+def _record_before_commit(session: Session) -> None:
+    """Record what the transaction changed in ``impact_pending`` (plain INSERTs of new rows:
+    nothing waits for anything); the job writes the rollup after the commit."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction goes on, recorded at its commit
     # the commit flushes after this event: flush now to see what it will write
     if session.new or session.dirty or session.deleted:
         session.flush()
-    if not (
-        session.info.get(PENDING)
-        or session.info.get("impact_sub_orders")
-        or session.info.get("impact_cooperatives")
-    ):
+    if not any(session.info.get(key) for key in (PENDING, CELLS, SUB_ORDERS, COOPERATIVES)):
         return
     orders = session.info.pop(PENDING, set())
-    cells = session.info.pop("impact_cells", set())
-    sub_orders = session.info.pop("impact_sub_orders", set())
-    cooperatives = session.info.pop("impact_cooperatives", set())
-    if sub_orders or cooperatives:
-        conditions = []
-        if sub_orders:
-            conditions.append(CooperativeOrder.id.in_(sorted(sub_orders)))
-        if cooperatives:
-            conditions.append(CooperativeOrder.cooperative_id.in_(sorted(cooperatives)))
-        orders |= set(
-            session.scalars(select(CooperativeOrder.order_id).distinct().where(or_(*conditions)))
+    cells = session.info.pop(CELLS, set())
+    sub_orders = session.info.pop(SUB_ORDERS, set())
+    cooperatives = session.info.pop(COOPERATIVES, set())
+    now = utcnow()
+    rows = [{"order_id": i, "marked_at": now} for i in sorted(orders)]
+    rows += [
+        {"month": month, "cooperative_id": coop, "marked_at": now} for month, coop in sorted(cells)
+    ]
+    if rows:
+        session.execute(insert(ImpactPending), rows)
+    conditions = []
+    if sub_orders:
+        conditions.append(CooperativeOrder.id.in_(sorted(sub_orders)))
+    if cooperatives:
+        conditions.append(CooperativeOrder.cooperative_id.in_(sorted(cooperatives)))
+    if conditions:
+        their_orders = (
+            select(CooperativeOrder.order_id, literal(now, ImpactPending.marked_at.type))
+            .distinct()
+            .where(or_(*conditions))
         )
-    refresh(orders, session, cells)
+        session.execute(insert(ImpactPending).from_select(["order_id", "marked_at"], their_orders))
+    session.info[RECORDED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _ask_for_the_job(session: Session) -> None:
+    """After a commit that recorded changes: ask for an ``impact-refresh`` run (enqueued on
+    the broker, one waiting run for any number of commits; inline without a broker). The job
+    runner sits above impact and answers ``signals.queue_committed``."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: nothing is committed yet
+    if session.info.pop(RECORDED, False):
+        signals.queue_committed.send(JOB)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    for key in (PENDING, "impact_cells", "impact_sub_orders", "impact_cooperatives"):
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: what the transaction changed before it stands
+    _clear(session)
+
+
+def _clear(session) -> None:
+    for key in (PENDING, CELLS, SUB_ORDERS, COOPERATIVES, RECORDED):
         session.info.pop(key, None)
+
+
+# --- the impact-refresh job ---------------------------------------------------------------
+
+
+def _claim(session: Session, limit: int) -> tuple[set[int], set[tuple[str, int]]]:
+    """Take (delete) up to ``limit`` of the oldest pending rows that no other worker holds:
+    the orders and (month, cooperative) pairs they name. A row is seen only once the
+    transaction that recorded it has committed, so the orders read next include its change;
+    a change committed later has a row of its own, left for the next claim."""
+    oldest = (
+        select(ImpactPending.id)
+        .order_by(ImpactPending.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # (SQLite: one writer at a time anyway)
+    )
+    taken = session.execute(
+        delete(ImpactPending)
+        .where(ImpactPending.id.in_(oldest))
+        .returning(ImpactPending.order_id, ImpactPending.month, ImpactPending.cooperative_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    orders = {order for order, _month, _coop in taken if order is not None}
+    cells = {(month, coop) for _order, month, coop in taken if month and coop is not None}
+    return orders, cells
+
+
+def refresh_pending(
+    session: Session | None = None,
+    *,
+    batch: int = CLAIM_BATCH,
+    seconds: float = RUN_SECONDS,
+) -> dict[str, int]:
+    """The ``impact-refresh`` job: claim the pending rows, ``batch`` at a time, and write
+    their orders' rows (and monthly sums) again with ``refresh``, committing each batch.
+    Idempotent, and safe with several workers at once: each claims other rows (SKIP LOCKED)
+    and ``refresh``'s locks make two writes of one order take turns. Gives the worker back
+    after ``seconds``; what is left waits for the next run (enqueued by the next commit, or
+    the scheduler's, every minute)."""
+    session = session or db.session
+    deadline = time.monotonic() + seconds
+    orders = 0
+    while True:
+        ids, cells = _claim(session, batch)
+        if not ids and not cells:
+            session.commit()
+            break
+        refresh(ids, session, cells)
+        session.commit()
+        orders += len(ids)
+        if time.monotonic() >= deadline:
+            break
+    return {"orders": orders, "waiting": pending_orders(session)}
+
+
+def pending_orders(session: Session | None = None) -> int:
+    """How many orders have changes not yet written into the rollup (a read)."""
+    session = session or db.session
+    count = session.scalar(select(func.count(func.distinct(ImpactPending.order_id))))
+    return int(count or 0)

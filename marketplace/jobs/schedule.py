@@ -4,7 +4,8 @@ workers (``exclusive``: a row claim in ``job_state``), and how long a run may ta
 
 Every job is idempotent and safe when two workers run it at once: the exclusive ones hold
 their row claim; ``send-mail`` claims each message (``mail.claim_due``), so two runs share
-the queue between them and never send a message twice.
+the queue between them and never send a message twice; ``impact-refresh`` claims the
+pending rows (SKIP LOCKED) and writes each order under its advisory lock.
 """
 
 from __future__ import annotations
@@ -73,6 +74,17 @@ JOBS: dict[str, Job] = {
             period=timedelta(days=1),
             exclusive=True,
             timeout=timedelta(minutes=30),
+        ),
+        Job(
+            "impact-refresh",
+            "marketplace.impact.rollup:refresh_pending",
+            _l(
+                "Write the orders changed since the last run into the impact dashboard's "
+                "figures (also enqueued after each commit that changes an order)."
+            ),
+            period=timedelta(minutes=1),
+            exclusive=False,
+            timeout=timedelta(minutes=10),
         ),
         Job(
             "impact-months",

@@ -92,6 +92,20 @@ def upgrade():
     op.create_index(op.f("ix_fairs_province"), "fairs", ["province"], unique=False)
     op.create_index(op.f("ix_fairs_starts_on"), "fairs", ["starts_on"], unique=False)
     op.create_table(
+        "impact_pending",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("order_id", sa.Integer(), nullable=True),
+        sa.Column("cooperative_id", sa.Integer(), nullable=True),
+        sa.Column("marked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_impact_pending")),
+    )
+    op.create_table(
         "impact_state",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("months_through", sa.String(length=7), nullable=False),
@@ -1853,6 +1867,7 @@ def downgrade():
     op.drop_index(op.f("ix_job_failures_finished_at"), table_name="job_failures")
     op.drop_table("job_failures")
     op.drop_table("impact_state")
+    op.drop_table("impact_pending")
     op.drop_index(op.f("ix_fairs_starts_on"), table_name="fairs")
     op.drop_index(op.f("ix_fairs_province"), table_name="fairs")
     op.drop_table("fairs")
