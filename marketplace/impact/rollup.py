@@ -442,11 +442,14 @@ def _before_deleting(session: Session, _flush_context, _instances) -> None:
 def _collect(session: Session, _flush_context) -> None:
     sub_orders: set[int] = set()
     cooperatives: set[int] = set()
+    flushed: dict[int, int] = {}  # the sub-orders of this flush: their orders
     for instance in (*session.new, *session.dirty, *session.deleted):
         if isinstance(instance, Order):
             mark(instance.id, session)
         elif isinstance(instance, CooperativeOrder):
             mark(instance.order_id, session)
+            if instance.id is not None and instance.order_id is not None:
+                flushed[instance.id] = instance.order_id
         elif isinstance(instance, OrderLine | Refund):
             if instance.sub_order_id is not None:
                 sub_orders.add(instance.sub_order_id)
@@ -458,9 +461,12 @@ def _collect(session: Session, _flush_context) -> None:
             cooperatives.add(instance.id)
     for sub_order_id in list(sub_orders):
         # the sub-order is usually in the session already: its order, without a query
-        known = session.identity_map.get(identity_key(CooperativeOrder, sub_order_id))
-        if known is not None and known.order_id is not None:
-            mark(known.order_id, session)
+        order_id = flushed.get(sub_order_id)
+        if order_id is None:
+            known = session.identity_map.get(identity_key(CooperativeOrder, sub_order_id))
+            order_id = known.__dict__.get("order_id") if known is not None else None
+        if order_id is not None:
+            mark(order_id, session)
             sub_orders.discard(sub_order_id)
     if sub_orders or cooperatives:
         session.info.setdefault(SUB_ORDERS, set()).update(sub_orders)

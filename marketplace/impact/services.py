@@ -63,6 +63,7 @@ from marketplace.impact.rollup import (
     SOLD_STATUSES,  # noqa: F401 (the definition's name)
     months_through,
 )
+from marketplace.impact.rollup import pending_orders as rollup_pending_orders
 from marketplace.orders.models import OrderLine
 from marketplace.payments.models import Payout
 
@@ -569,6 +570,12 @@ def _shoppers(sales: _Sales) -> list:
         func.coalesce(func.sum(case((returning, 1), else_=0)), 0),
     ).select_from(who)
     return db.session.execute(union_all(per_country, everyone)).all()
+
+
+def pending_orders() -> int:
+    """How many orders have changed since the ``impact-refresh`` job last wrote them into
+    the rollup (the dashboard's note; a read, never a write: the job does the writing)."""
+    return rollup_pending_orders()
 
 
 def cached_figures(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:

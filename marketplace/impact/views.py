@@ -129,6 +129,7 @@ def dashboard():
         charts=chart_set(figures, lang, "dash"),
         tables={t.name: t for t in exports.tables(figures, lang)},
         export_args=filter_args(filters),
+        pending_orders=services.pending_orders(),
     )
 
 
