@@ -326,7 +326,13 @@ def test_the_web_side_only_enqueues_and_two_workers_send_each_mail_once(app, bro
         db.session.commit()  # enqueues (once: later commits find a run waiting)
     assert queue_size() == 3 and outbox() == []  # nothing is sent by this process
     queue_key = f"rq:queue:{app.config['JOBS_QUEUE']}"
-    assert broker.llen(queue_key) == 1  # coalesced: one waiting run for three commits
+    # coalesced: one waiting run of each job the commits asked for, for three commits (the
+    # e-mails, and the impact rollup's refresh of the orders)
+    from rq import Queue
+
+    waiting = Queue(app.config["JOBS_QUEUE"], connection=broker).jobs
+    assert sorted(job.description for job in waiting) == ["impact-refresh", "send-mail"]
+    assert broker.llen(queue_key) == 2
 
     workers = start_workers(app, count=2)
     try:
