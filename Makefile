@@ -39,8 +39,9 @@ i18n-extract: i18n-update
 i18n-check: install  ## fail when messages.pot is stale or a catalog is incomplete
 	$(BIN)/python tools/i18n.py check
 
-migration: install  ## regenerate the schema revision from the models (before the first release)
-	flock migrations/.lock $(BIN)/python tools/regen_schema_migration.py
+MESSAGE ?= schema change
+migration: install  ## write the next revision from the models: make migration MESSAGE="what changed"
+	flock migrations/.lock $(BIN)/flask db migrate -m "$(MESSAGE)"
 
 PORT ?= 5000
 # Links in e-mails point at the address `make run` serves on (another port: make run PORT=…).

@@ -13,7 +13,9 @@ from marketplace.catalogue.models import (
     Product,
     ProductStatus,
     ProductTranslation,
+    ProductVariant,
 )
+from marketplace.catalogue.variants import refresh_summary
 from marketplace.cooperatives.models import (
     Cooperative,
     CooperativeStatus,
@@ -115,6 +117,24 @@ class ProductFactory(BaseFactory):
     unit_quantity_milli = 500_000  # 500 g
     unit_code = "g"
     status = ProductStatus.ACTIVE.value
+
+    @factory.post_generation
+    def variants(self, create, extracted, **kwargs):
+        """One default variant from the product's price, stock and unit (every product has
+        one), or ``variants=[{"price_cents": …, "stock": …, "labels": {…}, …}, …]``."""
+        wanted = extracted or [
+            {
+                "price_cents": self.price_cents,
+                "stock": self.stock,
+                "unit_quantity_milli": self.unit_quantity_milli,
+                "unit_code": self.unit_code,
+                "size": self.size or "",
+            }
+        ]
+        for position, fields in enumerate(wanted):
+            fields = {"sku": f"{self.slug}-{position + 1}", "position": position, **fields}
+            self.variants.append(ProductVariant(cooperative_id=self.cooperative.id, **fields))
+        refresh_summary(self)
 
     @factory.post_generation
     def names(self, create, extracted, **kwargs):

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    JSON,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -95,15 +96,19 @@ class Product(db.Model):
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("categories.id", ondelete="SET NULL"), index=True
     )
+    # A summary of the product's active variants (ProductVariant, below), written only by
+    # catalogue.variants.refresh_summary in the transaction that changes a variant, so that
+    # cards, sorts and filters read one row per product: the cheapest active variant's price,
+    # unit and size ("from 95,00 MAD / 500 g"), the dearest price (a range when they differ)
+    # and the stock of every active variant together.
     price_cents: Mapped[int] = mapped_column(BigInteger)
+    price_max_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     stock: Mapped[int] = mapped_column(Integer, default=0)
     # The unit of sale (units.py): 500 g is (500 000, "g"), 1,5 L (1 500, "l"); both None when
-    # the product is the item itself. ``size`` holds its dimensions as typed ("150 × 230 cm").
-    # Product variants (issue #15) will carry these three columns each.
+    # the item is sold whole. ``size`` holds its dimensions as typed ("150 × 230 cm").
     unit_quantity_milli: Mapped[int | None] = mapped_column(Integer)
     unit_code: Mapped[str | None] = mapped_column(String(8))
     size: Mapped[str] = mapped_column(String(40), default="", server_default="")
-    weight_grams: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default=ProductStatus.DRAFT.value)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
     # Normalised text of every translation, the category and the cooperative (text.normalize);
@@ -125,6 +130,12 @@ class Product(db.Model):
     images: Mapped[list[ProductImage]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="ProductImage.position"
     )
+    # Every product has at least one variant; one with a single variant shows no choice.
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product",
+        cascade="all, delete-orphan",
+        order_by="(ProductVariant.position, ProductVariant.id)",
+    )
 
     @property
     def rating_average(self) -> float | None:
@@ -134,6 +145,59 @@ class Product(db.Model):
 # The cooperative's side of its link to its products, declared here because cooperatives sit
 # below the catalogue and do not import it (as User.cooperative in cooperatives/models.py).
 Cooperative.products = relationship(Product, back_populates="cooperative")
+
+
+class ProductVariant(db.Model):
+    """One size or pack of a product (500 g, 1 kg, 5 kg), with its own price, stock, SKU,
+    weight for shipping and unit of sale. ``labels`` names the option in each language
+    (``{"fr": "Grand", "ar": "كبير"}``, i18n.pick gives the fallback); when empty the unit and
+    size name it ("500 g"). Cart and order lines reference a variant; an inactive variant is
+    shown to nobody and cannot be bought, but keeps its order history."""
+
+    __tablename__ = "product_variants"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "sku", name="uq_product_variants_cooperative_sku"),
+        CheckConstraint("price_cents >= 0", name="variant_price_non_negative"),
+        CheckConstraint("stock >= 0", name="variant_stock_non_negative"),
+        CheckConstraint(
+            "(unit_code IS NULL AND unit_quantity_milli IS NULL)"
+            " OR (unit_code IS NOT NULL AND unit_quantity_milli > 0)",
+            name="variant_unit_quantity_and_code",
+        ),
+        # Price filters and sorts look for one matching active variant of each product.
+        Index("ix_product_variants_product_active_price", "product_id", "active", "price_cents"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    # The product's cooperative, copied so the database keeps SKUs unique per cooperative.
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True
+    )
+    sku: Mapped[str] = mapped_column(String(64))
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    price_cents: Mapped[int] = mapped_column(BigInteger)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    unit_quantity_milli: Mapped[int | None] = mapped_column(Integer)
+    unit_code: Mapped[str | None] = mapped_column(String(8))
+    size: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    weight_grams: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+    def __init__(self, **fields) -> None:
+        # Column defaults apply only at INSERT; a new variant is summed into its product
+        # (variants.refresh_summary) before that, so it starts with them already.
+        for name, value in (("active", True), ("stock", 0), ("position", 0), ("size", "")):
+            fields.setdefault(name, value)
+        fields.setdefault("labels", {})
+        super().__init__(**fields)
 
 
 class ProductTranslation(db.Model):

@@ -33,7 +33,7 @@ from marketplace.timeutil import utcnow
 
 if TYPE_CHECKING:
     from marketplace.auth.models import User
-    from marketplace.catalogue.models import Product
+    from marketplace.catalogue.models import Product, ProductVariant
     from marketplace.cooperatives.models import Cooperative
 
 
@@ -196,12 +196,18 @@ class OrderLine(db.Model):
     product_id: Mapped[int | None] = mapped_column(
         ForeignKey("products.id", ondelete="SET NULL"), index=True
     )
+    # The variant bought (None once it is deleted); its SKU and option labels as ordered.
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="SET NULL"), index=True
+    )
+    sku: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    variant_labels: Mapped[dict[str, str] | None] = mapped_column(JSON)
     product_name: Mapped[str] = mapped_column(String(200))
     # The product's name in every language it had when ordered ({locale: name}), so that a
     # cooperative member or an e-mail in another language than the order's sees it in theirs.
     # Null for lines written without it (bulk loads): ``product_name`` is then used.
     product_names: Mapped[dict[str, str] | None] = mapped_column(JSON)
-    # The product's unit of sale and size when ordered (as on ``Product``): stored as data, not
+    # The variant's unit of sale and size when ordered (as on ``ProductVariant``): stored as data, not
     # as text, so every reader sees it in their language (units.label, units.size_label).
     unit_quantity_milli: Mapped[int | None] = mapped_column(Integer)
     unit_code: Mapped[str | None] = mapped_column(String(8))
@@ -216,6 +222,7 @@ class OrderLine(db.Model):
 
     sub_order: Mapped[CooperativeOrder] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()
+    variant: Mapped[ProductVariant | None] = relationship()
 
     def unit_in(self, locale: str) -> str:
         """The unit and size ordered, in ``locale``: "500 g", "150 × 230 cm", "" if none."""
@@ -286,7 +293,7 @@ class Cart(db.Model):
 class CartItem(db.Model):
     __tablename__ = "cart_items"
     __table_args__ = (
-        UniqueConstraint("cart_id", "product_id"),
+        UniqueConstraint("cart_id", "variant_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("price_seen_cents >= 0", name="price_seen_non_negative"),
     )
@@ -296,6 +303,9 @@ class CartItem(db.Model):
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), index=True
     )
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("product_variants.id", ondelete="CASCADE"), index=True
+    )
     quantity: Mapped[int] = mapped_column(Integer)
     # The price the shopper last saw (to tell them when it changed before they pay).
     price_seen_cents: Mapped[int] = mapped_column(BigInteger)
@@ -303,6 +313,7 @@ class CartItem(db.Model):
 
     cart: Mapped[Cart] = relationship(back_populates="items")
     product: Mapped[Product] = relationship()
+    variant: Mapped[ProductVariant] = relationship()
 
 
 class SavedAddress(db.Model):
