@@ -39,6 +39,32 @@ UPDATE order_lines SET sku = COALESCE(
 """
 
 
+def _restore_search_triggers():
+    """SQLite rebuilds ``products`` to drop or add a column (batch mode), which drops the
+    triggers keeping its FTS5 table in step (0002_search): create them again."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for statement in _SQLITE_TRIGGERS:
+        op.execute(statement)
+
+
+_SQLITE_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS products_fts_insert",
+    "DROP TRIGGER IF EXISTS products_fts_delete",
+    "DROP TRIGGER IF EXISTS products_fts_update",
+    """CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+        INSERT INTO products_fts(rowid, search_document) VALUES (new.id, new.search_document);
+    END""",
+    """CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
+        DELETE FROM products_fts WHERE rowid = old.id;
+    END""",
+    """CREATE TRIGGER products_fts_update AFTER UPDATE OF id, search_document ON products BEGIN
+        DELETE FROM products_fts WHERE rowid = old.id;
+        INSERT INTO products_fts(rowid, search_document) VALUES (new.id, new.search_document);
+    END""",
+]
+
+
 def upgrade():
     op.create_table(
         "product_variants",
@@ -136,12 +162,14 @@ def upgrade():
     op.execute("UPDATE products SET price_max_cents = price_cents")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_column("weight_grams")
+    _restore_search_triggers()
 
 
 def downgrade():
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.add_column(sa.Column("weight_grams", sa.INTEGER(), nullable=True))
         batch_op.drop_column("price_max_cents")
+    _restore_search_triggers()
     # The first variant's weight goes back to its product (the others' are lost).
     op.execute(
         "UPDATE products SET weight_grams = (SELECT v.weight_grams FROM product_variants v"
