@@ -12,7 +12,7 @@ from marketplace.catalogue import services as catalogue
 from marketplace.catalogue.models import ProductStatus
 from marketplace.cooperatives import services as cooperatives
 from marketplace.cooperatives.models import CooperativeStatus
-from marketplace.errors import Forbidden, InvalidInput, NotFound
+from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.extensions import db
 from tests.factories import CategoryFactory, CooperativeFactory, ProductFactory
 
@@ -185,3 +185,68 @@ def test_attention_lists_missing_texts_out_of_stock_and_drafts(app):
     assert attention.drafts == 1
     assert attention.total == 2
     assert set(attention.profile_gaps) == {"logo", "cover", "story"}
+
+
+def test_create_product_makes_its_first_variant_with_the_slug_as_sku(app):
+    cooperative = CooperativeFactory()
+    ProductFactory(
+        cooperative=cooperative, slug="ancien", variants=[{"sku": "dattes", "price_cents": 900}]
+    )
+    product = catalogue.create_product(cooperative, product_input(CategoryFactory(), size="x"))
+    db.session.commit()
+    (variant,) = product.variants
+    assert product.slug == "dattes"
+    assert variant.sku == "dattes-2"  # "dattes" is already a SKU of this cooperative
+    assert (variant.price_cents, variant.stock, variant.weight_grams) == (12000, 4, 1100)
+    assert (variant.unit_quantity_milli, variant.unit_code, variant.size) == (1000, "kg", "x")
+    assert variant.active and variant.cooperative_id == cooperative.id
+    assert (product.price_cents, product.price_max_cents, product.stock) == (12000, 12000, 4)
+    assert (product.unit_quantity_milli, product.unit_code) == (1000, "kg")
+    other = catalogue.create_product(CooperativeFactory(), product_input(CategoryFactory()))
+    assert other.variants[0].sku == other.slug  # SKUs are unique per cooperative only
+
+
+def test_update_product_writes_the_single_variant_and_its_stock_check(app):
+    product = ProductFactory(price_cents=5000, stock=7)
+    catalogue.update_product(
+        product, product_input(price_cents=6500, stock=3, stock_was=7, weight_grams=600)
+    )
+    db.session.commit()
+    (variant,) = product.variants
+    assert (variant.price_cents, variant.stock, variant.weight_grams) == (6500, 3, 600)
+    assert (product.price_cents, product.price_max_cents, product.stock) == (6500, 6500, 3)
+    # An order took a unit meanwhile: the seller's figure (shown 3) no longer holds.
+    variant.stock = 2
+    db.session.commit()
+    with pytest.raises(Conflict) as refused:
+        catalogue.update_product(product, product_input(stock=10, stock_was=3))
+    assert refused.value.details["current"] == 2
+    db.session.rollback()
+    # Left as shown: what orders made of it stays.
+    catalogue.update_product(product, product_input(stock=3, stock_was=3))
+    assert (variant.stock, product.stock) == (2, 2)
+
+
+def test_update_product_leaves_several_variants_alone(app):
+    product = ProductFactory(
+        variants=[{"price_cents": 9500, "stock": 3}, {"price_cents": 17000, "stock": 1}]
+    )
+    catalogue.update_product(
+        product, product_input(price_cents=None, stock=None, weight_grams=None)
+    )
+    db.session.commit()
+    assert [(v.price_cents, v.stock) for v in product.variants] == [(9500, 3), (17000, 1)]
+    assert (product.price_cents, product.price_max_cents, product.stock) == (9500, 17000, 4)
+    assert [t.name for t in product.translations] == ["Dattes"]
+    with pytest.raises(InvalidInput):
+        catalogue.set_stock(product, 5)
+
+
+def test_set_stock_writes_the_variant_and_the_summary(app):
+    product = ProductFactory(stock=2)
+    catalogue.set_stock(product, 9, expected=2)
+    db.session.commit()
+    assert (product.variants[0].stock, product.stock) == (9, 9)
+    with pytest.raises(Conflict):
+        catalogue.set_stock(product, 1, expected=2)
+    db.session.rollback()

@@ -20,13 +20,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from marketplace.catalogue import units
+from marketplace.catalogue import units, variants
 from marketplace.catalogue.models import (
     Category,
     Product,
     ProductImage,
     ProductStatus,
     ProductTranslation,
+    ProductVariant,
 )
 from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import ensure_can_sell
@@ -232,8 +233,10 @@ def unique_product_slug(names: Mapping[str, str], exclude_id: int | None = None)
 class ProductInput:
     texts: TextsInput
     category_id: int | None
-    price_cents: int
-    stock: int
+    # The first variant's price, stock, unit, size and weight (create_product; update_product
+    # writes them only to a product with a single variant, and ignores them otherwise: None).
+    price_cents: int | None
+    stock: int | None
     # The unit of sale (marketplace/catalogue/units.py): 500 g is (500_000, "g"); both None
     # when the product is the item itself. ``size``: its dimensions as typed.
     unit_quantity_milli: int | None = None
@@ -245,20 +248,13 @@ class ProductInput:
     status: str = ProductStatus.DRAFT.value
 
 
-def _validate(data: ProductInput) -> Category | None:
-    if not 0 <= data.price_cents <= MAX_PRICE_CENTS:
-        raise InvalidInput(_l("The price must be between 0 and 1,000,000 MAD."))
-    if not 0 <= data.stock <= MAX_STOCK:
-        raise InvalidInput(_l("The stock must be a whole number between 0 and 1,000,000."))
-    if data.weight_grams is not None and not 0 <= data.weight_grams <= MAX_WEIGHT_GRAMS:
-        raise InvalidInput(_l("The weight must be between 0 and 1,000,000 grams."))
+def _validate(data: ProductInput, *, variant_fields: bool = True) -> Category | None:
+    """Check ``data``; its variant fields (price, stock, unit, size, weight) only when they
+    are to be written (``variant_fields``)."""
+    if variant_fields:
+        _validate_variant_fields(data)
     if data.status not in {s.value for s in ProductStatus}:
         raise InvalidInput(_l("Unknown product status."))
-    unit_problem = units.problem(data.unit_quantity_milli, data.unit_code or None)
-    if unit_problem is not None:
-        raise InvalidInput(unit_problem)
-    if len(_clean_line(data.size)) > SIZE_MAX:
-        raise InvalidInput(_l("The size may have at most %(n)d characters.", n=SIZE_MAX))
     if data.category_id is None:
         return None
     category = db.session.get(Category, data.category_id)
@@ -267,28 +263,86 @@ def _validate(data: ProductInput) -> Category | None:
     return category
 
 
+def _validate_variant_fields(data: ProductInput) -> None:
+    if data.price_cents is None or not 0 <= data.price_cents <= MAX_PRICE_CENTS:
+        raise InvalidInput(_l("The price must be between 0 and 1,000,000 MAD."))
+    if data.stock is None or not 0 <= data.stock <= MAX_STOCK:
+        raise InvalidInput(_l("The stock must be a whole number between 0 and 1,000,000."))
+    if data.weight_grams is not None and not 0 <= data.weight_grams <= MAX_WEIGHT_GRAMS:
+        raise InvalidInput(_l("The weight must be between 0 and 1,000,000 grams."))
+    unit_problem = units.problem(data.unit_quantity_milli, data.unit_code or None)
+    if unit_problem is not None:
+        raise InvalidInput(unit_problem)
+    if len(_clean_line(data.size)) > SIZE_MAX:
+        raise InvalidInput(_l("The size may have at most %(n)d characters.", n=SIZE_MAX))
+
+
 def _refresh_search(product: Product) -> None:
     from marketplace.catalogue.search import refresh_search_document
 
     refresh_search_document(product)
 
 
+def unique_variant_sku(cooperative_id: int, base: str, exclude_id: int | None = None) -> str:
+    """A SKU free in the cooperative (SKUs are unique per cooperative): ``base`` (a product's
+    slug) cut to fit, else ``base-2``, ``base-3``…"""
+    base = (base or "product")[: variants.SKU_MAX].rstrip("-") or "product"
+    stem = base[: variants.SKU_MAX - 4].rstrip("-")
+    taken = set(
+        db.session.scalars(
+            select(ProductVariant.sku).where(
+                ProductVariant.cooperative_id == cooperative_id,
+                (ProductVariant.sku == base) | ProductVariant.sku.like(f"{stem}-%"),
+                ProductVariant.id != (exclude_id or 0),
+            )
+        )
+    )
+    # Variants added in this transaction but not flushed yet.
+    taken.update(
+        v.sku
+        for v in db.session.new
+        if isinstance(v, ProductVariant) and v.cooperative_id == cooperative_id
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{stem}-{n}" in taken:
+        n += 1
+    return f"{stem}-{n}"
+
+
+def _write_variant_fields(variant: ProductVariant, data: ProductInput) -> None:
+    variant.price_cents = data.price_cents
+    variant.unit_quantity_milli = data.unit_quantity_milli if data.unit_code else None
+    variant.unit_code = data.unit_code or None
+    variant.size = _clean_line(data.size)
+    variant.weight_grams = data.weight_grams
+
+
 def create_product(cooperative: Cooperative, data: ProductInput) -> Product:
+    """A new product with its first variant (price, stock, unit, size and weight of ``data``;
+    its SKU is the product's slug, or a free derivation of it in the cooperative)."""
     ensure_can_sell(cooperative)
     category = _validate(data)
     names, _descriptions = _checked_texts(data.texts)
+    slug = unique_product_slug(names)
+    sku = unique_variant_sku(cooperative.id, slug)
     product = Product(
         cooperative=cooperative,
-        slug=unique_product_slug(names),
+        slug=slug,
         category=category,
         price_cents=data.price_cents,
-        stock=data.stock,
-        unit_quantity_milli=data.unit_quantity_milli if data.unit_code else None,
-        unit_code=data.unit_code or None,
-        size=_clean_line(data.size),
-        weight_grams=data.weight_grams,
         status=data.status,
     )
+    variant = ProductVariant(
+        cooperative_id=cooperative.id,
+        sku=sku,
+        stock=data.stock,
+        position=0,
+    )
+    _write_variant_fields(variant, data)
+    product.variants.append(variant)
+    variants.refresh_summary(product)
     db.session.add(product)
     _apply_product_texts(product, data.texts)
     db.session.flush()
@@ -298,18 +352,21 @@ def create_product(cooperative: Cooperative, data: ProductInput) -> Product:
 
 
 def update_product(product: Product, data: ProductInput) -> Product:
+    """Texts, category and status; and, when the product has a single variant, that
+    variant's price, stock, unit, size and weight (with several, the seller edits each
+    variant on its own: ``data``'s variant fields are ignored)."""
     ensure_can_sell(product.cooperative)
-    product.category = _validate(data)
-    product.price_cents = data.price_cents
-    if data.stock_was is None:
-        _write_stock(product, data.stock, None)
-    elif data.stock != data.stock_was:
-        _write_stock(product, data.stock, data.stock_was)
-    # else: the seller left the stock as it was shown; keep what orders made of it since.
-    product.unit_quantity_milli = data.unit_quantity_milli if data.unit_code else None
-    product.unit_code = data.unit_code or None
-    product.size = _clean_line(data.size)
-    product.weight_grams = data.weight_grams
+    single = len(product.variants) == 1
+    product.category = _validate(data, variant_fields=single)
+    if single:
+        variant = product.variants[0]
+        _write_variant_fields(variant, data)
+        if data.stock_was is None:
+            _write_stock(variant, data.stock, None)
+        elif data.stock != data.stock_was:
+            _write_stock(variant, data.stock, data.stock_was)
+        # else: the seller left the stock as it was shown; keep what orders made of it since.
+        variants.refresh_summary(product)
     product.status = data.status
     _apply_product_texts(product, data.texts)
     db.session.flush()
@@ -323,42 +380,52 @@ def get_cooperative_product(cooperative_id: int, product_id: int) -> Product:
     product = db.session.scalar(
         select(Product)
         .where(Product.id == product_id, Product.cooperative_id == cooperative_id)
-        .options(selectinload(Product.translations), selectinload(Product.images))
+        .options(
+            selectinload(Product.translations),
+            selectinload(Product.images),
+            selectinload(Product.variants),
+        )
     )
     if product is None:
         raise NotFound()
     return product
 
 
-def _write_stock(product: Product, stock: int, expected: int | None) -> None:
-    """Set the stock, but only if it is still ``expected`` (what the seller saw): orders
-    change it concurrently, and a seller's old figure must not undo them silently."""
-    stmt = update(Product).where(Product.id == product.id)
+def _write_stock(variant: ProductVariant, stock: int, expected: int | None) -> None:
+    """Set a variant's stock, but only if it is still ``expected`` (what the seller saw):
+    orders change it concurrently, and a seller's old figure must not undo them silently.
+    The caller refreshes the product's summary (variants.refresh_summary)."""
+    stmt = update(ProductVariant).where(ProductVariant.id == variant.id)
     if expected is not None:
-        stmt = stmt.where(Product.stock == expected)
+        stmt = stmt.where(ProductVariant.stock == expected)
     result = db.session.execute(
         stmt.values(stock=stock).execution_options(synchronize_session=False)
     )
-    db.session.refresh(product, ["stock"])
+    db.session.refresh(variant, ["stock"])
     if result.rowcount != 1:
         raise Conflict(
             _l(
                 "The stock changed while you were editing (orders may have come in): "
                 "it is now %(n)d. Check it and save again.",
-                n=product.stock,
+                n=variant.stock,
             ),
             field="stock",
-            current=product.stock,
+            current=variant.stock,
         )
 
 
 def set_stock(product: Product, stock: int, expected: int | None = None) -> Product:
-    """The quick stock edit. ``expected`` is the stock the seller saw, if known."""
+    """The quick stock edit of a product with a single variant. ``expected`` is the stock
+    the seller saw, if known. (With several variants each one's stock is set on its own.)"""
     ensure_can_sell(product.cooperative)
     if not 0 <= stock <= MAX_STOCK:
         raise InvalidInput(_l("The stock must be a whole number between 0 and 1,000,000."))
+    if len(product.variants) != 1:
+        raise InvalidInput(_l("This product has several variants: set each one's stock."))
     if stock != expected:
-        _write_stock(product, stock, expected)
+        _write_stock(product.variants[0], stock, expected)
+        variants.refresh_summary(product)
+        db.session.flush()
     return product
 
 
@@ -367,7 +434,11 @@ def cooperative_products(cooperative_id: int, status: str | None = None):
     stmt = (
         select(Product)
         .where(Product.cooperative_id == cooperative_id)
-        .options(selectinload(Product.translations), selectinload(Product.images))
+        .options(
+            selectinload(Product.translations),
+            selectinload(Product.images),
+            selectinload(Product.variants),
+        )
         .order_by(Product.created_at.desc(), Product.id.desc())
     )
     if status:
