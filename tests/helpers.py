@@ -57,3 +57,19 @@ def login(client, user_or_email, password: str = "correct horse battery staple")
     release_test_transaction()
     response = post_form(client, "/en/login", {"email": email, "password": password})
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+
+
+def subject_is(subject: str, msgid: str) -> bool:
+    """Whether an e-mail ``subject`` is the message ``msgid`` (its ``%(…)s`` values being
+    anything) in one of the site's languages: each recipient gets it in their own."""
+    from flask_babel import force_locale, gettext
+
+    from marketplace.i18n import LANGUAGES
+
+    for lang in LANGUAGES:
+        with force_locale(lang):
+            translated = gettext(msgid)
+        pattern = re.sub(r"%\\\(\w+\\\)s", ".+", re.escape(translated))
+        if re.fullmatch(pattern, subject):
+            return True
+    return False

@@ -30,7 +30,7 @@ from tests.factories import (
     ProductFactory,
 )
 from tests.fakes.stripe_server import post_event as _post_event
-from tests.helpers import login, post_form
+from tests.helpers import login, post_form, subject_is
 from tests.payments_support import (
     balanced_books,  # noqa: F401  (fixture)
     deliver,
@@ -120,8 +120,12 @@ def _admins() -> set[str]:
     return emails
 
 
-def _mails(outbox, word: str) -> dict[str, str]:
-    return {m["To"]: m.get_content() for m in outbox() if word in m["Subject"]}
+OPENED = "A bank disputes the payment of order %(number)s"
+DECIDED = "Dispute about order %(number)s decided"
+
+
+def _mails(outbox, msgid: str) -> dict[str, str]:
+    return {m["To"]: m.get_content() for m in outbox() if subject_is(m["Subject"], msgid)}
 
 
 def test_a_dispute_opened_then_lost_is_charged_to_the_cooperative(
@@ -162,7 +166,7 @@ def test_a_dispute_opened_then_lost_is_charged_to_the_cooperative(
     assert "disputes this payment" in english(refused.value.message)
     assert stripe_keys.requests_to("/v1/refunds") == []
 
-    opened = _mails(outbox, "disputes the payment")
+    opened = _mails(outbox, OPENED)
     assert set(opened) == _admins() | {member.email}  # every admin, the cooperative
     assert "230.00" in opened[admin.email] and "order never arrived" in opened[admin.email]
     assert f"/en/admin/payments/orders/{sub.order.number}" in opened[admin.email]
@@ -192,7 +196,7 @@ def test_a_dispute_opened_then_lost_is_charged_to_the_cooperative(
     ).all()
     assert kinds == ["gross", "commission", "chargeback"]
     db.session.commit()
-    closed = _mails(outbox, "decided")
+    closed = _mails(outbox, DECIDED)
     assert set(closed) == _admins() | {member.email}
     assert "230.00" in closed[member.email] and "deducted from your balance" in closed[member.email]
     assert "Dispute lost" in closed[admin.email]
@@ -220,7 +224,7 @@ def test_a_won_dispute_gives_the_money_back_and_releases_the_sale(
     assert db.session.scalar(select(func.count()).select_from(Refund)) == 0
     assert _balance(coop.id) == 21000
     assert _available(coop.id) == 21000
-    closed = _mails(outbox, "decided")
+    closed = _mails(outbox, DECIDED)
     assert "in your favour" in closed[member.email]
     assert "Dispute won" in closed[admin.email]
 
@@ -267,8 +271,8 @@ def test_events_out_of_order_and_replayed_have_one_effect(
     assert (_posted("dispute_withdrawn"), _posted("dispute_lost")) == (1, 1)
     assert _balance(coop.id) == 0
     # Told once that it was decided, never that it opened (it was closed when first seen).
-    assert _mails(outbox, "disputes the payment") == {}
-    assert sorted(m["To"] for m in outbox() if "decided" in m["Subject"]) == sorted(
+    assert _mails(outbox, OPENED) == {}
+    assert sorted(m["To"] for m in outbox() if subject_is(m["Subject"], DECIDED)) == sorted(
         [*_admins(), member.email]
     )
 

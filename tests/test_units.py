@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_babel import force_locale
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -224,7 +225,8 @@ def test_the_form_reads_arabic_indic_quantities_and_a_unit_from_the_list(app):
     ],
 )
 def test_the_form_refuses_bad_units_under_the_right_field(app, values, field, message):
-    with app.test_request_context("/en/"):
+    # force_locale: the app fixture's context may hold the language of an earlier request.
+    with app.test_request_context("/en/"), force_locale("en"):
         form = product_form(**values)
         assert not form.validate()
         assert message in " ".join(map(str, form[field].errors)) or field == "size"
