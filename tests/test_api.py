@@ -19,6 +19,7 @@ from marketplace.api import tokens
 from marketplace.api.models import ApiToken
 from marketplace.audit import AuditLogEntry
 from marketplace.catalogue.models import Product
+from marketplace.catalogue.variants import refresh_summary
 from marketplace.extensions import db, limiter
 from marketplace.orders.models import CooperativeOrder, OrderEvent
 from marketplace.timeutil import utcnow
@@ -38,6 +39,15 @@ def make_token(member, scopes=ALL_SCOPES, days=None, name="Stock sheet") -> str:
 
 def bearer(secret: str) -> dict:
     return {"Authorization": f"Bearer {secret}"}
+
+
+def change_variant(product, **fields) -> None:
+    """Change a product's single variant as the seller's services do (its summary too)."""
+    (variant,) = product.variants
+    for name, value in fields.items():
+        setattr(variant, name, value)
+    refresh_summary(product)
+    db.session.flush()
 
 
 def problem_of(response, status: int) -> dict:
@@ -152,7 +162,7 @@ def test_etag_answers_304_and_cache_headers(client):
     assert first.headers["Cache-Control"].startswith("public, max-age=")
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b""
-    product.price_cents += 100
+    change_variant(product, price_cents=product.price_cents + 100)
     db.session.commit()
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
@@ -368,7 +378,7 @@ def test_orders_list_detail_and_status_machine(client):
 
 def test_sub_order_cursor_across_pages(client):
     world = build_world()
-    world.product_a.stock = 100
+    change_variant(world.product_a, stock=100)
     db.session.commit()
     numbers = {place_cod_order(world.shopper_a, world.product_a, 1).number for _ in range(5)}
     secret = make_token(world.member_a)
@@ -488,6 +498,160 @@ def test_bulk_update_is_all_or_nothing(client):
     ).all()
 
 
+def dates_in_three_packs(cooperative):
+    return ProductFactory(
+        cooperative=cooperative,
+        slug=f"mejhoul-{cooperative.slug}",
+        names={"fr": "Dattes Mejhoul"},
+        variants=[
+            {
+                "sku": "MJ-500",
+                "price_cents": 9500,
+                "stock": 4,
+                "unit_quantity_milli": 500_000,
+                "unit_code": "g",
+                "weight_grams": 550,
+            },
+            {
+                "sku": "MJ-1K",
+                "price_cents": 17000,
+                "stock": 0,
+                "labels": {"fr": "1 kilo", "ar": "كيلو واحد"},
+                "unit_quantity_milli": 1000,
+                "unit_code": "kg",
+            },
+            {"sku": "MJ-5K", "price_cents": 80000, "stock": 2, "active": False},
+        ],
+    )
+
+
+def test_products_show_their_active_variants_and_price_range(client):
+    product = dates_in_three_packs(CooperativeFactory())
+    small, kilo, _hidden = product.variants
+    body = client.get(f"/api/v1/products/{product.id}?lang=en").get_json()
+    assert (body["price_cents"], body["price_min_cents"], body["price_max_cents"]) == (
+        9500,
+        9500,
+        17000,
+    )
+    assert body["stock"] == 4 and body["weight_grams"] == 550  # the default: 500 g, in stock
+    assert [v["sku"] for v in body["variants"]] == ["MJ-500", "MJ-1K"]  # not the inactive one
+    first, second = body["variants"]
+    assert first == {
+        "id": small.id,
+        "sku": "MJ-500",
+        "label": {"value": "500\u00a0g", "lang": "en", "fallback": False},  # by its unit
+        "price_cents": 9500,
+        "stock": 4,
+        "in_stock": True,
+        "unit": {"quantity": "500", "code": "g", "label": "500\u00a0g", "size": ""},
+        "weight_grams": 550,
+    }
+    assert second["id"] == kilo.id and not second["in_stock"]
+    assert second["label"] == {"value": "1 kilo", "lang": "fr", "fallback": True}
+    arabic = client.get(f"/api/v1/products/{product.id}?lang=ar").get_json()
+    assert arabic["variants"][1]["label"] == {"value": "كيلو واحد", "lang": "ar", "fallback": False}
+    listed = client.get("/api/v1/products").get_json()["items"]
+    assert [v["id"] for v in listed[0]["variants"]] == [small.id, kilo.id]
+    assert listed[0]["price_max_cents"] == 17000
+    # A price filter matches a product by one of its variants, as on the site.
+    found = client.get("/api/v1/products?min_price_cents=15000").get_json()["items"]
+    assert [p["id"] for p in found] == [product.id]
+
+
+def test_bulk_update_per_variant_by_id_or_sku(client):
+    world = build_world()
+    product = dates_in_three_packs(world.coop_a)
+    small, kilo, hidden = product.variants
+    secret = make_token(world.member_a, ["products:write"], name="Inventaire")
+    own = client.get("/api/v1/cooperative/products", headers=bearer(secret)).get_json()
+    listed = next(p for p in own["items"] if p["id"] == product.id)
+    assert [(v["sku"], v["active"]) for v in listed["variants"]] == [
+        ("MJ-500", True),
+        ("MJ-1K", True),
+        ("MJ-5K", False),
+    ]
+    response = client.post(
+        "/api/v1/cooperative/products/bulk-update",
+        json={
+            "items": [
+                {"variant_id": kilo.id, "stock": 12, "price_cents": 16500},
+                {"sku": "MJ-500", "stock": 1, "expected_stock": 4},
+                {"product_id": world.product_a.id, "stock": 9},  # a single variant
+            ]
+        },
+        headers=bearer(secret),
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    updated = response.get_json()["updated"]
+    assert [(c["variant_id"], c["sku"], c["old_stock"], c["stock"]) for c in updated] == [
+        (kilo.id, "MJ-1K", 0, 12),
+        (small.id, "MJ-500", 4, 1),
+        (world.product_a.variants[0].id, world.product_a.variants[0].sku, 10, 9),
+    ]
+    db.session.expire_all()
+    assert [(v.stock, v.price_cents) for v in product.variants] == [
+        (1, 9500),
+        (12, 16500),
+        (2, 80000),
+    ]
+    # The summary: active variants only.
+    assert (product.stock, product.price_cents, product.price_max_cents) == (13, 9500, 16500)
+    assert world.product_a.stock == 9
+    entries = db.session.scalars(
+        select(AuditLogEntry)
+        .where(AuditLogEntry.action == "api.product_updated")
+        .order_by(AuditLogEntry.id)
+    ).all()
+    assert [(e.target_id, e.details["sku"], e.details["variant_id"]) for e in entries] == [
+        (product.id, "MJ-1K", kilo.id),
+        (product.id, "MJ-500", small.id),
+        (world.product_a.id, world.product_a.variants[0].sku, world.product_a.variants[0].id),
+    ]
+    assert hidden.stock == 2
+
+
+def test_bulk_update_per_variant_refuses_foreign_ambiguous_and_stale_lines(client):
+    world = build_world()
+    product = dates_in_three_packs(world.coop_a)
+    small, kilo, _hidden = product.variants
+    foreign = dates_in_three_packs(world.coop_b)  # the same SKUs, in cooperative B
+    secret = make_token(world.member_a, ["products:write"])
+    url = "/api/v1/cooperative/products/bulk-update"
+
+    def post(*items):
+        return client.post(url, json={"items": list(items)}, headers=bearer(secret))
+
+    # Another cooperative's variant (a real id): 404 for that line, nothing changed.
+    body = problem_of(
+        post({"variant_id": small.id, "stock": 0}, {"variant_id": foreign.variants[0].id}), 404
+    )
+    assert [(e["line"], e["variant_id"]) for e in body["errors"]] == [(1, foreign.variants[0].id)]
+    assert "B" not in body["detail"]
+    problem_of(post({"product_id": world.product_b.id, "stock": 0}), 404)
+    problem_of(post({"sku": "nothing-like-it", "stock": 0}), 404)
+    # A product with several variants cannot be named by its id; nor a variant twice; a
+    # line names exactly one.
+    body = problem_of(post({"product_id": product.id, "stock": 3}), 400)
+    assert body["errors"][0]["product_id"] == product.id
+    problem_of(post({"variant_id": kilo.id, "stock": 3}, {"sku": "MJ-1K", "stock": 4}), 400)
+    problem_of(post({"variant_id": kilo.id, "sku": "MJ-1K", "stock": 3}), 400)
+    problem_of(post({"stock": 3}), 400)
+    # A stale expected stock: 409.
+    body = problem_of(
+        post({"sku": "MJ-1K", "stock": 5}, {"sku": "MJ-500", "stock": 1, "expected_stock": 9}),
+        409,
+    )
+    assert [(e["line"], e["sku"]) for e in body["errors"]] == [(1, "MJ-500")]
+    db.session.expire_all()
+    assert [v.stock for v in product.variants] == [4, 0, 2]
+    assert [v.stock for v in foreign.variants] == [4, 0, 2]
+    assert product.stock == 4
+    assert not db.session.scalars(
+        select(AuditLogEntry).where(AuditLogEntry.action == "api.product_updated")
+    ).all()
+
+
 @pytest.mark.postgres
 def test_lowering_stock_while_orders_arrive_never_oversells(app):
     """Shoppers buy one unit at a time in threads while the cooperative's tool lowers the
@@ -505,7 +669,7 @@ def test_lowering_stock_while_orders_arrive_never_oversells(app):
         pytest.skip("needs PostgreSQL")
     world = build_world()
     product = world.product_a
-    product.stock = 40
+    change_variant(product, stock=40)
     db.session.commit()
     secret = make_token(world.member_a, ["products:write"])
     product_id, shopper_id = product.id, world.shopper_a.id
@@ -571,6 +735,104 @@ def test_lowering_stock_while_orders_arrive_never_oversells(app):
     assert shopper_id  # the world's shopper exists; orders here are guests'
 
 
+@pytest.mark.postgres
+def test_lowering_one_variants_stock_while_orders_arrive_never_oversells(app):
+    """Shoppers buy the 500 g and the 1 kg packs one at a time in threads while the
+    cooperative's tool lowers the 500 g's stock from 40 to 6 (by SKU) and the 1 kg's price:
+    each variant keeps units sold before + after the update = all sold, and the product's
+    stock is the sum of its variants' at the end."""
+    from marketplace.catalogue.models import ProductVariant
+    from marketplace.orders.checkout import (
+        ShippingDetails,
+        WantedLine,
+        make_idempotency_token,
+        place_order,
+    )
+    from marketplace.orders.stock import NotEnoughStock
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    world = build_world()
+    product = dates_in_three_packs(world.coop_a)
+    small, kilo, _hidden = product.variants
+    small.stock, kilo.stock = 40, 30
+    refresh_summary(product)
+    db.session.commit()
+    secret = make_token(world.member_a, ["products:write"])
+    wanted = {small.id: (product.id, small.price_cents), kilo.id: (product.id, kilo.price_cents)}
+    sold = {small.id: [], kilo.id: []}
+    failures, start = [], threading.Barrier(9)
+
+    def shopper(variant_id: int, count: int) -> None:
+        with app.app_context():
+            start.wait()
+            for _ in range(count):
+                product_id, price = wanted[variant_id]
+                try:
+                    place_order(
+                        lines=[WantedLine(product_id, 1, price, variant_id)],
+                        shipping=ShippingDetails(
+                            contact_name="A",
+                            phone="+212612345678",
+                            address_line1="1 rue",
+                            city="Rissani",
+                            email="a@example.ma",
+                        ),
+                        payment_method="cod",
+                        idempotency_token=make_idempotency_token(),
+                        language="fr",
+                        user=None,
+                    )
+                    db.session.commit()
+                    sold[variant_id].append(1)
+                except NotEnoughStock:
+                    db.session.rollback()
+                except Exception as exc:  # noqa: BLE001 - reported below
+                    db.session.rollback()
+                    failures.append(repr(exc))
+            db.session.remove()
+
+    result = {}
+
+    def tool() -> None:
+        client = app.test_client()
+        start.wait()
+        result["response"] = client.post(
+            "/api/v1/cooperative/products/bulk-update",
+            json={"items": [{"sku": "MJ-500", "stock": 6}, {"sku": "MJ-1K", "stock": 30}]},
+            headers=bearer(secret),
+        )
+
+    release_test_transaction()
+    threads = [
+        threading.Thread(target=shopper, args=(variant_id, 6))
+        for variant_id in (small.id, kilo.id) * 4
+    ]
+    threads.append(threading.Thread(target=tool))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures
+    response = result["response"]
+    assert response.status_code == 200, response.get_data(as_text=True)
+    changes = {c["variant_id"]: c for c in response.get_json()["updated"]}
+    db.session.expire_all()
+    final = {
+        v.id: v.stock
+        for v in db.session.scalars(
+            select(ProductVariant).where(ProductVariant.product_id == product.id)
+        )
+    }
+    for variant_id, set_to in ((small.id, 6), (kilo.id, 30)):
+        start_stock = 40 if variant_id == small.id else 30
+        sold_before = start_stock - changes[variant_id]["old_stock"]
+        sold_after = set_to - final[variant_id]
+        assert final[variant_id] >= 0
+        assert sold_before + sold_after == len(sold[variant_id]), (variant_id, changes, final)
+    assert db.session.get(Product, product.id).stock == final[small.id] + final[kilo.id]
+
+
 # --- performance and limits ----------------------------------------------------------------
 
 
@@ -608,7 +870,7 @@ def test_orders_query_count_does_not_grow(counted):
     client = counted
     world = build_world()
     secret = make_token(world.member_a)
-    world.product_a.stock = 100
+    change_variant(world.product_a, stock=100)
     db.session.commit()
     place_cod_order(world.shopper_a, world.product_a, 1)
     release_test_transaction()

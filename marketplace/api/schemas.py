@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from marketplace.api.models import Scope
 from marketplace.catalogue.queries import PROVINCES, SORTS
 from marketplace.catalogue.services import MAX_PRICE_CENTS, MAX_STOCK
+from marketplace.catalogue.variants import SKU_MAX
 from marketplace.http import parse_int
 from marketplace.i18n import LANGUAGES
 from marketplace.orders.models import SubOrderStatus
@@ -120,9 +121,20 @@ class StatusChange(Schema):
 
 
 class BulkLine(Schema):
-    """One product's new stock and/or price (a line with neither changes nothing)."""
+    """One variant's new stock and/or price (a line with neither changes nothing). The
+    variant is named by exactly one of ``variant_id``, ``sku`` or, for a product sold in a
+    single variant, ``product_id``."""
 
-    product_id = json_int(1, MAX_ID, required=True)
+    product_id = json_int(
+        1,
+        MAX_ID,
+        metadata={"description": "A product with a single variant (else: 400, name the variant)."},
+    )
+    variant_id = json_int(1, MAX_ID)
+    sku = fields.String(
+        validate=validate.Length(min=1, max=SKU_MAX),
+        metadata={"description": "Your SKU of the variant."},
+    )
     stock = json_int(0, MAX_STOCK)
     price_cents = json_int(0, MAX_PRICE_CENTS)
     expected_stock = json_int(
@@ -205,16 +217,44 @@ class CooperativeRef(Schema):
     name = fields.Nested(Text, required=True)
 
 
+class Variant(Schema):
+    """One size or pack of a product on sale, in the seller's order."""
+
+    id = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    label = fields.Nested(
+        Text,
+        required=True,
+        metadata={"description": 'The option\'s name ("500 g", "Grand"), else its unit.'},
+    )
+    price_cents = fields.Integer(required=True)
+    stock = fields.Integer(required=True)
+    in_stock = fields.Boolean(required=True)
+    unit = fields.Nested(Unit, required=True)
+    weight_grams = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "Weight for shipping."}
+    )
+
+
 class ProductSummary(Schema):
     id = fields.Integer(required=True)
     slug = fields.String(required=True)
     url = fields.String(required=True)
     name = fields.Nested(Text, required=True)
-    unit = fields.Nested(Unit, required=True)
-    price_cents = fields.Integer(required=True)
+    unit = fields.Nested(
+        Unit, required=True, metadata={"description": "The cheapest variant's unit."}
+    )
+    price_cents = fields.Integer(
+        required=True, metadata={"description": "The cheapest variant's price."}
+    )
+    price_min_cents = fields.Integer(required=True)
+    price_max_cents = fields.Integer(
+        required=True, metadata={"description": "The dearest variant's price."}
+    )
     currency = fields.String(required=True)
-    stock = fields.Integer(required=True)
+    stock = fields.Integer(required=True, metadata={"description": "Every variant's stock."})
     in_stock = fields.Boolean(required=True)
+    variants = fields.List(fields.Nested(Variant), required=True)
     category = fields.Nested(CategoryRef, required=True, allow_none=True)
     cooperative = fields.Nested(CooperativeRef, required=True)
     image = fields.Nested(Image, required=True, allow_none=True)
@@ -226,7 +266,11 @@ class ProductDetail(ProductSummary):
     description = fields.Nested(
         Text, required=True, metadata={"description": "Sanitised HTML (p, ul, ol, li, strong…)."}
     )
-    weight_grams = fields.Integer(required=True, allow_none=True)
+    weight_grams = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The weight of the variant bought by default."},
+    )
     images = fields.List(fields.Nested(Image), required=True)
 
 
@@ -266,6 +310,8 @@ class SearchResult(Schema):
 
 class OrderLine(Schema):
     product_id = fields.Integer(required=True, allow_none=True)
+    variant_id = fields.Integer(required=True, allow_none=True)
+    sku = fields.String(required=True)
     name = fields.Nested(Text, required=True)
     unit = fields.Nested(Unit, required=True)
     quantity = fields.Integer(required=True)
@@ -308,14 +354,33 @@ class SubOrderPage(Schema):
     next_cursor = fields.String(required=True, allow_none=True)
 
 
+class OwnVariant(Schema):
+    id = fields.Integer(required=True)
+    sku = fields.String(required=True)
+    label = fields.Nested(Text, required=True)
+    active = fields.Boolean(required=True)
+    position = fields.Integer(required=True)
+    unit = fields.Nested(Unit, required=True)
+    stock = fields.Integer(required=True)
+    price_cents = fields.Integer(required=True)
+    weight_grams = fields.Integer(required=True, allow_none=True)
+    updated_at = fields.DateTime(required=True)
+
+
 class OwnProduct(Schema):
     id = fields.Integer(required=True)
     slug = fields.String(required=True)
     name = fields.Nested(Text, required=True)
     status = fields.String(required=True)
     unit = fields.Nested(Unit, required=True)
-    stock = fields.Integer(required=True)
+    stock = fields.Integer(required=True, metadata={"description": "Active variants' stock."})
     price_cents = fields.Integer(required=True)
+    price_max_cents = fields.Integer(required=True)
+    variants = fields.List(
+        fields.Nested(OwnVariant),
+        required=True,
+        metadata={"description": "Every variant, inactive ones too."},
+    )
     updated_at = fields.DateTime(required=True)
 
 
@@ -327,6 +392,8 @@ class OwnProductPage(Schema):
 
 class BulkChange(Schema):
     product_id = fields.Integer(required=True)
+    variant_id = fields.Integer(required=True)
+    sku = fields.String(required=True)
     stock = fields.Integer(required=True)
     price_cents = fields.Integer(required=True)
     old_stock = fields.Integer(required=True)
@@ -341,6 +408,8 @@ class ProblemDetail(Schema):
     field = fields.String()
     line = fields.Integer()
     product_id = fields.Integer()
+    variant_id = fields.Integer()
+    sku = fields.String()
     message = fields.String(required=True)
 
 

@@ -23,8 +23,8 @@ from marketplace.api.problems import (
     http_problem,
     unexpected_problem,
 )
-from marketplace.catalogue import queries, units
-from marketplace.catalogue.models import Category, Product
+from marketplace.catalogue import queries, units, variants
+from marketplace.catalogue.models import Category, Product, ProductVariant
 from marketplace.catalogue.search import search_products
 from marketplace.catalogue.views import safe_description
 from marketplace.cooperatives.models import Cooperative, province_label
@@ -196,7 +196,28 @@ def cooperative_ref(cooperative: Cooperative, lang: str) -> dict:
     }
 
 
+def option_label(variant: ProductVariant, lang: str) -> dict:
+    """A variant's name as a translated text: its label in ``lang``, else in another language
+    (a fallback), else its unit and size in ``lang``."""
+    label = variants.option_label(variant, lang)
+    return {"value": label.text, "lang": label.lang, "fallback": label.fallback}
+
+
+def variant_data(variant: ProductVariant, lang: str) -> dict:
+    return {
+        "id": variant.id,
+        "sku": variant.sku,
+        "label": option_label(variant, lang),
+        "price_cents": variant.price_cents,
+        "stock": variant.stock,
+        "in_stock": variant.stock > 0,
+        "unit": units.as_json(variant, lang),
+        "weight_grams": variant.weight_grams,
+    }
+
+
 def product_summary(product: Product, lang: str) -> dict:
+    shown = variants.active_variants(product)
     return {
         "id": product.id,
         "slug": product.slug,
@@ -204,9 +225,12 @@ def product_summary(product: Product, lang: str) -> dict:
         "name": text(product.translations, "name", lang),
         "unit": units.as_json(product, lang),
         "price_cents": product.price_cents,
+        "price_min_cents": min((v.price_cents for v in shown), default=product.price_cents),
+        "price_max_cents": max((v.price_cents for v in shown), default=product.price_cents),
         "currency": "MAD",
         "stock": product.stock,
         "in_stock": product.stock > 0,
+        "variants": [variant_data(v, lang) for v in shown],
         "category": category_ref(product.category, lang),
         "cooperative": cooperative_ref(product.cooperative, lang),
         "image": image(product.images[0]) if product.images else None,
@@ -219,9 +243,10 @@ def product_detail(product: Product, lang: str) -> dict:
     data = product_summary(product, lang)
     description = text(product.translations, "description", lang)
     description["value"] = str(safe_description(description["value"]))
+    chosen = variants.default_variant(product)
     data.update(
         description=description,
-        weight_grams=product.weight_grams,
+        weight_grams=chosen.weight_grams if chosen is not None else None,
         images=[image(i) for i in product.images],
     )
     return data
@@ -232,6 +257,7 @@ def api_options() -> tuple:
     return (
         *queries.card_options(),
         selectinload(Product.category).selectinload(Category.translations),
+        selectinload(Product.variants),
     )
 
 
@@ -546,6 +572,8 @@ def sub_order_data(sub: CooperativeOrder, lang: str) -> dict:
         "lines": [
             {
                 "product_id": line.product_id,
+                "variant_id": line.variant_id,
+                "sku": line.sku or "",
                 "name": dict(zip(("value", "lang", "fallback"), line.name_in(lang), strict=True)),
                 "unit": units.as_json(line, lang),
                 "quantity": line.quantity,
@@ -639,8 +667,9 @@ def order_status(data, sub_order_id: int):
 def own_products(args):
     """Your products.
 
-    Your cooperative's products (drafts and hidden ones too) with their stock and price,
-    by id. Needs the ``products:write`` scope."""
+    Your cooperative's products (drafts and hidden ones too) by id, each with its variants
+    (inactive ones too): their id, SKU, stock and price, for a bulk update. Needs the
+    ``products:write`` scope."""
     lang = g.api_lang
     statement = select(Product).where(Product.cooperative_id == g.api_token.cooperative_id)
     if args.get("after"):
@@ -650,7 +679,7 @@ def own_products(args):
             raise InvalidInput(BAD_CURSOR) from exc
         statement = statement.where(Product.id > after_id)
     rows = db.session.scalars(
-        statement.options(selectinload(Product.translations))
+        statement.options(selectinload(Product.translations), selectinload(Product.variants))
         .order_by(Product.id)
         .limit(args["limit"] + 1)
     ).all()
@@ -667,6 +696,22 @@ def own_products(args):
                 "unit": units.as_json(p, lang),
                 "stock": p.stock,
                 "price_cents": p.price_cents,
+                "price_max_cents": p.price_max_cents,
+                "variants": [
+                    {
+                        "id": v.id,
+                        "sku": v.sku,
+                        "label": option_label(v, lang),
+                        "active": v.active,
+                        "position": v.position,
+                        "unit": units.as_json(v, lang),
+                        "stock": v.stock,
+                        "price_cents": v.price_cents,
+                        "weight_grams": v.weight_grams,
+                        "updated_at": aware(v.updated_at),
+                    }
+                    for v in p.variants
+                ],
                 "updated_at": aware(p.updated_at),
             }
             for p in rows
@@ -683,10 +728,11 @@ def own_products(args):
 def bulk_update(data):
     """Update stock and prices.
 
-    Sets the stock and/or price of many of your products at once: all lines or none. A
-    refused request lists the error of each line (``errors[].line``, ``product_id``). With
-    ``expected_stock`` a line changes the stock only if nobody (no order) changed it since
-    your tool read it. Needs the ``products:write`` scope; each change is recorded with the
-    token's name."""
+    Sets the stock and/or price of many of your variants at once: all lines or none. A line
+    names its variant by ``variant_id`` or ``sku`` (a product sold in a single variant may
+    also be named by its ``product_id``). A refused request lists the error of each line
+    (``errors[].line`` and what it named). With ``expected_stock`` a line changes the stock
+    only if nobody (no order) changed it since your tool read it. Needs the
+    ``products:write`` scope; each change is recorded with the token's name."""
     changes = services.bulk_update(g.api_token, data["items"])
     return {"updated": changes}
