@@ -9,7 +9,7 @@ from flask import Flask, current_app, g
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 
 from marketplace import storage
-from marketplace.catalogue import cards, units
+from marketplace.catalogue import cards, units, variants
 from marketplace.catalogue.views import province_name, safe_description
 from marketplace.cooperatives.validators import format_phone
 from marketplace.fairs import services as fairs
@@ -134,6 +134,9 @@ FILTERS = {
     "unit_label": unit_label,
     "size_label": size_label,
     "unit_text": unit_text,
+    # ``variant|option_label``: the variant's name in the page's language (.text, .lang and
+    # .fallback, as catalogue.variants.option_label).
+    "option_label": variants.option_label,
     "ltr": ltr,
 }
 GLOBALS = {

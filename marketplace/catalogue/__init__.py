@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("catalogue", __name__)
 root_bp = Blueprint("catalogue_root", __name__)
 
-from marketplace.catalogue import views  # noqa: E402,F401
+from marketplace.catalogue import seller_views, views  # noqa: E402,F401

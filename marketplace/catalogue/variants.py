@@ -15,10 +15,14 @@ The one module that knows how variants sum up into their product and how they ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
+
 from marketplace.catalogue import units
+from marketplace.errors import InvalidInput, NotFound
+from marketplace.extensions import db
 from marketplace.i18n import FALLBACK_ORDER, current_lang
 
 if TYPE_CHECKING:
@@ -86,3 +90,268 @@ def refresh_summary(product: Product) -> None:
     product.unit_quantity_milli = cheapest.unit_quantity_milli
     product.unit_code = cheapest.unit_code
     product.size = cheapest.size
+
+
+# --- the seller's edits ---------------------------------------------------------------
+#
+# Plain functions, as catalogue.services: they check the rules, change the variant, write the
+# product's summary (refresh_summary) and search document, record who did it in the audit log
+# and flush(). A refusal is a DomainError with a translated message; the view commits once.
+
+LABEL_MAX = 60
+
+
+@dataclass
+class VariantInput:
+    """A variant as a seller types it. ``labels``: the option's name per language ("500 g",
+    "Grand", "كبير"; a missing language is empty); quantities in thousandths, money in
+    centimes, as catalogue.services.ProductInput."""
+
+    sku: str
+    price_cents: int
+    stock: int
+    labels: dict[str, str] = field(default_factory=dict)
+    unit_quantity_milli: int | None = None
+    unit_code: str | None = None
+    size: str = ""
+    weight_grams: int | None = None
+
+
+def _clean(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def clean_sku(sku: str | None) -> str:
+    return (sku or "").strip()
+
+
+def _check_sku(cooperative_id: int, sku: str, exclude_id: int | None = None) -> str:
+    from sqlalchemy import select
+
+    from marketplace.catalogue.models import ProductVariant
+
+    sku = clean_sku(sku)
+    if not sku:
+        raise InvalidInput(_l("Enter a SKU (your own reference for this variant)."), field="sku")
+    if len(sku) > SKU_MAX:
+        raise InvalidInput(_l("A SKU may have at most %(n)d characters.", n=SKU_MAX), field="sku")
+    if any(ch.isspace() or not ch.isprintable() for ch in sku):
+        raise InvalidInput(_l("A SKU has no spaces: use - or _ between words."), field="sku")
+    taken = db.session.scalar(
+        select(ProductVariant.id).where(
+            ProductVariant.cooperative_id == cooperative_id,
+            ProductVariant.sku == sku,
+            ProductVariant.id != (exclude_id or 0),
+        )
+    )
+    if taken is not None:
+        raise InvalidInput(
+            _l("Another variant of your cooperative already has the SKU “%(sku)s”.", sku=sku),
+            field="sku",
+        )
+    return sku
+
+
+def _checked(product: Product, data: VariantInput, exclude_id: int | None = None) -> VariantInput:
+    """``data`` cleaned, or a refusal: the product rules of catalogue.services (price, stock,
+    weight, unit and size bounds), a SKU free in the cooperative, labels of a sane length."""
+    from marketplace.catalogue import services
+    from marketplace.i18n import LANGUAGES
+
+    services._validate_variant_fields(
+        services.ProductInput(
+            texts=services.TextsInput(),
+            category_id=None,
+            price_cents=data.price_cents,
+            stock=data.stock,
+            unit_quantity_milli=data.unit_quantity_milli,
+            unit_code=data.unit_code or None,
+            size=data.size,
+            weight_grams=data.weight_grams,
+        )
+    )
+    labels = {code: _clean(data.labels.get(code)) for code in LANGUAGES}
+    if any(len(text) > LABEL_MAX for text in labels.values()):
+        raise InvalidInput(
+            _l("An option name may have at most %(n)d characters.", n=LABEL_MAX), field="labels"
+        )
+    return VariantInput(
+        sku=_check_sku(product.cooperative_id, data.sku, exclude_id),
+        price_cents=data.price_cents,
+        stock=data.stock,
+        labels={code: text for code, text in labels.items() if text},
+        unit_quantity_milli=data.unit_quantity_milli if data.unit_code else None,
+        unit_code=data.unit_code or None,
+        size=_clean(data.size),
+        weight_grams=data.weight_grams,
+    )
+
+
+def _after_change(product: Product, actor, action: str, variant: ProductVariant, **details):
+    from marketplace.audit import record_audit
+    from marketplace.catalogue.search import refresh_search_document
+
+    refresh_summary(product)
+    refresh_search_document(product)
+    db.session.flush()
+    record_audit(
+        actor,
+        action,
+        target_type="product_variant",
+        target_id=variant.id,
+        target_label=variant.sku,
+        product_id=product.id,
+        cooperative_id=product.cooperative_id,
+        **details,
+    )
+
+
+def _fields(variant: ProductVariant) -> dict:
+    return {
+        "sku": variant.sku,
+        "labels": dict(variant.labels or {}),
+        "price_cents": variant.price_cents,
+        "stock": variant.stock,
+        "unit_quantity_milli": variant.unit_quantity_milli,
+        "unit_code": variant.unit_code,
+        "size": variant.size,
+        "weight_grams": variant.weight_grams,
+    }
+
+
+def add_variant(product: Product, data: VariantInput, actor=None) -> ProductVariant:
+    """A new variant at the end of the product's list, active."""
+    from marketplace.catalogue.models import ProductVariant
+    from marketplace.cooperatives.services import ensure_can_sell
+
+    ensure_can_sell(product.cooperative)
+    data = _checked(product, data)
+    variant = ProductVariant(
+        cooperative_id=product.cooperative_id,
+        sku=data.sku,
+        labels=data.labels,
+        price_cents=data.price_cents,
+        stock=data.stock,
+        unit_quantity_milli=data.unit_quantity_milli,
+        unit_code=data.unit_code,
+        size=data.size,
+        weight_grams=data.weight_grams,
+        position=max((v.position for v in product.variants), default=-1) + 1,
+    )
+    product.variants.append(variant)
+    db.session.flush()
+    _after_change(product, actor, "variant.created", variant, new=_fields(variant))
+    return variant
+
+
+def _write_stock(variant: ProductVariant, stock: int, expected: int | None) -> None:
+    """Set the stock only if it is still ``expected`` (what the seller saw; orders change it
+    concurrently): catalogue.services' check, a Conflict naming the stock as it is now."""
+    from marketplace.catalogue import services
+
+    services._write_stock(variant, stock, expected)
+
+
+def update_variant(
+    variant: ProductVariant, data: VariantInput, stock_was: int | None = None, actor=None
+) -> ProductVariant:
+    """Change a variant. ``stock_was``: the stock shown when the form was opened (None:
+    overwrite whatever it is now); when the seller left it as shown, orders taken since keep
+    what they made of it."""
+    from marketplace.cooperatives.services import ensure_can_sell
+
+    product = variant.product
+    ensure_can_sell(product.cooperative)
+    data = _checked(product, data, exclude_id=variant.id)
+    before = _fields(variant)
+    if stock_was is None or data.stock != stock_was:
+        _write_stock(variant, data.stock, stock_was)
+    variant.sku = data.sku
+    variant.labels = data.labels
+    variant.price_cents = data.price_cents
+    variant.unit_quantity_milli = data.unit_quantity_milli
+    variant.unit_code = data.unit_code
+    variant.size = data.size
+    variant.weight_grams = data.weight_grams
+    db.session.flush()
+    after = _fields(variant)
+    changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+    _after_change(product, actor, "variant.updated", variant, changed=changed)
+    return variant
+
+
+def set_stock(
+    variant: ProductVariant, stock: int, expected: int | None = None, actor=None
+) -> ProductVariant:
+    """The quick stock edit of the products list. ``expected``: the stock the seller saw."""
+    from marketplace.catalogue import services
+    from marketplace.cooperatives.services import ensure_can_sell
+
+    ensure_can_sell(variant.product.cooperative)
+    if not 0 <= stock <= services.MAX_STOCK:
+        raise InvalidInput(_l("The stock must be a whole number between 0 and 1,000,000."))
+    before = variant.stock
+    if stock == expected and expected == before:
+        return variant
+    _write_stock(variant, stock, expected)
+    _after_change(
+        variant.product, actor, "variant.stock", variant, old_stock=before, new_stock=stock
+    )
+    return variant
+
+
+def set_active(variant: ProductVariant, active: bool, actor=None) -> ProductVariant:
+    """Offer the variant again, or stop offering it (it keeps its orders). A product keeps at
+    least one active variant: to stop selling it, hide the product."""
+    from marketplace.cooperatives.services import ensure_can_sell
+
+    product = variant.product
+    ensure_can_sell(product.cooperative)
+    if variant.active == active:
+        return variant
+    if not active and active_variants(product) == [variant]:
+        raise InvalidInput(
+            _l(
+                "A product keeps at least one active variant. To stop selling it, "
+                "hide the product instead."
+            )
+        )
+    variant.active = active
+    db.session.flush()
+    _after_change(product, actor, "variant.activated" if active else "variant.deactivated", variant)
+    return variant
+
+
+def move(variant: ProductVariant, offset: int, actor=None) -> ProductVariant:
+    """Move a variant ``offset`` places (−1: one place up, +1: down); the list is numbered
+    again from 0. The shop shows variants in this order."""
+    from marketplace.cooperatives.services import ensure_can_sell
+
+    product = variant.product
+    ensure_can_sell(product.cooperative)
+    ordered = sorted(product.variants, key=lambda v: (v.position, v.id or 0))
+    index = ordered.index(variant)
+    target = min(max(index + offset, 0), len(ordered) - 1)
+    ordered.insert(target, ordered.pop(index))
+    for position, item in enumerate(ordered):
+        item.position = position
+    db.session.flush()
+    db.session.expire(product, ["variants"])
+    _after_change(product, actor, "variant.moved", variant, position=target)
+    return variant
+
+
+def get_cooperative_variant(cooperative_id: int, variant_id: int) -> ProductVariant:
+    """The cooperative's own variant; anyone else's (or none) is NotFound."""
+    from sqlalchemy import select
+
+    from marketplace.catalogue.models import ProductVariant
+
+    variant = db.session.scalar(
+        select(ProductVariant).where(
+            ProductVariant.id == variant_id, ProductVariant.cooperative_id == cooperative_id
+        )
+    )
+    if variant is None:
+        raise NotFound()
+    return variant

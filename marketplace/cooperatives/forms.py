@@ -308,7 +308,7 @@ class SeenNumber(HiddenField):
         return "" if self.data is None else str(self.data)
 
 
-def _int_field(label, minimum, maximum, required=True, **kw):
+def int_field(label, minimum, maximum, required=True, **kw):
     validators = [InputRequired(message=_l("This field is required."))] if required else []
     if not required:
         validators.append(Optional())
@@ -347,7 +347,7 @@ class ProductForm(FlaskForm):
         _l("Category"), [DataRequired(message=_l("Choose a category."))], choices=[]
     )
     price = MoneyField(_l("Price (MAD)"), [InputRequired(message=_l("Enter the price."))])
-    stock = _int_field(_l("Stock (units available)"), 0, catalogue.MAX_STOCK)
+    stock = int_field(_l("Stock (units available)"), 0, catalogue.MAX_STOCK)
     stock_was = SeenNumber()
     # The unit of sale: a quantity and a unit from the list ("500" and grams), or neither
     # when the product is the item itself; the size for items with dimensions (carpets).
@@ -360,7 +360,7 @@ class ProductForm(FlaskForm):
         [Length(max=catalogue.SIZE_MAX)],
         description=_l('The dimensions of the item, for example "150 × 230 cm" or "Ø 30 cm".'),
     )
-    weight_grams = _int_field(
+    weight_grams = int_field(
         _l("Shipping weight (grams)"), 0, catalogue.MAX_WEIGHT_GRAMS, required=False
     )
     status = SelectField(
@@ -376,12 +376,26 @@ class ProductForm(FlaskForm):
         _l("Add photos"), render_kw={"accept": IMAGE_ACCEPT, "capture": "environment"}
     )
 
-    def __init__(self, *args, **kwargs):
+    # The fields of the product's only variant (catalogue.services writes them there); a
+    # product with several variants edits them variant by variant (VariantForm).
+    VARIANT_FIELDS = (
+        "price",
+        "stock",
+        "stock_was",
+        "unit_quantity",
+        "unit_code",
+        "size",
+        "weight_grams",
+    )
+
+    def __init__(self, *args, variant_fields: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.unit_code.choices = [
-            SelectChoice("", _l("No unit")),
-            *(SelectChoice(code, name) for code, name in units.code_choices(current_lang())),
-        ]
+        self.has_variant_fields = variant_fields
+        if not variant_fields:
+            for name in self.VARIANT_FIELDS:
+                delattr(self, name)
+            return
+        self.unit_code.choices = unit_choices()
 
     def set_category_choices(self, choices: list[tuple[str, str]]) -> None:
         self.category.choices = [
@@ -414,27 +428,31 @@ class ProductForm(FlaskForm):
                     _l("A description needs the product's name in the same language."),
                 ]
                 ok = False
-        if not self.unit_quantity.errors:
-            code = self.unit_code.data or None
-            problem = units.problem(self.unit_quantity.data, code)
-            if problem is not None:
-                # Under the unit when it is missing or unknown, else under the quantity.
-                known = code is not None and code in units.UNITS
-                target = self.unit_quantity if known else self.unit_code
-                target.errors = [*target.errors, problem]
-                ok = False
+        if self.has_variant_fields and not unit_ok(self):
+            ok = False
         return ok
 
     def uploaded_images(self) -> list:
         return [f for f in (self.images.data or []) if f and getattr(f, "filename", "")]
 
     def to_input(self) -> catalogue.ProductInput:
+        texts = catalogue.TextsInput(
+            names={code: self[f"name_{code}"].data or "" for code in LANGUAGES},
+            descriptions={code: self[f"description_{code}"].data or "" for code in LANGUAGES},
+        )
+        category_id = int(self.category.data) if self.category.data else None
+        if not self.has_variant_fields:
+            # Several variants: their fields are edited one by one (catalogue.variants).
+            return catalogue.ProductInput(
+                texts=texts,
+                category_id=category_id,
+                price_cents=None,
+                stock=None,
+                status=self.status.data,
+            )
         return catalogue.ProductInput(
-            texts=catalogue.TextsInput(
-                names={code: self[f"name_{code}"].data or "" for code in LANGUAGES},
-                descriptions={code: self[f"description_{code}"].data or "" for code in LANGUAGES},
-            ),
-            category_id=int(self.category.data) if self.category.data else None,
+            texts=texts,
+            category_id=category_id,
             price_cents=self.price.data,
             stock=self.stock.data,
             stock_was=self.stock_was.data,
@@ -447,17 +465,18 @@ class ProductForm(FlaskForm):
 
     @classmethod
     def data_from_product(cls, product) -> dict:
-        data = {
-            "category": str(product.category_id or ""),
-            "price": product.price_cents,
-            "stock": product.stock,
-            "stock_was": product.stock,
-            "unit_quantity": product.unit_quantity_milli,
-            "unit_code": product.unit_code or "",
-            "size": product.size,
-            "weight_grams": product.weight_grams,
-            "status": product.status,
-        }
+        data = {"category": str(product.category_id or ""), "status": product.status}
+        if len(product.variants) == 1:
+            only = product.variants[0]
+            data.update(
+                price=only.price_cents,
+                stock=only.stock,
+                stock_was=only.stock,
+                unit_quantity=only.unit_quantity_milli,
+                unit_code=only.unit_code or "",
+                size=only.size,
+                weight_grams=only.weight_grams,
+            )
         for translation in product.translations:
             data[f"name_{translation.locale}"] = translation.name
             data[f"description_{translation.locale}"] = catalogue.description_for_editing(
@@ -466,10 +485,32 @@ class ProductForm(FlaskForm):
         return data
 
 
+def unit_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("", _l("No unit")),
+        *(SelectChoice(code, name) for code, name in units.code_choices(current_lang())),
+    ]
+
+
+def unit_ok(form) -> bool:
+    """The quantity and unit of ``form`` make a unit of sale; else a sentence under the unit
+    (missing or unknown) or under the quantity."""
+    if form.unit_quantity.errors:
+        return True  # already refused by the field
+    code = form.unit_code.data or None
+    problem = units.problem(form.unit_quantity.data, code)
+    if problem is None:
+        return True
+    known = code is not None and code in units.UNITS
+    target = form.unit_quantity if known else form.unit_code
+    target.errors = [*target.errors, problem]
+    return False
+
+
 class StockForm(FlaskForm):
     """The small quick-stock form on each row of the products list."""
 
-    stock = _int_field(_l("Stock"), 0, catalogue.MAX_STOCK)
+    stock = int_field(_l("Stock"), 0, catalogue.MAX_STOCK)
     was = SeenNumber()  # the stock shown in the list
     back = HiddenField(default="products")
 

@@ -68,8 +68,9 @@ def _language_list(codes) -> str:
     return ", ".join(LANGUAGE_NAMES[code] for code in codes)
 
 
-def _render(template: str, http_status: int = 200, **context):
-    """Render a dashboard page with the helpers every dashboard template uses."""
+def render_dashboard(template: str, http_status: int = 200, **context):
+    """Render a dashboard page with the helpers every dashboard template uses (the other
+    domains' seller pages use it too: catalogue.seller_views)."""
 
     context.setdefault("can_sell", current_user.cooperative.is_verified)
     html = render_template(
@@ -92,15 +93,18 @@ def _own_product(product_id: int):
 
 
 def _product_rows(products):
-    """What the products table shows for each product, with its quick stock form."""
+    """What the products table shows for each product, with its quick stock form (one per
+    variant when it has several)."""
     rows = []
     for product in products:
+        several = len(product.variants) > 1
         rows.append(
             {
                 "product": product,
                 "picked": pick(product.translations),
                 "missing": catalogue.missing_languages(product.translations),
                 "thumb": product.images[0].stored_name if product.images else None,
+                "variants": product.variants if several else [],
             }
         )
     return rows
@@ -120,7 +124,7 @@ def dashboard():
     reason_text = ""
     if not cooperative.is_verified and cooperative.status_reason_code:
         reason_text = reason_label(cooperative.status_reason_code)
-    return _render(
+    return render_dashboard(
         "cooperatives/dashboard.html",
         cooperative=cooperative,
         picked_name=pick(cooperative.translations),
@@ -142,7 +146,7 @@ def dashboard_products():
         status = ""
     stmt = catalogue.cooperative_products(current_user.cooperative_id, status or None)
     pagination = db.paginate(stmt, page=page_arg(), per_page=PRODUCTS_PER_PAGE, error_out=False)
-    return _render(
+    return render_dashboard(
         "cooperatives/dashboard_products.html",
         rows=_product_rows(pagination.items),
         pagination=pagination,
@@ -190,7 +194,7 @@ def product_stock(product_id: int):
 
 
 def _render_product_form(form: ProductForm, product=None, status: int = 200):
-    return _render(
+    return render_dashboard(
         "cooperatives/product_form.html",
         status,
         form=form,
@@ -200,6 +204,10 @@ def _render_product_form(form: ProductForm, product=None, status: int = 200):
         max_images=catalogue.MAX_IMAGES,
         missing=form.missing_languages(),
     )
+
+
+def _single_variant(product) -> bool:
+    return len(product.variants) == 1
 
 
 @bp.route("/dashboard/products/new", methods=["GET", "POST"])
@@ -227,11 +235,14 @@ def product_new():
 @verified_cooperative_required
 def product_edit(product_id: int):
     product = _own_product(product_id)
+    single = _single_variant(product)
     if request.method == "GET":
-        form = ProductForm(formdata=None, data=ProductForm.data_from_product(product))
+        form = ProductForm(
+            formdata=None, data=ProductForm.data_from_product(product), variant_fields=single
+        )
         form.set_category_choices(_category_choices())
         return _render_product_form(form, product)
-    form = ProductForm()
+    form = ProductForm(variant_fields=single)
     form.set_category_choices(_category_choices())
     if form.validate_on_submit():
         try:
@@ -263,7 +274,7 @@ def _attach_error(form: ProductForm, error: DomainError) -> None:
     message = error.message
     if isinstance(error, UploadRejected) or error.details.get("field") == "images":
         form.images.errors = [*form.images.errors, message]
-    elif error.details.get("field") == "stock":
+    elif error.details.get("field") == "stock" and form.has_variant_fields:
         form.stock.errors = [*form.stock.errors, message]
         # Saving again means "yes, this figure": compare with the stock as it is now.
         form.stock_was.data = error.details.get("current")
@@ -330,7 +341,7 @@ def _render_profile(form: ProfileForm, cooperative, status: int = 200):
     public = None
     if _has_endpoint("cooperatives.detail") and cooperative.is_verified:
         public = url_for("cooperatives.detail", slug=cooperative.slug)
-    return _render(
+    return render_dashboard(
         "cooperatives/profile_form.html",
         status,
         form=form,
@@ -345,7 +356,7 @@ def shipping_edit():
     cooperative = current_user.cooperative
     if request.method == "GET":
         form = ShippingForm(formdata=None, data=ShippingForm.data_from_cooperative(cooperative))
-        return _render("cooperatives/shipping_form.html", form=form)
+        return render_dashboard("cooperatives/shipping_form.html", form=form)
     form = ShippingForm()
     if form.validate_on_submit():
         try:
@@ -356,4 +367,4 @@ def shipping_edit():
         else:
             flash(_("Your shipping settings were saved."), "success")
             return redirect(url_for(".shipping_edit"))
-    return _render("cooperatives/shipping_form.html", 400, form=form)
+    return render_dashboard("cooperatives/shipping_form.html", 400, form=form)
