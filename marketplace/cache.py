@@ -73,8 +73,8 @@ CATALOGUE_MODULES = (
     "marketplace.cooperatives.models",
     "marketplace.labels.models",  # labels and certificates: the badges on cards and pages
 )
-# Columns of products that change without making cached pages wrong for long (orders move
-# stock all the time: covered by the entries' expiry).
+# Columns of products and their variants that change without making cached pages wrong for
+# long (orders move stock all the time: covered by the entries' expiry).
 VOLATILE_PRODUCT_COLUMNS = frozenset({"stock", "updated_at"})
 
 
@@ -147,7 +147,7 @@ def _touches_catalogue(session: Session) -> bool:
     for obj in (*session.new, *session.deleted, *session.dirty):
         if type(obj).__module__ not in CATALOGUE_MODULES:
             continue
-        if obj in session.dirty and type(obj).__name__ == "Product":
+        if obj in session.dirty and type(obj).__name__ in ("Product", "ProductVariant"):
             state = inspect(obj)
             changed = {
                 attr.key

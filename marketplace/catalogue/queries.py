@@ -17,11 +17,17 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, true, tuple_, union_all
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from marketplace import cache as page_cache
-from marketplace.catalogue.models import Category, Product, ProductStatus, ProductTranslation
+from marketplace.catalogue.models import (
+    Category,
+    Product,
+    ProductStatus,
+    ProductTranslation,
+    ProductVariant,
+)
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus, Province
 from marketplace.extensions import db
 from marketplace.i18n import FALLBACK_ORDER, pick
@@ -74,6 +80,19 @@ def page_options():
     )
 
 
+def price_range_condition(price_min_cents: int | None, price_max_cents: int | None):
+    """Products with an active variant priced within the range (either bound may be None):
+    an EXISTS answered from ix_product_variants_product_active_price, inside the listing's
+    own query. The summary's cheapest price alone would let a 50 MAD filter miss nothing
+    but a "from 40 to 60" one miss a product sold at 30 and 55."""
+    conditions = [ProductVariant.product_id == Product.id, ProductVariant.active == true()]
+    if price_min_cents is not None:
+        conditions.append(ProductVariant.price_cents >= price_min_cents)
+    if price_max_cents is not None:
+        conditions.append(ProductVariant.price_cents <= price_max_cents)
+    return select(ProductVariant.id).where(*conditions).correlate(Product).exists()
+
+
 # --- sorting and keyset pagination ---------------------------------------------------------
 
 SORTS = ("newest", "price_asc", "price_desc", "name")
@@ -98,7 +117,8 @@ def name_sort_key(lang: str):
 
 
 def sort_columns(sort: str, lang: str) -> list[tuple[Any, bool, str]]:
-    """(expression, descending, kind) for each sort key, the id last as a tie-breaker."""
+    """(expression, descending, kind) for each sort key, the id last as a tie-breaker. Prices
+    sort by the cheapest active variant's (the product's summary, ``price_cents``)."""
     if sort == "price_asc":
         return [(Product.price_cents, False, "int"), (Product.id, False, "int")]
     if sort == "price_desc":
@@ -193,11 +213,9 @@ class Filters:
             )
         if self.cooperative_id is not None:
             conditions.append(Product.cooperative_id == self.cooperative_id)
-        if self.price_min_cents is not None:
-            conditions.append(Product.price_cents >= self.price_min_cents)
-        if self.price_max_cents is not None:
-            conditions.append(Product.price_cents <= self.price_max_cents)
-        if self.in_stock:
+        if self.price_min_cents is not None or self.price_max_cents is not None:
+            conditions.append(price_range_condition(self.price_min_cents, self.price_max_cents))
+        if self.in_stock:  # the stock of every active variant (the product's summary)
             conditions.append(Product.stock > 0)
         if self.label_id is not None:
             from marketplace.labels.services import products_with_label_condition
@@ -300,8 +318,9 @@ def related_products(product: Product, limit: int = 4) -> list[Product]:
 
 def product_with_related(slug: str, limit: int = 4) -> tuple[Product | None, list[Product]]:
     """The visible product of ``slug`` and up to ``limit`` related products (as
-    ``related_products``), loaded by one statement: the product page's queries stay those of
-    the product alone (five), whatever the size of the catalogue."""
+    ``related_products``), loaded by one statement with their variants: the product page's
+    queries stay those of the product alone (five), whatever the size of the catalogue or
+    the number of variants."""
     target = (
         select(Product.id, Product.category_id, Product.cooperative_id)
         .where(Product.slug == slug)
@@ -322,7 +341,9 @@ def product_with_related(slug: str, limit: int = 4) -> tuple[Product | None, lis
     statement = (
         select(Product)
         .where(visible_products_filter(), Product.id.in_(wanted))
-        .options(*page_options())
+        # The variants (the page's choice, its offers) come joined to the products' rows:
+        # a few rows more, no query more.
+        .options(*page_options(), joinedload(Product.variants))
     )
     found = list(db.session.scalars(statement).unique())
     product = next((p for p in found if p.slug == slug), None)

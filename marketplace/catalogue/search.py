@@ -2,15 +2,16 @@
 
 Every product keeps in ``products.search_document`` the normalised text (``text.normalize``:
 Arabic without diacritics, tatweel, letter variants or article; French without accents and
-case) of its names and descriptions, its category's names and its cooperative's names, in all
-languages. The database indexes that column with its own full-text engine (FTS5 on SQLite,
-a GIN-indexed generated tsvector column on PostgreSQL, see migration 0002_search); queries
-are normalised the same way and each token matches by prefix, so both engines return the
-same products.
+case) of its names and descriptions, its active variants' option labels ("Grand", "كبير"),
+its category's names and its cooperative's names, in all languages. The database indexes
+that column with its own full-text engine (FTS5 on SQLite, a GIN-indexed generated tsvector
+column on PostgreSQL, see migration 0002_search); queries are normalised the same way and
+each token matches by prefix, so both engines return the same products.
 
 The document is refreshed automatically before every flush that touches a product, its texts,
-its category's names or its cooperative's names; ``refresh_search_document`` and
-``refresh_cooperative_products`` do it explicitly.
+its variants, its category's names or its cooperative's names; ``refresh_search_document`` and
+``refresh_cooperative_products`` do it explicitly (the seller side needs neither: adding,
+changing or deactivating a variant flushes it, which refreshes its product).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import event, func, inspect, literal_column, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from marketplace.catalogue.models import (
     Category,
     CategoryTranslation,
     Product,
     ProductTranslation,
+    ProductVariant,
 )
 from marketplace.cooperatives.models import Cooperative, CooperativeTranslation
 from marketplace.extensions import db
@@ -40,6 +42,11 @@ def build_search_document(product: Product) -> str:
     for translation in product.translations:
         parts.append(translation.name or "")
         parts.append(strip_html(translation.description or ""))
+    session = object_session(product)
+    deleted = session.deleted if session is not None else ()
+    for variant in product.variants:
+        if variant.active and variant not in deleted:
+            parts.extend(label for label in (variant.labels or {}).values() if label)
     category = product.category
     seen = set()
     while category is not None and category.id not in seen:  # the category and its parents
@@ -91,6 +98,9 @@ def _refresh_touched_products(session: Session, flush_context, instances) -> Non
         elif isinstance(obj, ProductTranslation):
             if obj.product is not None:
                 products.add(obj.product)
+        elif isinstance(obj, ProductVariant):
+            if obj.product is not None and _changes_labels(session, obj):
+                products.add(obj.product)
         elif isinstance(obj, CooperativeTranslation):
             if obj.cooperative is not None and obj.cooperative.id is not None:
                 cooperatives.add(obj.cooperative)
@@ -116,6 +126,15 @@ def _refresh_touched_products(session: Session, flush_context, instances) -> Non
             document = build_search_document(product)
             if product.search_document != document:
                 product.search_document = document
+
+
+def _changes_labels(session: Session, variant: ProductVariant) -> bool:
+    """Whether a variant's change can change its product's document (its labels are in it
+    while it is active): not an order moving its stock."""
+    if variant in session.new or variant in session.deleted:
+        return True
+    state = inspect(variant)
+    return any(state.attrs[name].history.has_changes() for name in ("labels", "active"))
 
 
 def _changes_facets(session: Session) -> bool:

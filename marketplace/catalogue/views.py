@@ -3,6 +3,8 @@ the unprefixed sitemap and media routes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import nh3
 from flask import (
     Response,
@@ -19,16 +21,16 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from marketplace import object_storage, storage
-from marketplace.catalogue import bp, queries, root_bp
+from marketplace.catalogue import bp, queries, root_bp, variants
 from marketplace.catalogue.forms import FilterForm
-from marketplace.catalogue.models import Category, Product
+from marketplace.catalogue.models import Category, Product, ProductVariant
 from marketplace.catalogue.search import MAX_QUERY_CHARS, search_products
 from marketplace.catalogue.services import ALLOWED_TAGS
 from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import InvalidInput
 from marketplace.errors import NotFound as DomainNotFound
 from marketplace.extensions import db
-from marketplace.http import page_arg
+from marketplace.http import int_arg, page_arg
 from marketplace.i18n import LANGUAGES, current_lang
 
 MEDIA_MAX_AGE = 365 * 24 * 3600
@@ -145,6 +147,45 @@ def listing(
     )
 
 
+@dataclass(frozen=True)
+class VariantOption:
+    variant: ProductVariant
+    label: variants.OptionLabel
+    checked: bool
+
+
+@dataclass(frozen=True)
+class VariantChoice:
+    """What the product page offers. ``options``: one radio button per active variant, empty
+    when the product has a single one (its page is a product page as it always was).
+    ``selected``: the variant of a shared ``?variant=`` link, whose price, stock and unit the
+    page shows; None without one (or with one that is not an active variant of the product)."""
+
+    options: list[VariantOption]
+    selected: ProductVariant | None
+
+
+def variant_choice(product: Product, variant_id: int | None) -> VariantChoice:
+    """The choice of ``product``'s variants, preselecting ``variant_id`` when it is one of
+    its active variants (else the default variant); no query (the variants came with the
+    product). An out-of-stock variant is offered disabled and is never the checked one."""
+    if not variants.shows_choice(product):
+        return VariantChoice(options=[], selected=None)
+    selected = variants.find_active(product, variant_id) if variant_id is not None else None
+    checked = selected if selected is not None else variants.default_variant(product)
+    return VariantChoice(
+        options=[
+            VariantOption(
+                variant=variant,
+                label=variants.option_label(variant),
+                checked=variant is checked and variant.stock > 0,
+            )
+            for variant in variants.active_variants(product)
+        ],
+        selected=selected,
+    )
+
+
 # --- pages --------------------------------------------------------------------------------
 
 
@@ -186,6 +227,7 @@ def product(slug: str):
     return render_template(
         "catalogue/product.html",
         product=found,
+        choice=variant_choice(found, int_arg("variant", minimum=1)),
         related=related,
         reviews=reviews.product_reviews(found.id, current_lang(), per_page=5) if rated else None,
         distribution=reviews.distribution(found.id) if rated else None,

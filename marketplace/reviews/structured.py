@@ -1,5 +1,6 @@
-"""Structured data (schema.org JSON-LD) of a product page: the product, its offer, the labels
-it holds (``hasCertification``), its ``AggregateRating`` and the ``Review``s shown."""
+"""Structured data (schema.org JSON-LD) of a product page: the product, its offer (an
+``AggregateOffer`` over one ``Offer`` per active variant when it has several), the labels it
+holds (``hasCertification``), its ``AggregateRating`` and the ``Review``s shown."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from flask import request, url_for
 
+from marketplace.catalogue import variants
 from marketplace.i18n import pick
 from marketplace.reviews.services import reviewer_name
 from marketplace.storage import image_url
@@ -20,13 +22,7 @@ def product_json_ld(product, badges, reviews) -> dict:
         "@type": "Product",
         "name": name.name or product.slug,
         "url": base + url_for("catalogue.product", slug=product.slug),
-        "offers": {
-            "@type": "Offer",
-            "price": f"{product.price_cents / 100:.2f}",
-            "priceCurrency": "MAD",
-            "availability": "https://schema.org/"
-            + ("InStock" if product.stock > 0 else "OutOfStock"),
-        },
+        "offers": offers_json_ld(product, base),
     }
     cooperative = pick(product.cooperative.translations)
     if cooperative.name:
@@ -64,3 +60,45 @@ def product_json_ld(product, badges, reviews) -> dict:
             for review in reviews
         ]
     return data
+
+
+def _price(cents: int) -> str:
+    return f"{cents / 100:.2f}"
+
+
+def _availability(stock: int) -> str:
+    return "https://schema.org/" + ("InStock" if stock > 0 else "OutOfStock")
+
+
+def offers_json_ld(product, base: str) -> dict:
+    """A single ``Offer`` for a product with one variant (as before variants); with several,
+    an ``AggregateOffer`` for the range holding one ``Offer`` per active variant, each with
+    its SKU, name, price, availability and its own link (``?variant=``)."""
+    if not variants.shows_choice(product):
+        return {
+            "@type": "Offer",
+            "price": _price(product.price_cents),
+            "priceCurrency": "MAD",
+            "availability": _availability(product.stock),
+        }
+    shown = variants.active_variants(product)
+    return {
+        "@type": "AggregateOffer",
+        "lowPrice": _price(product.price_cents),
+        "highPrice": _price(product.price_max_cents),
+        "offerCount": len(shown),
+        "priceCurrency": "MAD",
+        "availability": _availability(product.stock),
+        "offers": [
+            {
+                "@type": "Offer",
+                "sku": variant.sku,
+                "name": variants.option_label(variant).text,
+                "price": _price(variant.price_cents),
+                "priceCurrency": "MAD",
+                "availability": _availability(variant.stock),
+                "url": base + url_for("catalogue.product", slug=product.slug, variant=variant.id),
+            }
+            for variant in shown
+        ],
+    }
