@@ -15,7 +15,7 @@ from marketplace.catalogue.models import (
     ProductTranslation,
     ProductVariant,
 )
-from marketplace.catalogue.variants import refresh_summary
+from marketplace.catalogue.variants import default_variant, refresh_summary
 from marketplace.cooperatives.models import (
     Cooperative,
     CooperativeStatus,
@@ -157,7 +157,8 @@ class ProductFactory(BaseFactory):
 
 
 def place_test_order(items, *, user=None, payment_method="cod", token=None, **shipping):
-    """Place an order through the real service for ``{product: quantity}`` (not committed)."""
+    """Place an order through the real service for ``{product or variant: quantity}`` (not
+    committed); a product is bought in its default variant."""
     from marketplace.orders.checkout import (
         ShippingDetails,
         WantedLine,
@@ -175,8 +176,11 @@ def place_test_order(items, *, user=None, payment_method="cod", token=None, **sh
     }
     return place_order(
         lines=[
-            WantedLine(product.id, quantity, product.price_cents)
-            for product, quantity in items.items()
+            WantedLine(variant.product_id, quantity, variant.price_cents, variant.id)
+            for variant, quantity in (
+                (item if isinstance(item, ProductVariant) else default_variant(item), quantity)
+                for item, quantity in items.items()
+            )
         ],
         shipping=ShippingDetails(**details),
         payment_method=payment_method,
@@ -184,3 +188,14 @@ def place_test_order(items, *, user=None, payment_method="cod", token=None, **sh
         language=getattr(user, "locale", None) or "fr",
         user=user,
     )
+
+
+def set_variant(item, **fields):
+    """Change a variant's price, stock, labels… (a product's: its first variant) and its
+    product's summary, as the seller's services do; flushed, not committed."""
+    variant = item if isinstance(item, ProductVariant) else item.variants[0]
+    for name, value in fields.items():
+        setattr(variant, name, value)
+    refresh_summary(variant.product)
+    db.session.flush()
+    return variant

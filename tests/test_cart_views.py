@@ -9,7 +9,7 @@ from marketplace.catalogue.models import ProductStatus
 from marketplace.cooperatives.models import CooperativeStatus
 from marketplace.extensions import db
 from marketplace.orders.models import Cart, CartItem
-from tests.factories import CooperativeFactory, ProductFactory, UserFactory
+from tests.factories import CooperativeFactory, ProductFactory, UserFactory, set_variant
 from tests.helpers import csrf_token, login, post_form
 
 
@@ -162,7 +162,7 @@ def test_a_product_whose_cooperative_is_suspended_later_leaves_the_cart_with_a_m
 def test_a_price_change_is_shown_in_the_cart(client):
     product = ProductFactory(price_cents=10000, names={"en": "Couscous"})
     add(client, product, "1")
-    product.price_cents = 11000
+    set_variant(product, price_cents=11000)
     db.session.commit()
     html = cart_html(client)
     assert "The price of Couscous changed from MAD\xa0100.00 to MAD\xa0110.00." in html

@@ -17,6 +17,7 @@ from tests.factories import (
     ProductFactory,
     UserFactory,
     place_test_order,
+    set_variant,
 )
 from tests.helpers import csrf_token, login, post_form
 
@@ -205,7 +206,7 @@ def test_review_tells_what_changed_and_asks_to_confirm_again(client):
     add(client, gone)
     fill_checkout(client)
     fields = review_form(client)
-    product.price_cents = 12000
+    set_variant(product, price_cents=12000)
     gone.status = "hidden"
     db.session.commit()
     response = confirm(client, fields)
@@ -239,7 +240,7 @@ def test_not_enough_stock_at_confirmation_writes_nothing(client):
     add(client, product, 3)
     fill_checkout(client)
     fields = review_form(client)
-    product.stock = 1  # sold meanwhile
+    set_variant(product, stock=1)  # sold meanwhile
     db.session.commit()
     response = confirm(client, fields)
     assert response.status_code == 409
@@ -533,7 +534,7 @@ def test_order_lines_keep_the_name_and_price_of_the_day(client):
     product = ProductFactory(price_cents=3000, names={"fr": "Dattes Mejhoul"})
     order = place_test_order({product: 2})
     db.session.commit()
-    product.price_cents = 9999
+    set_variant(product, price_cents=9999)
     product.translations[0].name = "Autre nom"
     db.session.commit()
     line = db.session.scalar(

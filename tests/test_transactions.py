@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.orders.models import Cart, CartItem, Order
 from marketplace.payments.models import Payment
 from marketplace.transaction import SECOND_TRANSACTION
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import ProductFactory, UserFactory, set_variant
 from tests.helpers import csrf_token, login, post_form, release_test_transaction
 from tests.test_access_matrix import ROLES, ROUTES, Report, build_cases, client_for, fetch
 from tests.world import build_world
@@ -210,7 +210,7 @@ def test_the_review_page_of_a_cart_with_a_withdrawn_product_writes_nothing(app, 
     kept_id, gone_id, user_id = kept.id, gone.id, shopper.id
     response = post_form(client, "/en/checkout", SHIPPING)
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
-    kept.price_cents = 12000
+    set_variant(kept, price_cents=12000)
     gone.status = ProductStatus.HIDDEN.value
     db.session.commit()
 

@@ -1,9 +1,13 @@
 """Where a cart is kept: in the session for anonymous shoppers, in the database (Cart,
 CartItem) for logged-in ones. An anonymous cart is merged into the account's on login.
 
-Entries are ``{product_id: (quantity, price_seen_cents)}``; prices are always recomputed
-from the products (``services.price_cart``) — the stored price only tells the shopper that
-it changed since they saw it.
+Entries are ``{variant_id: (quantity, price_seen_cents)}`` (a line is one variant of a
+product); prices are always recomputed from the variants (``pricing.price_cart``) — the
+stored price only tells the shopper that it changed since they saw it.
+
+The session cart was keyed by product id before variants (under ``LEGACY_SESSION_KEY``):
+such a cart is read as the products' default variants, and written back in the new form by
+the next change.
 
 Reading a cart writes nothing: what a page showed the shopper (a product no longer for sale,
 a new price) is remembered in the session (``SEEN_KEY``) and laid over the stored lines, so
@@ -19,27 +23,33 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace.catalogue.models import Product
+from marketplace.catalogue.models import ProductVariant
+from marketplace.catalogue.variants import default_variant
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
+from marketplace.http import parse_int
 from marketplace.orders.models import Cart, CartItem
 from marketplace.orders.pricing import (
     MAX_LINE_QUANTITY,
     Quote,
     check_quantity_for,
-    is_purchasable,
+    is_buyable,
     load_products,
+    load_variants,
     parse_id,
     parse_quantity,
-    purchasable_product,
+    purchasable_variant,
 )
 
 log = logging.getLogger(__name__)
 
-SESSION_KEY = "cart"
-# What the shopper was shown and the stored cart does not say yet: {"gone": [product ids no
-# longer for sale], "prices": {"<product id>": price seen in centimes}}.
-SEEN_KEY = "cart_seen"
+SESSION_KEY = "cart_lines"
+# The session cart of before variants: {"<product id>": [quantity, price seen]}.
+LEGACY_SESSION_KEY = "cart"
+# What the shopper was shown and the stored cart does not say yet: {"gone": [variant ids no
+# longer for sale], "prices": {"<variant id>": price seen in centimes}}.
+SEEN_KEY = "cart_seen_lines"
+LEGACY_SEEN_KEY = "cart_seen"
 Entries = dict[int, tuple[int, int | None]]
 
 
@@ -52,8 +62,7 @@ def _user():
 # --- the session cart -----------------------------------------------------------------------
 
 
-def _session_entries() -> Entries:
-    raw = session.get(SESSION_KEY) or {}
+def _parse_session(raw) -> Entries:
     entries: Entries = {}
     if not isinstance(raw, dict):
         return entries
@@ -61,15 +70,31 @@ def _session_entries() -> Entries:
         try:
             quantity, price = int(value[0]), value[1]
             price = int(price) if price is not None else None
-            product_id = int(key)
+            key_id = int(key)
         except (TypeError, ValueError, IndexError, KeyError):
             continue
-        if 0 < quantity <= MAX_LINE_QUANTITY:
-            entries[product_id] = (quantity, price)
+        if 0 < quantity <= MAX_LINE_QUANTITY and key_id > 0:
+            entries[key_id] = (quantity, price)
+    return entries
+
+
+def _session_entries() -> Entries:
+    entries = _parse_session(session.get(SESSION_KEY))
+    legacy = _parse_session(session.get(LEGACY_SESSION_KEY))
+    if legacy:
+        # A cart kept before variants, by product: each product's default variant.
+        products = load_products(legacy)
+        for product_id, (quantity, price) in legacy.items():
+            product = products.get(product_id)
+            variant = default_variant(product) if product is not None else None
+            if variant is not None and variant.id not in entries:
+                entries[variant.id] = (quantity, price)
     return entries
 
 
 def _save_session(entries: Entries) -> None:
+    session.pop(LEGACY_SESSION_KEY, None)
+    session.pop(LEGACY_SEEN_KEY, None)
     if entries:
         session[SESSION_KEY] = {str(k): [q, p] for k, (q, p) in entries.items()}
     else:
@@ -90,26 +115,35 @@ def _db_cart(user, create: bool = False) -> Cart | None:
 
 def _db_entries(user) -> Entries:
     rows = db.session.execute(
-        select(CartItem.product_id, CartItem.quantity, CartItem.price_seen_cents)
+        select(CartItem.variant_id, CartItem.quantity, CartItem.price_seen_cents)
         .join(Cart, Cart.id == CartItem.cart_id)
         .where(Cart.user_id == user.id)
     ).all()
-    return {pid: (q, p) for pid, q, p in rows}
+    return {vid: (q, p) for vid, q, p in rows}
 
 
-def _db_set(user, product_id: int, quantity: int, price_seen: int | None) -> None:
+def _db_set(
+    user, variant_id: int, quantity: int, price_seen: int | None, product_id: int | None = None
+) -> None:
+    """Store a line of ``user``'s cart (``product_id``, the variant's product, is needed
+    only for a new line)."""
     cart = _db_cart(user, create=True)
     item = db.session.scalar(
-        select(CartItem).where(CartItem.cart_id == cart.id, CartItem.product_id == product_id)
+        select(CartItem).where(CartItem.cart_id == cart.id, CartItem.variant_id == variant_id)
     )
     if quantity <= 0:
         if item is not None:
             db.session.delete(item)
     elif item is None:
+        if product_id is None:
+            product_id = db.session.scalar(
+                select(ProductVariant.product_id).where(ProductVariant.id == variant_id)
+            )
         db.session.add(
             CartItem(
                 cart_id=cart.id,
                 product_id=product_id,
+                variant_id=variant_id,
                 quantity=quantity,
                 price_seen_cents=price_seen or 0,
             )
@@ -138,7 +172,7 @@ def _stored_entries(user=None) -> Entries:
 
 
 def _seen() -> tuple[set[int], dict[int, int]]:
-    """The products the shopper was told are gone, and the prices they were shown."""
+    """The variants the shopper was told are gone, and the prices they were shown."""
     raw = session.get(SEEN_KEY) if has_request_context() else None
     if not isinstance(raw, dict):
         return set(), {}
@@ -193,64 +227,95 @@ def count(user=None) -> int:
     if user is None:
         return sum(q for q, _ in _with_seen(_session_entries()).values())
     merged = _db_entries(user)
-    for pid, (q, p) in _session_entries().items():
-        merged[pid] = (merged.get(pid, (0, p))[0] + q, p)
+    for vid, (q, p) in _session_entries().items():
+        merged[vid] = (merged.get(vid, (0, p))[0] + q, p)
     return sum(min(q, MAX_LINE_QUANTITY) for q, _ in _with_seen(merged).values())
 
 
-def _set(product_id: int, quantity: int, price_seen: int | None, user=None) -> None:
+def _set(
+    variant_id: int,
+    quantity: int,
+    price_seen: int | None,
+    user=None,
+    product_id: int | None = None,
+) -> None:
     user = user or _user()
     if user is None:
         current = _session_entries()
         if quantity <= 0:
-            current.pop(product_id, None)
+            current.pop(variant_id, None)
         else:
-            current[product_id] = (quantity, price_seen)
+            current[variant_id] = (quantity, price_seen)
         _save_session(current)
     else:
-        _db_set(user, product_id, quantity, price_seen)
+        _db_set(user, variant_id, quantity, price_seen, product_id)
 
 
-def add(product_id, quantity, user=None) -> tuple[Product, int]:
-    """Add ``quantity`` of a product (raises a DomainError for anything wrong: unknown or
-    hidden product, bad quantity, above stock or the per-line maximum). Returns the product
-    and its new quantity in the cart."""
+def add(product_id, quantity, user=None, variant_id=None) -> tuple[ProductVariant, int]:
+    """Add ``quantity`` of a variant of a product (its default variant when ``variant_id``
+    is not given). Raises a DomainError for anything wrong: unknown or hidden product, a
+    variant that is not an active one of it, bad quantity, above the variant's stock or the
+    per-line maximum. Returns the variant (its ``product`` loaded) and its new quantity in
+    the cart."""
     quantity = parse_quantity(quantity)
-    product = purchasable_product(product_id)
+    variant = purchasable_variant(product_id, variant_id)
     store_seen(user)
-    current = entries(user).get(product.id, (0, None))[0]
+    current = entries(user).get(variant.id, (0, None))[0]
     new_quantity = current + quantity
-    check_quantity_for(product, new_quantity)
-    _set(product.id, new_quantity, product.price_cents, user)
-    return product, new_quantity
+    check_quantity_for(variant, new_quantity)
+    _set(variant.id, new_quantity, variant.price_cents, user, product_id=variant.product_id)
+    return variant, new_quantity
 
 
-def set_quantity(product_id, quantity, user=None) -> int:
+def line_key(variant_id=None, product_id=None, user=None) -> int:
+    """The cart line a form names: its ``variant_id``; from a form of before variants, the
+    line of product ``product_id`` (an error when neither is a line of the cart)."""
+    if variant_id is not None and str(variant_id).strip() != "":
+        vid = parse_int(variant_id, maximum=10**12)
+        if vid is None:
+            raise InvalidInput(_not_in_cart())
+        return vid
+    pid = parse_id(product_id)
+    current = entries(user)
+    if not current:
+        raise InvalidInput(_not_in_cart())
+    vid = db.session.scalar(
+        select(ProductVariant.id)
+        .where(ProductVariant.product_id == pid, ProductVariant.id.in_(sorted(current)))
+        .order_by(ProductVariant.position, ProductVariant.id)
+        .limit(1)
+    )
+    if vid is None:
+        raise InvalidInput(_not_in_cart())
+    return vid
+
+
+def set_quantity(variant_id, quantity, user=None) -> int:
     """Change a line's quantity (0 removes it). Returns the new quantity."""
     quantity = parse_quantity(quantity, allow_zero=True)
-    pid = parse_id(product_id)
+    vid = variant_id if isinstance(variant_id, int) else line_key(variant_id, user=user)
     store_seen(user)
     current = entries(user)
-    if pid not in current:
+    if vid not in current:
         raise InvalidInput(_not_in_cart())
     if quantity == 0:
-        _set(pid, 0, None, user)
+        _set(vid, 0, None, user)
         return 0
-    product = load_products([pid]).get(pid)
-    if not is_purchasable(product):
-        _set(pid, 0, None, user)
+    variant = load_variants([vid]).get(vid)
+    if not is_buyable(variant.product if variant is not None else None, variant):
+        _set(vid, 0, None, user)
         raise InvalidInput(_l("This product does not exist or is no longer available."))
-    check_quantity_for(product, quantity)
-    _set(pid, quantity, current[pid][1], user)
+    check_quantity_for(variant, quantity)
+    _set(vid, quantity, current[vid][1], user)
     return quantity
 
 
-def remove(product_id, user=None) -> None:
-    pid = parse_id(product_id)
+def remove(variant_id, user=None) -> None:
+    vid = variant_id if isinstance(variant_id, int) else line_key(variant_id, user=user)
     store_seen(user)
-    if pid not in entries(user):
+    if vid not in entries(user):
         raise InvalidInput(_not_in_cart())
-    _set(pid, 0, None, user)
+    _set(vid, 0, None, user)
 
 
 def clear(user=None) -> None:
@@ -259,6 +324,7 @@ def clear(user=None) -> None:
         session.pop(SEEN_KEY, None)
     if user is None:
         session.pop(SESSION_KEY, None)
+        session.pop(LEGACY_SESSION_KEY, None)
         return
     cart = _db_cart(user)
     if cart is not None:
@@ -284,13 +350,13 @@ def _acknowledge(quote: Quote, user, *, prices: bool) -> None:
     if not has_request_context():
         return
     gone, seen_prices = _seen()
-    shown = {line.product_id: line for line in quote.lines}
-    for pid in entries(user):
-        line = shown.get(pid)
+    shown = {line.variant_id: line for line in quote.lines}
+    for vid in entries(user):
+        line = shown.get(vid)
         if line is None:
-            gone.add(pid)
+            gone.add(vid)
         elif prices and line.price_seen_cents != line.unit_price_cents:
-            seen_prices[pid] = line.unit_price_cents
+            seen_prices[vid] = line.unit_price_cents
     _remember_seen(gone, seen_prices)
 
 
@@ -311,18 +377,25 @@ def merge_session_cart(user) -> bool:
     anonymous = _session_entries()
     if not anonymous:
         return False
-    products = load_products(anonymous)
+    variants = load_variants(anonymous)
     existing = _db_entries(user)
-    for pid, (quantity, price) in anonymous.items():
-        product = products.get(pid)
-        if not is_purchasable(product):
+    for vid, (quantity, price) in anonymous.items():
+        variant = variants.get(vid)
+        if not is_buyable(variant.product if variant is not None else None, variant):
             continue
-        total = existing.get(pid, (0, None))[0] + quantity
-        total = min(total, MAX_LINE_QUANTITY, max(product.stock, 0))
+        total = existing.get(vid, (0, None))[0] + quantity
+        total = min(total, MAX_LINE_QUANTITY, max(variant.stock, 0))
         if total <= 0:
             continue
-        _db_set(user, pid, total, price if price is not None else product.price_cents)
+        _db_set(
+            user,
+            vid,
+            total,
+            price if price is not None else variant.price_cents,
+            variant.product_id,
+        )
     session.pop(SESSION_KEY, None)
+    session.pop(LEGACY_SESSION_KEY, None)
     return True
 
 
@@ -331,12 +404,16 @@ def _on_login(sender, user, **extra) -> None:
     login's own transaction (Flask-Login's ``user_logged_in``, connected by
     ``marketplace.connect_receivers``). A savepoint keeps a failed merge from spoiling the
     login: the cart then stays in the session."""
-    if not has_request_context() or not _session_entries():
+    if not has_request_context() or not (
+        session.get(SESSION_KEY) or session.get(LEGACY_SESSION_KEY)
+    ):
         return
-    saved = dict(session.get(SESSION_KEY) or {})
+    saved = {key: session.get(key) for key in (SESSION_KEY, LEGACY_SESSION_KEY)}
     try:
         with db.session.begin_nested():
             merge_session_cart(user)
     except Exception:  # the login itself must not fail because of the cart
         log.exception("could not merge the anonymous cart of user %s", user.id)
-        session[SESSION_KEY] = saved
+        for key, value in saved.items():
+            if value:
+                session[key] = value

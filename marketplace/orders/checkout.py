@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import current_app
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import signals
+from marketplace.catalogue.variants import default_variant
 from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
@@ -45,10 +46,11 @@ from marketplace.orders.pricing import (
     QuoteGroup,
     QuoteLine,
     commission_bp_for,
+    load_products,
     price_cart,
 )
 from marketplace.orders.status import SHOPPER
-from marketplace.orders.stock import take_stock
+from marketplace.orders.stock import take_stocks
 from marketplace.timeutil import utcnow
 
 S = SubOrderStatus
@@ -145,12 +147,14 @@ class ShippingDetails:
 
 @dataclass(frozen=True)
 class WantedLine:
-    """What the shopper confirmed on the review page: a product, a quantity and the unit
-    price they saw."""
+    """What the shopper confirmed on the review page: a variant of a product, a quantity and
+    the unit price they saw. Without ``variant_id``, the product's default variant (a
+    product sold in one variant, or a caller from before variants)."""
 
     product_id: int
     quantity: int
     unit_price_cents: int
+    variant_id: int | None = None
 
 
 def make_idempotency_token() -> str:
@@ -267,35 +271,57 @@ def _checked_token(idempotency_token: str) -> str:
 
 
 def _wanted_lines(lines: Sequence[WantedLine]) -> dict[int, WantedLine]:
-    """The confirmed lines by product id: not empty, not too many, each product once, each
-    quantity within the per-line maximum."""
+    """The confirmed lines by variant id: not empty, not too many, each variant once, each
+    quantity within the per-line maximum. A line without a variant is the product's default
+    variant (CartChanged when the product has none it can be bought in any more)."""
     if not lines:
         raise EmptyCart()
     if len(lines) > MAX_CART_LINES:
         raise InvalidInput(_l("Your cart has too many different products."))
-    wanted: dict[int, WantedLine] = {}
     for line in lines:
-        if line.product_id in wanted:
-            raise InvalidInput(_l("Some of the information given is not valid."))
         if not (1 <= line.quantity <= MAX_LINE_QUANTITY):
             raise InvalidInput(
                 _l("You can order at most %(n)d of one product.", n=MAX_LINE_QUANTITY)
             )
-        wanted[line.product_id] = line
+    defaults = _default_variants([ln.product_id for ln in lines if ln.variant_id is None])
+    wanted: dict[int, WantedLine] = {}
+    for line in lines:
+        variant_id = line.variant_id
+        if variant_id is None:
+            variant_id = defaults.get(line.product_id)
+            if variant_id is None:
+                raise CartChanged()
+            line = replace(line, variant_id=variant_id)
+        if variant_id in wanted:
+            raise InvalidInput(_l("Some of the information given is not valid."))
+        wanted[variant_id] = line
     return wanted
 
 
+def _default_variants(product_ids: Sequence[int]) -> dict[int, int]:
+    """``{product id: its default variant's id}`` (``variants.default_variant``)."""
+    if not product_ids:
+        return {}
+    found: dict[int, int] = {}
+    for product in load_products(product_ids).values():
+        variant = default_variant(product)
+        if variant is not None:
+            found[product.id] = variant.id
+    return found
+
+
 def _confirmed_quote(wanted: dict[int, WantedLine], quote: Quote | None) -> Quote:
-    """The cart priced now, or CartChanged unless every wanted product is still for sale, in
-    the quantity and at the price the shopper confirmed (price_cart leaves out what cannot
-    be bought any more)."""
+    """The cart priced now, or CartChanged unless every wanted variant is still for sale,
+    in the quantity and at the price the shopper confirmed (price_cart leaves out what
+    cannot be bought any more)."""
     if quote is None:
-        quote = price_cart({pid: (ln.quantity, ln.unit_price_cents) for pid, ln in wanted.items()})
-    priced = {line.product_id: line for line in quote.lines}
+        quote = price_cart({vid: (ln.quantity, ln.unit_price_cents) for vid, ln in wanted.items()})
+    priced = {line.variant_id: line for line in quote.lines}
     if priced.keys() != wanted.keys() or any(
-        priced[pid].unit_price_cents != line.unit_price_cents
-        or priced[pid].quantity != line.quantity
-        for pid, line in wanted.items()
+        priced[vid].unit_price_cents != line.unit_price_cents
+        or priced[vid].quantity != line.quantity
+        or priced[vid].product_id != line.product_id
+        for vid, line in wanted.items()
     ):
         raise CartChanged()
     return quote
@@ -387,11 +413,11 @@ def _insert_once(order: Order) -> Order | None:
 
 
 def _take_stock_for(wanted: dict[int, WantedLine], quote: Quote) -> None:
-    """One atomic conditional UPDATE per product, in product-id order so that concurrent
-    multi-product checkouts lock rows in the same order (no deadlock)."""
-    products = {line.product_id: line.product for line in quote.lines}
-    for product_id in sorted(wanted):
-        take_stock(products[product_id], wanted[product_id].quantity)
+    """One atomic conditional UPDATE per variant, then one per product summary, each in id
+    order so that concurrent multi-product checkouts lock rows in the same order (no
+    deadlock): ``stock.take_stocks``."""
+    variants = {line.variant_id: line.variant for line in quote.lines}
+    take_stocks([(variants[vid], wanted[vid].quantity) for vid in sorted(wanted)])
 
 
 def _sub_order(
@@ -432,16 +458,21 @@ def _sub_order(
 
 
 def _order_line(qline: QuoteLine, language: str) -> OrderLine:
-    """A priced cart line as it is kept in the order: the product's names and unit as sold,
-    the price and the commission rate of its category."""
-    product = qline.product
+    """A priced cart line as it is kept in the order: the product's names, the variant
+    (its SKU, option labels, unit and size) as sold, the price and the commission rate of
+    its category."""
+    product, variant = qline.product, qline.variant
+    labels = {code: text for code, text in (variant.labels or {}).items() if text}
     return OrderLine(
         product_id=product.id,
+        variant_id=variant.id,
+        sku=variant.sku,
+        variant_labels=labels or None,
         product_name=product_name(product, language),
         product_names={t.locale: t.name for t in product.translations if t.name},
-        unit_quantity_milli=product.unit_quantity_milli,
-        unit_code=product.unit_code,
-        size=product.size or "",
+        unit_quantity_milli=variant.unit_quantity_milli,
+        unit_code=variant.unit_code,
+        size=variant.size or "",
         unit_price_cents=qline.unit_price_cents,
         quantity=qline.quantity,
         line_total_cents=qline.line_total_cents,

@@ -46,12 +46,16 @@ def country_choices(codes, lang: str) -> list[tuple[str, str]]:
 
 
 class AddToCartForm(FlaskForm):
-    # Raw strings: the service parses them and explains what is wrong.
+    # Raw strings: the service parses them and explains what is wrong. ``variant_id`` is the
+    # size or pack chosen (the product page's radio inputs); absent: the default variant.
     product_id = HiddenField()
+    variant_id = HiddenField()
     quantity = StringField(_l("Quantity"), default="1")
 
 
 class CartLineForm(FlaskForm):
+    # The line's variant; ``product_id`` names it in a form of before variants.
+    variant_id = HiddenField()
     product_id = HiddenField()
     quantity = StringField(_l("Quantity"))
     action = HiddenField(default="update")

@@ -28,7 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.catalogue import units
+from marketplace.catalogue.variants import OptionLabel
 from marketplace.extensions import db
+from marketplace.i18n import FALLBACK_ORDER
 from marketplace.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -207,8 +209,8 @@ class OrderLine(db.Model):
     # cooperative member or an e-mail in another language than the order's sees it in theirs.
     # Null for lines written without it (bulk loads): ``product_name`` is then used.
     product_names: Mapped[dict[str, str] | None] = mapped_column(JSON)
-    # The variant's unit of sale and size when ordered (as on ``ProductVariant``): stored as data, not
-    # as text, so every reader sees it in their language (units.label, units.size_label).
+    # The variant's unit of sale and size when ordered (as on ``ProductVariant``): stored as
+    # data, not as text, so every reader sees it in their language (units.label, size_label).
     unit_quantity_milli: Mapped[int | None] = mapped_column(Integer)
     unit_code: Mapped[str | None] = mapped_column(String(8))
     size: Mapped[str] = mapped_column(String(40), default="", server_default="")
@@ -235,6 +237,21 @@ class OrderLine(db.Model):
         provider, written in the language of the checkout page)."""
         order = self.sub_order.order if self.sub_order is not None else None
         return self.unit_in(order.language if order is not None else "fr")
+
+    def variant_label_in(self, locale: str | None) -> OptionLabel | None:
+        """The variant's option label as ordered, in ``locale`` when it had one there, else in
+        the fallback language (flagged), as ``variants.option_label`` names a variant; None
+        when the variant had no label (its unit and size, ``unit_in``, then name it)."""
+        labels = {code: text for code, text in (self.variant_labels or {}).items() if text}
+        if locale and locale in labels:
+            return OptionLabel(labels[locale], locale, False)
+        for code in FALLBACK_ORDER:
+            if code in labels:
+                return OptionLabel(labels[code], code, True)
+        if labels:
+            code, text = next(iter(labels.items()))
+            return OptionLabel(text, code, True)
+        return None
 
     def name_in(self, locale: str | None) -> LineName:
         """The snapshot name in ``locale`` when the product had one then; otherwise the name

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.catalogue.models import Product
+from marketplace.catalogue.models import Product, ProductVariant
+from marketplace.catalogue.variants import option_label, shows_choice
 from marketplace.cooperatives.models import Cooperative
 from marketplace.i18n import pick
 from marketplace.orders.models import OrderStatus, PaymentMethod, SubOrderStatus
@@ -74,3 +75,17 @@ def product_name(product: Product, locale: str | None = None) -> str:
 def cooperative_name(cooperative: Cooperative, locale: str | None = None) -> str:
     picked = pick(cooperative.translations, locale)
     return picked.name if picked else cooperative.slug
+
+
+def variant_title(
+    product: Product, variant: ProductVariant | None, locale: str | None = None
+) -> str:
+    """The product's name, with the variant's option label when the product offers a choice
+    ("Dattes Mejhoul — 1 kg"); the name alone for a product sold in one variant."""
+    name = product_name(product, locale)
+    if variant is None or not shows_choice(product):
+        return name
+    # Translators: a product and the size or pack chosen, e.g. "Dattes Mejhoul — 1 kg".
+    return str(
+        _l("%(product)s — %(variant)s", product=name, variant=option_label(variant, locale).text)
+    )

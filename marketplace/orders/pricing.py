@@ -1,6 +1,7 @@
-"""Pricing a cart: what a shopper may put in it (whole quantities up to a maximum, products
-that can be bought, within the stock), shipping fees, commissions, and the Quote: a cart
-priced from current prices, grouped by cooperative.
+"""Pricing a cart: what a shopper may put in it (whole quantities up to a maximum, active
+variants of products that can be bought, within the variant's stock), shipping fees,
+commissions, and the Quote: a cart priced from current variant prices, grouped by
+cooperative. A cart line is one variant of a product (two sizes of one product are two lines).
 
 Plain functions: no request, no session. They raise ``DomainError`` subclasses with a
 translated message.
@@ -16,16 +17,24 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from marketplace.catalogue.models import Category, Product, ProductStatus
+from marketplace.catalogue.models import Category, Product, ProductStatus, ProductVariant
+from marketplace.catalogue.variants import (
+    OptionLabel,
+    default_variant,
+    find_active,
+    option_label,
+    shows_choice,
+)
 from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
 from marketplace.http import parse_int
 from marketplace.i18n import current_lang
 from marketplace.money import format_mad
-from marketplace.orders.names import cooperative_name, product_name
+from marketplace.orders.names import cooperative_name, variant_title
 from marketplace.orders.stock import NotEnoughStock
 
 # The most units of one product in one order line.
@@ -79,48 +88,97 @@ def is_purchasable(product: Product | None) -> bool:
     )
 
 
-def load_products(ids: Iterable[int]) -> dict[int, Product]:
-    """The products of a cart with what pricing and the cart pages read (names, the
+def is_buyable(product: Product | None, variant: ProductVariant | None) -> bool:
+    """The public rule for a cart line: an active variant of a purchasable product."""
+    return (
+        variant is not None
+        and variant.active
+        and is_purchasable(product)
+        and variant.product_id == product.id
+    )
+
+
+def _products_where(condition) -> list[Product]:
+    """Products with what pricing and the cart pages read (names, every variant, the
     cooperative and its names, the category's commission), in a fixed number of queries."""
+    return db.session.scalars(
+        select(Product)
+        .where(condition)
+        .options(
+            selectinload(Product.translations),
+            selectinload(Product.variants),
+            selectinload(Product.cooperative).selectinload(Cooperative.translations),
+            # Only the commission is read from the category: not its names.
+            joinedload(Product.category).lazyload(Category.translations),
+        )
+    ).all()
+
+
+def load_products(ids: Iterable[int]) -> dict[int, Product]:
+    """The products ``ids`` (see ``_products_where``)."""
     ids = sorted(set(ids))
     if not ids:
         return {}
-    rows = db.session.scalars(
-        select(Product)
-        .where(Product.id.in_(ids))
-        .options(
-            selectinload(Product.translations),
-            selectinload(Product.cooperative).selectinload(Cooperative.translations),
-            # Only the commission is read from the category: not its names.
-            selectinload(Product.category).lazyload(Category.translations),
-        )
-    ).all()
-    return {p.id: p for p in rows}
+    return {p.id: p for p in _products_where(Product.id.in_(ids))}
 
 
-def purchasable_product(product_id: Any) -> Product:
-    """The product a shopper wants to add, or an error when it cannot be bought."""
+def load_variants(ids: Iterable[int]) -> dict[int, ProductVariant]:
+    """The variants ``ids`` of a cart, each with its product loaded as ``load_products``
+    does (and the product's other variants, to know whether it offers a choice)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    owners = select(ProductVariant.product_id).where(ProductVariant.id.in_(sorted(wanted)))
+    found: dict[int, ProductVariant] = {}
+    for product in _products_where(Product.id.in_(owners)):
+        for variant in product.variants:
+            # The variant keeps its loaded product (the session holds objects weakly: a
+            # product nothing refers to would be loaded again, without its names).
+            set_committed_value(variant, "product", product)
+            if variant.id in wanted:
+                found[variant.id] = variant
+    return found
+
+
+def _not_available():
+    return _l("This product does not exist or is no longer available.")
+
+
+def purchasable_variant(product_id: Any, variant_id: Any = None) -> ProductVariant:
+    """The variant a shopper wants to add: ``variant_id`` of product ``product_id`` (its
+    default variant when none is given), or an error when it cannot be bought. A variant
+    that is not an active one of this product gets the same refusal as a withdrawn product."""
     pid = parse_id(product_id)
     product = load_products([pid]).get(pid)
     if not is_purchasable(product):
-        raise InvalidInput(_l("This product does not exist or is no longer available."))
-    return product
+        raise InvalidInput(_not_available())
+    if variant_id is None or str(variant_id).strip() == "":
+        variant = default_variant(product)
+    else:
+        vid = parse_int(variant_id, maximum=10**12)
+        variant = find_active(product, vid) if vid is not None else None
+    if variant is None:
+        raise InvalidInput(_not_available())
+    return variant
 
 
-def check_quantity_for(product: Product, quantity: int) -> None:
-    """Refuse a cart quantity above the per-line maximum or the stock."""
+def check_quantity_for(variant: ProductVariant, quantity: int) -> None:
+    """Refuse a cart quantity above the per-line maximum or the variant's stock."""
     if quantity > MAX_LINE_QUANTITY:
         raise InvalidInput(_l("You can order at most %(n)d of one product.", n=MAX_LINE_QUANTITY))
-    if quantity > product.stock:
-        if product.stock <= 0:
-            raise NotEnoughStock(_l("%(name)s is out of stock.", name=product_name(product)))
-        raise NotEnoughStock(
-            _l(
-                "Only %(n)d of %(name)s left in stock.",
-                n=product.stock,
-                name=product_name(product),
-            )
-        )
+    problem = stock_problem(variant, quantity)
+    if problem:
+        raise NotEnoughStock(problem)
+
+
+def stock_problem(variant: ProductVariant, quantity: int) -> str:
+    """Why ``quantity`` of the variant cannot be had ("" when it can)."""
+    if quantity <= variant.stock:
+        return ""
+    name = variant_title(variant.product, variant)
+    if variant.stock <= 0:
+        return str(_l("%(name)s is out of stock.", name=name))
+    return str(_l("Only %(n)d of %(name)s left in stock.", n=variant.stock, name=name))
 
 
 def shipping_fee_for(cooperative: Cooperative, items_cents: int) -> int:
@@ -148,6 +206,21 @@ class QuoteLine:
     unit_price_cents: int
     price_seen_cents: int | None = None
     problem: str = ""  # translated text when the line cannot be ordered as it is
+    variant: ProductVariant | None = None
+    variant_id: int | None = None
+
+    @property
+    def choice_label(self) -> OptionLabel | None:
+        """The variant's option label when its product offers a choice (else None: a
+        product sold in one variant is named as it always was)."""
+        if self.variant is None or self.product is None or not shows_choice(self.product):
+            return None
+        return option_label(self.variant)
+
+    @property
+    def title(self) -> str:
+        """The product's name and, when it offers a choice, the variant's label."""
+        return variant_title(self.product, self.variant)
 
     @property
     def line_total_cents(self) -> int:
@@ -224,31 +297,35 @@ class Quote:
         return [g.cooperative for g in self.groups]
 
     def fingerprint(self) -> str:
-        """What the shopper confirms: every product, quantity and price, and the total."""
-        parts = [f"{ln.product_id}x{ln.quantity}@{ln.unit_price_cents}" for ln in self.lines]
+        """What the shopper confirms: every variant, quantity and price, and the total."""
+        parts = [
+            f"{ln.product_id}.{ln.variant_id}x{ln.quantity}@{ln.unit_price_cents}"
+            for ln in self.lines
+        ]
         return f"{'|'.join(sorted(parts))}={self.total_cents}"
 
 
 def price_cart(entries: dict[int, tuple[int, int | None]]) -> Quote:
-    """Price ``{product_id: (quantity, price_seen_cents)}`` from current prices.
+    """Price ``{variant_id: (quantity, price_seen_cents)}`` from current variant prices.
 
-    Products that cannot be bought any more (deleted, hidden, cooperative suspended) are
-    left out and reported in ``problems``; quantities above the stock are reported too (the
-    line stays, so the shopper can lower it).
+    Lines that cannot be bought any more (product deleted, hidden, cooperative suspended,
+    variant deactivated or deleted) are left out and reported in ``problems``; quantities
+    above the variant's stock are reported too (the line stays, so the shopper can lower it).
     """
-    products = load_products(entries)
+    variants = load_variants(entries)
     groups: dict[int, QuoteGroup] = {}
     problems: list[str] = []
-    for product_id in sorted(entries):
-        quantity, price_seen = entries[product_id]
-        product = products.get(product_id)
-        if not is_purchasable(product):
+    for variant_id in sorted(entries):
+        quantity, price_seen = entries[variant_id]
+        variant = variants.get(variant_id)
+        product = variant.product if variant is not None else None
+        if not is_buyable(product, variant):
             if product is not None:
                 problems.append(
                     str(
                         _l(
                             "%(name)s is no longer available and was removed from your cart.",
-                            name=product_name(product),
+                            name=variant_title(product, variant),
                         )
                     )
                 )
@@ -261,21 +338,12 @@ def price_cart(entries: dict[int, tuple[int, int | None]]) -> Quote:
             product=product,
             product_id=product.id,
             quantity=quantity,
-            unit_price_cents=product.price_cents,
+            unit_price_cents=variant.price_cents,
             price_seen_cents=price_seen,
+            variant=variant,
+            variant_id=variant.id,
         )
-        if quantity > product.stock:
-            line.problem = (
-                str(_l("%(name)s is out of stock.", name=product_name(product)))
-                if product.stock <= 0
-                else str(
-                    _l(
-                        "Only %(n)d of %(name)s left in stock.",
-                        n=product.stock,
-                        name=product_name(product),
-                    )
-                )
-            )
+        line.problem = stock_problem(variant, quantity)
         group = groups.get(product.cooperative_id)
         if group is None:
             group = groups[product.cooperative_id] = QuoteGroup(product.cooperative)
@@ -289,7 +357,7 @@ def describe_price_changes(quote: Quote) -> list[str]:
         str(
             _l(
                 "The price of %(name)s changed from %(old)s to %(new)s.",
-                name=product_name(line.product),
+                name=line.title,
                 old=_format(line.price_seen_cents),
                 new=_format(line.unit_price_cents),
             )

@@ -45,7 +45,7 @@ from marketplace.orders.forms import (
     ShopperCancelForm,
 )
 from marketplace.orders.models import Order, PaymentMethod
-from marketplace.orders.names import cooperative_name, product_name
+from marketplace.orders.names import cooperative_name, variant_title
 from marketplace.orders.pricing import CartChanged, Quote, describe_price_changes, price_cart
 from marketplace.orders.queries import get_order_for
 from marketplace.orders.status import cancel_by_shopper
@@ -99,13 +99,15 @@ def cart_add():
     if not form.validate():
         return _cart_error(_("This form has expired. Please try again."), fallback, 400)
     try:
-        product, quantity = cart.add(form.product_id.data, form.quantity.data)
+        variant, quantity = cart.add(
+            form.product_id.data, form.quantity.data, variant_id=form.variant_id.data
+        )
     except DomainError as error:
         refuse(error, show=False)
         return _cart_error(str(error.message), next_url(fallback), error.status_code)
     message = _(
         "%(name)s was added to your cart (%(n)d in the cart).",
-        name=product_name(product),
+        name=variant_title(variant.product, variant),
         n=quantity,
     )
     if wants_json():
@@ -128,11 +130,12 @@ def cart_update():
     if not form.validate():
         return _cart_error(_("This form has expired. Please try again."), target, 400)
     try:
+        line = cart.line_key(form.variant_id.data, form.product_id.data)
         if form.action.data == "remove":
-            cart.remove(form.product_id.data)
+            cart.remove(line)
             message = _("The product was removed from your cart.")
         else:
-            quantity = cart.set_quantity(form.product_id.data, form.quantity.data)
+            quantity = cart.set_quantity(line, form.quantity.data)
             message = (
                 _("The product was removed from your cart.")
                 if quantity == 0
@@ -318,7 +321,7 @@ def review():
     try:
         order = place_order(
             lines=[
-                WantedLine(line.product_id, line.quantity, line.unit_price_cents)
+                WantedLine(line.product_id, line.quantity, line.unit_price_cents, line.variant_id)
                 for line in quote.lines
             ],
             shipping=_shipping_from(data),

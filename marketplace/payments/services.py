@@ -150,15 +150,21 @@ def flag(payment: Payment, reason: str) -> None:
 
 
 def checkout_line_items(order: Order) -> list[dict]:
-    """One line per product and one shipping line per cooperative, from the server's
-    totals (what the order stored when it was placed)."""
+    """One line per variant bought (named with its option label when it had one) and one
+    shipping line per cooperative, from the server's totals (what the order stored when it
+    was placed)."""
     currency = order.currency.lower()
     items: list[dict] = []
     for sub in order.sub_orders:
         if sub.status == SubOrderStatus.CANCELLED.value:
             continue
         for line in sub.lines:
-            name = f"{line.product_name} ({line.unit})" if line.unit else line.product_name
+            name = line.product_name
+            choice = line.variant_label_in(order.language)
+            if choice is not None:
+                name = f"{name} — {choice.text}"
+            if line.unit:
+                name = f"{name} ({line.unit})"
             items.append(
                 {
                     "price_data": {
