@@ -36,16 +36,25 @@ from marketplace.catalogue.models import (
     ProductImage,
     ProductStatus,
     ProductTranslation,
+    ProductVariant,
 )
 from marketplace.catalogue.queries import clear_facet_cache
 from marketplace.catalogue.search import refresh_search_document
+from marketplace.catalogue.variants import refresh_summary
 from marketplace.cooperatives.demo_applications import demo_step as applications_demo
 from marketplace.cooperatives.models import (
     Cooperative,
     CooperativeStatus,
     CooperativeTranslation,
 )
-from marketplace.demo_data import CATEGORIES, COOPERATIVES, DEMO_PASSWORD, PRODUCTS
+from marketplace.demo_data import (
+    CATEGORIES,
+    CATEGORY_WEIGHT_GRAMS,
+    COOPERATIVES,
+    DEMO_PASSWORD,
+    PRODUCTS,
+    VARIANTS,
+)
 from marketplace.extensions import db
 from marketplace.fairs.demo import demo_step as fairs_demo  # fairs, collected orders
 from marketplace.labels.demo import demo_step as trust_demo  # labels, certificates, reviews
@@ -336,6 +345,46 @@ def seed_cooperatives(ctx: DemoContext) -> None:
     db.session.flush()
 
 
+# Grams per unit of a food or cosmetic sold by mass or volume, and what its jar, bottle or
+# box adds.
+_GRAMS_PER_MILLI = {"g": 1, "kg": 1_000, "ml": 1, "cl": 10, "l": 1_000}
+
+
+def estimated_weight_grams(unit_quantity_milli, unit_code, category_slug: str) -> int:
+    """A plausible shipping weight: the contents and their packaging, or for an item sold
+    whole (pieces, a size) its category's usual weight."""
+    whole = CATEGORY_WEIGHT_GRAMS.get(category_slug, 500)
+    if unit_code in _GRAMS_PER_MILLI:
+        contents = unit_quantity_milli * _GRAMS_PER_MILLI[unit_code] // units.MILLI
+        return round((contents * 1.1 + 60) / 10) * 10
+    if unit_code == "piece":
+        return whole * max(1, unit_quantity_milli // units.MILLI) // 2
+    return whole
+
+
+def _variants_of(slug: str, category_slug: str, price: int, unit: str, stock: int):
+    """The product's variants: those of VARIANTS, else one from its row (SKU = slug)."""
+    rows = VARIANTS.get(slug) or [(slug, price * 100, unit, stock, None, None)]
+    made = []
+    for position, (sku, price_cents, typed, units_left, weight, labels) in enumerate(rows):
+        unit_of_sale = units.from_text(typed)
+        made.append(
+            ProductVariant(
+                sku=sku,
+                labels=labels or {},
+                price_cents=price_cents,
+                stock=units_left,
+                **unit_of_sale._asdict(),
+                weight_grams=weight
+                or estimated_weight_grams(
+                    unit_of_sale.unit_quantity_milli, unit_of_sale.unit_code, category_slug
+                ),
+                position=position,
+            )
+        )
+    return made
+
+
 def seed_products(ctx: DemoContext) -> None:
     existing = set(db.session.scalars(select(Product.slug)))
     base_time = utcnow() - timedelta(days=len(PRODUCTS))
@@ -345,19 +394,23 @@ def seed_products(ctx: DemoContext) -> None:
             ctx.products[slug] = db.session.scalar(select(Product).where(Product.slug == slug))
             continue
         _position, _names, colours, motif = CATEGORIES[category_slug]
+        cooperative = ctx.cooperatives[coop_slug]
         product = Product(
             slug=slug,
-            cooperative=ctx.cooperatives[coop_slug],
+            cooperative=cooperative,
             category=ctx.categories[category_slug],
             price_cents=price * 100,
-            stock=stock,
-            # The demo's units are written as sellers typed them before units were data
-            # ("500 g", "× 6", "150 × 230 cm"): converted as any existing row would be.
-            **units.from_text(unit)._asdict(),
             status=ProductStatus.ACTIVE.value,
             featured=featured,
             created_at=base_time + timedelta(days=index, hours=index % 5),
         )
+        # The demo's units are written as sellers typed them before units were data
+        # ("500 g", "× 6", "150 × 230 cm"): converted as any existing row would be.
+        for variant in _variants_of(slug, category_slug, price, unit, stock):
+            variant.cooperative_id = cooperative.id
+            product.variants.append(variant)
+            ctx.count("variants")
+        refresh_summary(product)
         product.translations = [
             ProductTranslation(locale=locale, name=name, description=f"<p>{description}</p>")
             for locale, (name, description) in texts.items()

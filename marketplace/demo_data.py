@@ -1572,3 +1572,58 @@ PRODUCTS = [
         },
     ),
 ]
+
+# Products sold in several sizes or packs (issue #15): slug -> variants, in the seller's order,
+# as (SKU, price in centimes of MAD, unit as typed, stock, weight for shipping in grams,
+# option label per language or None when the unit names it). The first product row's price,
+# unit and stock above are one of them. Every other product is sold in one variant (SKU = its
+# slug), weighed by ``estimated_weight_grams``.
+VARIANTS = {
+    "mejhoul-dates-extra": [
+        ("NKT-MJX-500", 9_500, "500 g", 60, 600, None),
+        ("NKT-MJX-1K", 18_000, "1 kg", 40, 1_150, None),
+        ("NKT-MJX-5K", 82_500, "5 kg", 6, 5_400, None),
+    ],
+    "saffron-1g": [
+        ("SIR-SAF-1G", 6_000, "1 g", 100, 40, None),
+        ("SIR-SAF-2G", 11_500, "2 g", 55, 45, None),
+        ("SIR-SAF-5G", 27_000, "5 g", 30, 60, None),
+    ],
+    "rose-water": [
+        ("MGN-EAU-100", 2_000, "100 ml", 120, 160, None),
+        ("MGN-EAU-250", 4_000, "250 ml", 80, 340, None),
+    ],
+    "thyme-honey": [
+        ("AYA-THY-250", 8_500, "250 g", 25, 380, None),
+        ("AYA-THY-500", 16_000, "500 g", 30, 700, None),
+        ("AYA-THY-1K", 30_000, "1 kg", 12, 1_350, None),
+    ],
+    "tazenakht-carpet": [
+        (
+            "TZN-TAP-S",
+            150_000,
+            "100 × 150 cm",
+            4,
+            4_500,
+            {"fr": "Petit 100 × 150 cm", "ar": "صغير 100 × 150 سم", "en": "Small 100 × 150 cm"},
+        ),
+        (
+            "TZN-TAP-L",
+            320_000,
+            "150 × 230 cm",
+            2,
+            10_500,
+            {"fr": "Grand 150 × 230 cm", "ar": "كبير 150 × 230 سم", "en": "Large 150 × 230 cm"},
+        ),
+    ],
+}
+
+# Shipping weight of a product sold whole (no mass or volume in its unit), by category.
+CATEGORY_WEIGHT_GRAMS = {
+    "pottery": 1_800,
+    "carpets": 6_000,
+    "jewellery": 150,
+    "fossils": 900,
+    "henna": 500,
+    "saffron": 300,
+}

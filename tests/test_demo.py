@@ -10,11 +10,13 @@ from sqlalchemy import func, select
 from marketplace import demo
 from marketplace.auth.models import Role, User
 from marketplace.auth.passwords import verify_password
+from marketplace.catalogue import units
 from marketplace.catalogue.models import Category, Product
 from marketplace.catalogue.search import search_products
 from marketplace.cooperatives.models import Cooperative, Province
 from marketplace.extensions import db
 from marketplace.i18n import LANGUAGES
+from marketplace.orders.models import OrderLine
 
 
 def count(model) -> int:
@@ -56,6 +58,44 @@ def check_catalogue(app) -> None:
         assert (image.width, image.height) == (960, 720)
         assert (Path(app.config["MEDIA_DIR"]) / f"{image.stored_name}-card.webp").is_file()
         assert product.price_cents > 0 and product.search_document
+
+
+def check_variants(client) -> None:
+    """Every product has its variants (SKUs unique per cooperative), the summary agrees with
+    them, and the demo sells dates, saffron, rose water and a carpet in several sizes."""
+    products = db.session.scalars(select(Product)).all()
+    skus = [(v.cooperative_id, v.sku) for p in products for v in p.variants]
+    assert len(skus) == len(set(skus))
+    for product in products:
+        shown = [v for v in product.variants if v.active]
+        assert shown, product.slug
+        assert product.price_cents == min(v.price_cents for v in shown), product.slug
+        assert product.price_max_cents == max(v.price_cents for v in shown), product.slug
+        assert product.stock == sum(v.stock for v in shown), product.slug
+        assert all(v.weight_grams and v.weight_grams > 0 for v in shown), product.slug
+        assert all(v.cooperative_id == product.cooperative_id for v in shown)
+    by_slug = {p.slug: p for p in products}
+    assert [units.describe(v, "fr") for v in by_slug["mejhoul-dates-extra"].variants] == [
+        "500\u202fg",
+        "1\u202fkg",
+        "5\u202fkg",
+    ]
+    assert [units.describe(v, "fr") for v in by_slug["saffron-1g"].variants] == [
+        "1\u202fg",
+        "2\u202fg",
+        "5\u202fg",
+    ]
+    assert len(by_slug["rose-water"].variants) == 2
+    small, large = by_slug["tazenakht-carpet"].variants
+    assert small.labels["ar"] == "صغير 100 × 150 سم" and large.labels["en"].startswith("Large")
+    assert small.price_cents < large.price_cents and small.weight_grams < large.weight_grams
+    single = by_slug["green-tajine"]
+    assert [v.sku for v in single.variants] == ["green-tajine"]
+    # The demo's orders were placed in variants and keep them.
+    lines = db.session.scalars(select(OrderLine)).all()
+    assert lines and all(line.variant_id and line.sku for line in lines)
+    page = client.get("/fr/products/tazenakht-carpet").get_data(as_text=True)
+    assert "Petit 100 × 150 cm" in page
 
 
 def check_accounts(output: str) -> None:
@@ -102,6 +142,7 @@ def test_seed_demo_loads_a_realistic_catalogue_once(app, client):
     check_accounts(first.output)
     check_search()
     check_pages(client)
+    check_variants(client)
     before = (count(Cooperative), count(Product), count(Category), count(User))
     images = sorted(p.name for p in Path(app.config["MEDIA_DIR"]).iterdir())
     again = seed(app)

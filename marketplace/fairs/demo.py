@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from marketplace.auth.models import Role, User
 from marketplace.catalogue.services import slugify
+from marketplace.catalogue.variants import active_variants
 from marketplace.extensions import db
 from marketplace.fairs import services as fairs
 from marketplace.fairs.models import Fair, StandApplication, StandStatus
@@ -154,10 +155,13 @@ def _collect_orders(ctx, fair: Fair, spec: dict, shoppers: list[User], count: in
     for index in range(count):
         shopper = shoppers[index % len(shoppers)]
         product = ctx.products.get(slugs[(index * 3) % len(slugs)])
-        if product is None or product.stock < 2:
+        # A size or pack in stock, a different one from order to order.
+        shown = [v for v in active_variants(product) if v.stock >= 2] if product else []
+        if not shown:
             continue
+        variant = shown[index % len(shown)]
         order = place_order(
-            lines=[WantedLine(product.id, 1 + index % 2, product.price_cents)],
+            lines=[WantedLine(product.id, 1 + index % 2, variant.price_cents, variant.id)],
             shipping=ShippingDetails(
                 contact_name=shopper.name,
                 phone="+212612345678",

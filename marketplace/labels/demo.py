@@ -246,6 +246,7 @@ def seed_reviews(ctx) -> None:
     """Orders delivered to the demo shoppers, and their reviews."""
     from marketplace.auth.models import Role, User
     from marketplace.auth.passwords import hash_password
+    from marketplace.catalogue.variants import default_variant
     from marketplace.demo_data import DEMO_PASSWORD
     from marketplace.orders.checkout import (
         ShippingDetails,
@@ -282,10 +283,13 @@ def seed_reviews(ctx) -> None:
     }
     for email, product_slug, rating, text in REVIEWS:
         user, product = ctx.users[email], ctx.products.get(product_slug)
-        if product is None or (user.id, product.id) in reviewed or product.stock < 1:
+        if product is None or (user.id, product.id) in reviewed:
+            continue
+        variant = default_variant(product)
+        if variant is None or variant.stock < 1:
             continue
         order = place_order(
-            lines=[WantedLine(product.id, 1, product.price_cents)],
+            lines=[WantedLine(product.id, 1, variant.price_cents, variant.id)],
             shipping=ShippingDetails(
                 contact_name=user.name,
                 phone="+212612345678",
