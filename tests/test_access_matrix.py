@@ -213,6 +213,20 @@ ROUTES: dict[str, Route] = {
     "cooperatives.product_images": Route(
         None, lambda w: {"product_id": w.product_a.id}, post=SELLER_A
     ),
+    # A product's variants (catalogue.seller_views): cooperative A's, a 404 for another seller.
+    "catalogue.variant_new": Route(SELLER_A, lambda w: {"product_id": w.product_a.id}),
+    "catalogue.variant_edit": Route(
+        SELLER_A, lambda w: {"variant_id": w.product_a.variants[0].id}
+    ),
+    "catalogue.variant_action": Route(
+        None, lambda w: {"variant_id": w.product_a.variants[0].id}, post=SELLER_A
+    ),
+    "catalogue.variant_stock": Route(
+        None, lambda w: {"variant_id": w.product_a.variants[0].id}, post=SELLER_A
+    ),
+    "catalogue.variants_export": Route(SELLER),
+    "catalogue.variants_import": Route(SELLER),
+    "catalogue.variants_apply": Route(None, post=SELLER),
     "cooperatives.profile_edit": Route(SELLER),
     "cooperatives.shipping_edit": Route(SELLER),
     # Admin

@@ -561,8 +561,13 @@ def test_shipping_settings(client, seller):
 
 
 def _sell(product, left: int) -> None:
-    """What an order does meanwhile: the stock changes under the seller's feet."""
-    db.session.get(Product, product.id).stock = left
+    """What an order does meanwhile: the stock of the product's (only) variant changes under
+    the seller's feet, and the product's summary with it."""
+    from marketplace.catalogue.variants import refresh_summary
+
+    product = db.session.get(Product, product.id)
+    product.variants[0].stock = left
+    refresh_summary(product)
     db.session.commit()
 
 
