@@ -136,6 +136,18 @@ def migrate_with(tree: Path, name: str) -> None:
     )
 
 
+def variants_per_product(name: str) -> float:
+    """The catalogue's variants per product (bench.seed: 2.5 on average)."""
+    import psycopg
+
+    dsn = sqlalchemy_url(name).replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn:
+        variants, products = conn.execute(
+            "SELECT (SELECT count(*) FROM product_variants), (SELECT count(*) FROM products)"
+        ).fetchone()
+    return round(variants / max(products, 1), 2)
+
+
 def check_ledger(name: str) -> list[str]:
     """What ``flask payments check-ledger`` finds wrong in the bench database (nothing)."""
     from marketplace import create_app
@@ -414,21 +426,26 @@ def fetch(base: str, path: str, cookie: str = "") -> tuple[int, int | None]:
         conn.close()
 
 
-def fill_cart(browser: Browser, lang: str, product_slugs: list[str], quantity: int = 1) -> None:
-    for slug in product_slugs:
+def fill_cart(browser: Browser, lang: str, items: list, quantity: int = 1) -> None:
+    """Add each item through the product page's form: a product's slug (its default
+    variant), or (slug, variant id) for that variant, as a shopper who chose it."""
+    for item in items:
+        slug, variant_id = item if isinstance(item, tuple) else (item, None)
         _, _, page = browser.get(f"/{lang}/products/{slug}")
         fields = form_fields(page, "/cart/add")
         fields["quantity"] = str(quantity)
+        if variant_id is not None:
+            fields["variant_id"] = str(variant_id)
         status, _, body = browser.post(f"/{lang}/cart/add", fields)
         if status >= 400:
-            raise RuntimeError(f"adding {slug} to the cart failed: {status} {body[:300]}")
+            raise RuntimeError(f"adding {item} to the cart failed: {status} {body[:300]}")
 
 
-def ready_to_confirm(base: str, lang: str, product_slugs: list[str]) -> tuple[str, str]:
-    """A fresh shopper with a cart and shipping details, stopped on the review page.
-    Returns the Cookie header and the urlencoded body that confirms the order."""
+def ready_to_confirm(base: str, lang: str, items: list) -> tuple[str, str]:
+    """A fresh shopper with a cart (``fill_cart``'s items) and shipping details, stopped on
+    the review page. Returns the Cookie header and the urlencoded body that confirms it."""
     browser = Browser(base)
-    fill_cart(browser, lang, product_slugs)
+    fill_cart(browser, lang, items)
     _, _, page = browser.get(f"/{lang}/checkout")
     fields = form_fields(page, "/checkout")
     fields.update(
@@ -946,26 +963,39 @@ def place_orders(app_server: Gunicorn, name: str, duration: int, prepared: int) 
 
     dsn = sqlalchemy_url(name).replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(dsn) as conn:
+        # Variants on sale, each bought as such (the product page's choice).
         rows = conn.execute(
-            "SELECT p.slug FROM products p JOIN cooperatives c ON c.id = p.cooperative_id "
-            "WHERE p.status = 'active' AND c.status = 'verified' AND p.stock > 0 "
-            "ORDER BY p.id LIMIT 40"
+            "SELECT p.slug, v.id FROM product_variants v JOIN products p ON p.id = v.product_id "
+            "JOIN cooperatives c ON c.id = p.cooperative_id "
+            "WHERE p.status = 'active' AND c.status = 'verified' AND v.active AND v.stock > 0 "
+            "ORDER BY v.id LIMIT 40"
         ).fetchall()
-        slugs = [row[0] for row in rows]
-        # A few products with little stock, so that overselling would show.
-        conn.execute("UPDATE products SET stock = 40 WHERE slug = ANY(%s)", (slugs[:3],))
+        items = [(slug, variant_id) for slug, variant_id in rows]
+        scarce = [variant_id for _slug, variant_id in items[:3]]
+        watched = [variant_id for _slug, variant_id in items]
+        # A few variants with little stock, so that overselling would show (their products'
+        # stock is the sum of their active variants', as the app keeps it).
+        conn.execute("UPDATE product_variants SET stock = 40 WHERE id = ANY(%s)", (scarce,))
+        conn.execute(
+            "UPDATE products p SET stock = (SELECT coalesce(sum(v.stock), 0) "
+            "FROM product_variants v WHERE v.product_id = p.id AND v.active) "
+            "WHERE p.id IN (SELECT product_id FROM product_variants WHERE id = ANY(%s))",
+            (scarce,),
+        )
         conn.commit()
         stock_before = dict(
-            conn.execute("SELECT id, stock FROM products WHERE slug = ANY(%s)", (slugs,)).fetchall()
+            conn.execute(
+                "SELECT id, stock FROM product_variants WHERE id = ANY(%s)", (watched,)
+            ).fetchall()
         )
         orders_before = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
         last_order_id = conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()[0]
     rng = random.Random(7)
-    # Every fifth cart holds one of the 3 scarce products: more demand (about 150 units) than
+    # Every fifth cart holds one of the 3 scarce variants: more demand (about 150 units) than
     # their 120 units, so selling out happens and overselling would show; the others buy
-    # plentiful products (when every cart held a scarce one, 120 orders were all there could be).
+    # plentiful variants (when every cart held a scarce one, 120 orders were all there could be).
     carts = [
-        [rng.choice(slugs[:3]) if n % 5 == 0 else rng.choice(slugs[3:]), rng.choice(slugs[3:])]
+        [rng.choice(items[:3]) if n % 5 == 0 else rng.choice(items[3:]), rng.choice(items[3:])]
         for n in range(prepared)
     ]
     carts = [cart if cart[0] != cart[1] else cart[:1] for cart in carts]
@@ -985,22 +1015,32 @@ def place_orders(app_server: Gunicorn, name: str, duration: int, prepared: int) 
         placed = conn.execute("SELECT count(*) FROM orders").fetchone()[0] - orders_before
         stock_after = dict(
             conn.execute(
-                "SELECT id, stock FROM products WHERE id = ANY(%s)", (list(stock_before),)
+                "SELECT id, stock FROM product_variants WHERE id = ANY(%s)", (list(stock_before),)
             ).fetchall()
         )
         sold = dict(
             conn.execute(
-                "SELECT l.product_id, sum(l.quantity) FROM order_lines l "
+                "SELECT l.variant_id, sum(l.quantity) FROM order_lines l "
                 "JOIN cooperative_orders s ON s.id = l.sub_order_id "
                 "JOIN orders o ON o.id = s.order_id "
-                "WHERE o.id > %s AND l.product_id = ANY(%s) GROUP BY l.product_id",
+                "WHERE o.id > %s AND l.variant_id = ANY(%s) GROUP BY l.variant_id",
                 (last_order_id, list(stock_before)),
             ).fetchall()
         )
+        # Each product's stock still the sum of its active variants' after the run.
+        summaries_off = [
+            row[0]
+            for row in conn.execute(
+                "SELECT p.id FROM products p WHERE p.id IN (SELECT product_id FROM "
+                "product_variants WHERE id = ANY(%s)) AND p.stock <> (SELECT coalesce(sum("
+                "v.stock), 0) FROM product_variants v WHERE v.product_id = p.id AND v.active)",
+                (list(stock_before),),
+            ).fetchall()
+        ]
     oversold = [
-        pid
-        for pid in stock_before
-        if stock_after[pid] < 0 or stock_before[pid] - stock_after[pid] != sold.get(pid, 0)
+        vid
+        for vid in stock_before
+        if stock_after[vid] < 0 or stock_before[vid] - stock_after[vid] != sold.get(vid, 0)
     ]
     return {
         **result,
@@ -1008,8 +1048,10 @@ def place_orders(app_server: Gunicorn, name: str, duration: int, prepared: int) 
         "orders_per_s": round(placed / duration, 1),
         "prepared_carts": prepared,
         "preparation_s": round(preparing, 1),
-        "oversold_products": oversold,
-        "stock_consistent": not oversold,
+        "variants_ordered": len(sold),
+        "oversold_variants": oversold,
+        "product_stock_out_of_step": summaries_off,
+        "stock_consistent": not oversold and not summaries_off,
     }
 
 
@@ -1082,6 +1124,8 @@ def main() -> int:
             ),
             1,
         )
+    report["variants_per_product"] = variants_per_product(DB_NAME)
+    log(f"  {report['variants_per_product']} variants per product on average")
     report["ledger_problems"] = check_ledger(DB_NAME)
     log(f"  flask payments check-ledger: {len(report['ledger_problems'])} problems")
 
@@ -1362,7 +1406,8 @@ def render_markdown(report: dict) -> str:
         "",
         f"{report['machine']['cpus']} CPUs, gunicorn {WORKERS} sync workers, wrk {CONNECTIONS} "
         f"connections, {report['settings']['duration']} s per run. Seeding: "
-        f"{report.get('seed_s', '–')} s ({report['settings']['products']} products), "
+        f"{report.get('seed_s', '–')} s ({report['settings']['products']} products, "
+        f"{report.get('variants_per_product', '–')} variants each on average), "
         f"{report.get('seed_large_s', '–')} s ({report['settings']['large']} products). "
         f"Page cache (Redis): {'on' if report.get('page_cache') else 'off'}; rows marked "
         f"“{NO_CACHE.strip()}” render every request (cache bypassed). CPU ms/req: the "
@@ -1443,8 +1488,10 @@ def render_markdown(report: dict) -> str:
         )
     lines += [
         "",
-        f"Orders placed: {orders['orders_placed']}; oversold products: "
-        f"{orders['oversold_products'] or 'none'}. Worker RSS after the run: "
+        f"Orders placed: {orders['orders_placed']} ({orders['variants_ordered']} variants "
+        f"ordered); oversold variants: {orders['oversold_variants'] or 'none'}; products "
+        f"whose stock is not their variants': {orders['product_stock_out_of_step'] or 'none'}. "
+        f"Worker RSS after the run: "
         f"{', '.join(f'{x} MB' for x in report['worker_rss_mb'])}.",
         (
             f"Their e-mails, sent by a job worker during the run: "

@@ -1,12 +1,16 @@
 """A deterministic large catalogue in PostgreSQL for `make bench`.
 
-500 cooperatives, 20,000 products with texts in three languages and a history of 50,000
-orders, written with COPY (the app's own schema, built by the migrations). The same seed
-always produces the same rows.
+500 cooperatives, 20,000 products with texts in three languages, 1 to 4 variants each (2.5
+on average: sizes, packs or labelled options, each with its SKU, price, stock and weight)
+and a history of 50,000 orders of those variants, written with COPY (the app's own schema,
+built by the migrations). Each product's summary columns (cheapest and dearest active price,
+stock of its active variants, the cheapest one's unit) are computed here as
+``catalogue.variants.refresh_summary`` would. The same seed always produces the same rows.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -139,6 +143,13 @@ COOP_WORDS = (
     ("Al Baraka", "البركة"),
     ("Tazart", "تازارت"),
 )
+# Packs of a product beyond its kind's units: (fr, ar, en) labels.
+OPTIONS = (
+    ("Lot de 2", "عبوتان", "Pack of 2"),
+    ("Lot de 3", "ثلاث عبوات", "Pack of 3"),
+    ("Coffret cadeau", "علبة هدية", "Gift box"),
+)
+MAX_VARIANTS = 4  # 1 to 4 variants per product, uniformly: 2.5 on average
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -166,7 +177,8 @@ def _unit_text(row: dict) -> str:
     return "" if milli is None else f"{milli / 1000:g} {code or ''}".strip()
 
 
-# Columns of older schemas that the models no longer have, computed from the row.
+# Columns of older schemas that the models no longer have, computed from the row (an older
+# schema's products.weight_grams, from before variants, is the row's own "weight_grams").
 LEGACY_COLUMNS = {("products", "unit"): _unit_text, ("order_lines", "unit"): _unit_text}
 # A value for a NOT NULL column without a default that neither the models nor the row know.
 FALLBACKS = {"boolean": False, "integer": 0, "bigint": 0, "smallint": 0, "json": "{}"}
@@ -346,7 +358,7 @@ def seed_catalogue(
 
     category_ids = {slug: i + 1 for i, (slug, *_rest) in enumerate(CATEGORIES)}
     category_names = {i + 1: (fr, ar, en) for i, (_slug, fr, ar, en) in enumerate(CATEGORIES)}
-    product_rows, text_rows, image_rows, catalogue = [], [], [], []
+    product_rows, text_rows, image_rows, variant_rows, catalogue = [], [], [], [], []
     for pid in range(1, products + 1):
         kind = KINDS[pid % len(KINDS)]
         cat_slug, name_fr, name_ar, name_en, unit_texts = kind
@@ -357,6 +369,10 @@ def seed_catalogue(
         price = rng.randrange(1500, 250000, 50)
         stock = 0 if rng.random() < 0.08 else rng.randint(1, 300)
         status = "active" if rng.random() < 0.95 else rng.choice(("draft", "hidden"))
+        slug = f"{cat_slug}-{pid}"
+        variants = _variants(rng, pid, coop, price, stock, unit_texts, len(variant_rows) + 1)
+        variant_rows += variants
+        labels = [text for v in variants for text in v["labels_data"].values()]
         names = {
             "fr": f"{name_fr} {qual[0]} n°{pid}",
             "ar": f"{name_ar} {qual[1]} رقم {pid}",
@@ -377,20 +393,20 @@ def seed_catalogue(
                     *descriptions.values(),
                     *category_names[category_id],
                     *coop_names[coop].values(),
+                    *labels,
                 ]
             )
         )
+        summary = product_summary(variants)
         product_rows.append(
             {
                 "id": pid,
-                "slug": f"{cat_slug}-{pid}",
+                "slug": slug,
                 "cooperative_id": coop,
                 "category_id": category_id,
-                "price_cents": price,
-                "stock": stock,
-                # The kinds' units are typed as sellers did before units were data.
-                **units.from_text(rng.choice(unit_texts))._asdict(),
-                "weight_grams": rng.randint(100, 5000),
+                **summary,
+                # An older schema's own column (before variants): the first variant's.
+                "weight_grams": variants[0]["weight_grams"],
                 "status": status,
                 "featured": pid % 97 == 0,
                 "search_document": document,
@@ -417,8 +433,10 @@ def seed_catalogue(
                 "height": 900,
             }
         )
-        catalogue.append((pid, coop, price, stock, status))
+        on_sale = [v for v in variants if v["active"]]
+        catalogue.append((pid, coop, summary["price_cents"], summary["stock"], status, on_sale))
     copy_rows(conn, "products", product_rows, len(product_rows), "products")
+    copy_rows(conn, "product_variants", variant_rows, len(variant_rows), "product variants")
     copy_rows(
         conn,
         "product_translations",
@@ -432,6 +450,96 @@ def seed_catalogue(
         "first_shopper": first_shopper,
         "shoppers": 2000,
         "coop_rows": coop_rows,
+    }
+
+
+def _variants(
+    rng: random.Random,
+    pid: int,
+    coop: int,
+    price: int,
+    stock: int,
+    unit_texts: tuple[str, ...],
+    first_id: int,
+) -> list[dict]:
+    """1 to 4 variants of a product: its kind's units in order (500 g, 1 kg, 5 kg), then
+    labelled packs (of 2, of 3, a gift box) of its last unit; each dearer than the
+    one before, with its own stock (none for 8 %), and an inactive one now and then."""
+    count = rng.randint(1, MAX_VARIANTS)
+    slug = f"{KINDS[pid % len(KINDS)][0]}-{pid}"
+    rows = []
+    for position in range(count):
+        unit = unit_texts[min(position, len(unit_texts) - 1)]
+        extra = position - len(unit_texts) + 1  # beyond the kind's units: an option
+        option = OPTIONS[(extra - 1) % len(OPTIONS)] if extra > 0 else None
+        variant_price = round(price * (1 + 0.85 * position) / 50) * 50
+        if position == 0:
+            variant_stock = stock
+        else:
+            variant_stock = 0 if rng.random() < 0.08 else rng.randint(1, 300)
+        weight = rng.randint(100, 5000) * (position + 1)
+        labels = dict(zip(("fr", "ar", "en"), option, strict=True)) if option else {}
+        rows.append(
+            {
+                "id": first_id + position,
+                "product_id": pid,
+                "cooperative_id": coop,
+                "sku": f"{slug}-{position + 1}".upper(),
+                "labels": json.dumps(labels, ensure_ascii=False),  # COPY writes the text
+                "labels_data": labels,
+                "price_cents": variant_price,
+                "stock": variant_stock,
+                **units.from_text(unit)._asdict(),
+                "weight_grams": weight,
+                "position": position,
+                "active": position == 0 or rng.random() >= 0.05,
+                "created_at": EPOCH,
+                "updated_at": EPOCH,
+            }
+        )
+    return rows
+
+
+def product_summary(variants: list[dict]) -> dict:
+    """The product's summary columns from its variants, as catalogue.variants.refresh_summary
+    computes them: the cheapest active variant's price, unit and size, the dearest price,
+    the stock of every active variant."""
+    shown = [v for v in variants if v["active"]]
+    cheapest = min(shown, key=lambda v: (v["price_cents"], v["position"], v["id"]))
+    return {
+        "price_cents": cheapest["price_cents"],
+        "price_max_cents": max(v["price_cents"] for v in shown),
+        "stock": sum(v["stock"] for v in shown),
+        "unit_quantity_milli": cheapest["unit_quantity_milli"],
+        "unit_code": cheapest["unit_code"],
+        "size": cheapest["size"],
+    }
+
+
+def order_line(rng: random.Random, line_id: int, sub_id: int, product: tuple) -> dict:
+    """A line of 1 to 4 units of one of ``product``'s variants (a catalogue entry of
+    ``seed_catalogue``), with the snapshot an order keeps: SKU, labels, unit, price."""
+    variants = product[5]
+    variant = variants[rng.randrange(len(variants))] if variants else None
+    price = variant["price_cents"] if variant else product[2]
+    quantity = rng.randint(1, 4)
+    return {
+        "id": line_id,
+        "sub_order_id": sub_id,
+        "product_id": product[0],
+        "variant_id": variant["id"] if variant else None,
+        "sku": variant["sku"] if variant else "",
+        "variant_labels": json.dumps(variant["labels_data"], ensure_ascii=False)
+        if variant and variant["labels_data"]
+        else None,
+        "product_name": f"Produit {product[0]}",
+        "unit_quantity_milli": variant["unit_quantity_milli"] if variant else 1000,
+        "unit_code": variant["unit_code"] if variant else "kg",
+        "size": variant["size"] if variant else "",
+        "unit_price_cents": price,
+        "quantity": quantity,
+        "line_total_cents": price * quantity,
+        "commission_bp": 1000,
     }
 
 
@@ -452,22 +560,9 @@ def seed_orders(conn, rng: random.Random, catalogue: dict, orders: int) -> None:
             items = 0
             for product in rng.sample(by_coop[coop], min(len(by_coop[coop]), rng.randint(1, 3))):
                 line_id += 1
-                quantity = rng.randint(1, 4)
-                line_rows.append(
-                    {
-                        "id": line_id,
-                        "sub_order_id": sub_id,
-                        "product_id": product[0],
-                        "product_name": f"Produit {product[0]}",
-                        "unit_quantity_milli": 1000,
-                        "unit_code": "kg",
-                        "unit_price_cents": product[2],
-                        "quantity": quantity,
-                        "line_total_cents": product[2] * quantity,
-                        "commission_bp": 1000,
-                    }
-                )
-                items += product[2] * quantity
+                line = order_line(rng, line_id, sub_id, product)
+                line_rows.append(line)
+                items += line["line_total_cents"]
             shipping = 3000
             status = rng.choice(statuses)
             commission = (items * 1000 + 5000) // 10000

@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from bench.seed import EPOCH, copy_rows, database_columns
+from bench.seed import EPOCH, copy_rows, database_columns, order_line
 
 BIG_COOPERATIVE = 2  # verified (bench.seed: ids ≡ 0 or 1 mod 20 are pending or suspended)
 BIG_COOPERATIVE_ORDERS = 5_000
@@ -116,24 +116,11 @@ def _big_cooperative_orders(
             status = "delivered"
         items = 0
         for product in rng.sample(products, min(len(products), rng.randint(1, 3))):
-            quantity = rng.randint(1, 4)
-            lines.append(
-                {
-                    "id": line_id,
-                    "sub_order_id": sub_id,
-                    "product_id": product[0],
-                    "product_name": f"Produit {product[0]}",
-                    "unit": "1 kg",
-                    "unit_quantity_milli": 1000,
-                    "unit_code": "kg",
-                    "unit_price_cents": product[2],
-                    "quantity": quantity,
-                    "line_total_cents": product[2] * quantity,
-                    "commission_bp": COMMISSION_BP,
-                }
-            )
+            # One of the product's variants, with the snapshot an order keeps.
+            line = {**order_line(rng, line_id, sub_id, product), "commission_bp": COMMISSION_BP}
+            lines.append(line)
             line_id += 1
-            items += product[2] * quantity
+            items += line["line_total_cents"]
         steps = {"confirmed": created}
         if status in ("shipped", "delivered"):
             steps["shipped"] = created + timedelta(days=1)
