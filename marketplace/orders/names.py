@@ -83,7 +83,9 @@ def variant_title(
     """The product's name, with the variant's option label when the product offers a choice
     ("Dattes Mejhoul — 1 kg"); the name alone for a product sold in one variant."""
     name = product_name(product, locale)
-    if variant is None or not shows_choice(product):
+    # A variant withdrawn from a choice is still named (the cart says which one went).
+    chosen = shows_choice(product) or (variant is not None and not variant.active)
+    if variant is None or not chosen or len(product.variants) < 2:
         return name
     # Translators: a product and the size or pack chosen, e.g. "Dattes Mejhoul — 1 kg".
     return str(
