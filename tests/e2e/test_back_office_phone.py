@@ -26,13 +26,17 @@ SCREENSHOTS = {"dashboard-orders", "dashboard-products", "dashboard-balance", "a
 
 
 # GET pages of the back office that are files, not pages: a cooperative's document
-# (/dashboard/documents/<id>), the payout batch's bank file (.csv) and the impact export.
-def seller_stops(shop, back_office, sub_order_id: int) -> list[Stop]:
+# (/dashboard/documents/<id>), the variants' spreadsheet (.csv), the payout batch's bank file
+# (.csv) and the impact export.
+def seller_stops(shop, back_office, sub_order_id: int, variant_id: int) -> list[Stop]:
     return [
         Stop("dashboard", "/dashboard"),
         Stop("dashboard-products", "/dashboard/products"),
         Stop("dashboard-product-new", "/dashboard/products/new"),
         Stop("dashboard-product-edit", f"/dashboard/products/{shop.medjool.id}/edit"),
+        Stop("dashboard-variant-new", f"/dashboard/products/{shop.medjool.id}/variants/new"),
+        Stop("dashboard-variant-edit", f"/dashboard/variants/{variant_id}/edit"),
+        Stop("dashboard-variants-import", "/dashboard/variants/import"),
         Stop("dashboard-orders", "/dashboard/orders"),
         Stop("dashboard-order", f"/dashboard/orders/{sub_order_id}"),
         Stop("dashboard-packing-slip", f"/dashboard/orders/{sub_order_id}/packing-slip"),
@@ -131,6 +135,17 @@ def back_office(shop):
     return build_back_office(shop)
 
 
+def _variant_id(product_id: int) -> int:
+    from marketplace.catalogue.models import ProductVariant
+    from marketplace.extensions import db
+
+    variant_id = db.session.scalar(
+        db.select(ProductVariant.id).where(ProductVariant.product_id == product_id).limit(1)
+    )
+    release_database()
+    return variant_id
+
+
 def _sub_order_id(number: str) -> int:
     from marketplace.extensions import db
     from marketplace.orders.models import CooperativeOrder, Order
@@ -153,7 +168,8 @@ def test_back_office_fits_a_phone(browsing, shop, back_office, artifacts, lang):
 
     member = browsing.new_page(viewport=PHONE)
     log_in(member, lang, shop.member.email)
-    for stop in seller_stops(shop, back_office, sub_order_id):
+    variant_id = _variant_id(shop.medjool.id)
+    for stop in seller_stops(shop, back_office, sub_order_id, variant_id):
         problems += visit(member, lang, stop, check)
 
     admin = browsing.new_page(viewport=PHONE)
@@ -168,12 +184,17 @@ def test_every_back_office_page_is_on_the_tour(app):
     a stop of the tour, except the files listed above seller_stops."""
     from types import SimpleNamespace
 
-    files = {"cooperatives.document", "payments.admin_payout_csv", "impact.export"}
+    files = {
+        "cooperatives.document",
+        "catalogue.variants_export",
+        "payments.admin_payout_csv",
+        "impact.export",
+    }
     ids = SimpleNamespace(medjool=SimpleNamespace(id=1), applicant=SimpleNamespace(id=1))
     back_office = SimpleNamespace(fair=1, open_fair=1, label=1, certificate=1, batch=1)
     visited = {
         stop.path.split("?")[0]
-        for stop in [*seller_stops(ids, back_office, 1), *admin_stops(ids, back_office, "N")]
+        for stop in [*seller_stops(ids, back_office, 1, 1), *admin_stops(ids, back_office, "N")]
     }
     adapter = app.url_map.bind("localhost")
     missing = []
