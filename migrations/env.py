@@ -61,9 +61,34 @@ def run_migrations_online():
 
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with get_engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_sqlite_foreign_keys(connection)
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, *, on: bool) -> None:
+    """On SQLite, batch mode changes a table by rebuilding it (create, copy, DROP, rename):
+    with foreign keys enforced (marketplace/database.py) the DROP would first delete the
+    table's rows, firing ON DELETE CASCADE / SET NULL in every table that references it
+    (a product's translations, images, variants, cart items and order lines). So the
+    migrations run with enforcement off, and it is checked once at the end. The PRAGMA is
+    a no-op inside a transaction: it goes straight to the driver, before one begins."""
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _check_sqlite_foreign_keys(connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"the migration left rows with broken foreign keys: {broken[:10]}")
 
 
 if context.is_offline_mode():
