@@ -202,6 +202,22 @@ def test_sku_is_unique_per_cooperative_only(client, seller):
     assert response.status_code == 400 and "no spaces" in response.get_data(as_text=True)
 
 
+def test_the_database_is_the_backstop_of_the_sku_check(seller, monkeypatch):
+    """Two requests checking the same new SKU at once: the second insert meets the unique
+    constraint and gets the same translated refusal, not a 500."""
+    from marketplace.catalogue import variants
+    from marketplace.errors import Conflict
+
+    product = dates(seller.cooperative)
+    monkeypatch.setattr(variants, "_check_sku", lambda coop_id, sku, exclude_id=None: sku)
+    data = variants.VariantInput(sku="DAT-1KG", price_cents=100, stock=1)
+    with pytest.raises(Conflict, match="already has the SKU"):
+        variants.add_variant(product, data)
+    # The transaction is still usable.
+    db.session.rollback()
+    assert skus(product) == ["DAT-500", "DAT-1KG"]
+
+
 def test_seller_edits_a_variant_and_the_summary_follows(client, seller):
     product = dates(seller.cooperative)
     small = product.variants[0]

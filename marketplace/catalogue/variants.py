@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from flask_babel import lazy_gettext as _l
 
 from marketplace.catalogue import units
-from marketplace.errors import InvalidInput, NotFound
+from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import FALLBACK_ORDER, current_lang
 
@@ -206,6 +206,21 @@ def _after_change(product: Product, actor, action: str, variant: ProductVariant,
     )
 
 
+def _flush_checking_sku(sku: str) -> None:
+    """Flush; the database's unique SKU per cooperative is the backstop of _check_sku when
+    another request took the SKU in between (a savepoint keeps the transaction usable)."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            _l("Another variant of your cooperative already has the SKU “%(sku)s”.", sku=sku),
+            field="sku",
+        ) from exc
+
+
 def _fields(variant: ProductVariant) -> dict:
     return {
         "sku": variant.sku,
@@ -239,7 +254,7 @@ def add_variant(product: Product, data: VariantInput, actor=None) -> ProductVari
         position=max((v.position for v in product.variants), default=-1) + 1,
     )
     product.variants.append(variant)
-    db.session.flush()
+    _flush_checking_sku(variant.sku)
     _after_change(product, actor, "variant.created", variant, new=_fields(variant))
     return variant
 
@@ -273,7 +288,7 @@ def update_variant(
     variant.unit_code = data.unit_code
     variant.size = data.size
     variant.weight_grams = data.weight_grams
-    db.session.flush()
+    _flush_checking_sku(variant.sku)
     after = _fields(variant)
     changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     _after_change(product, actor, "variant.updated", variant, changed=changed)
