@@ -46,7 +46,9 @@ def _product(product_id: int):
     from marketplace.extensions import db
 
     product = db.session.get(Product, product_id)
-    values = (product.price_cents, product.stock, product.weight_grams, product.unit_quantity_milli)
+    (variant,) = product.variants  # a product sold in one size: its form edits that variant
+    values = (variant.price_cents, variant.stock, variant.weight_grams, variant.unit_quantity_milli)
+    assert (product.price_cents, product.stock) == values[:2]  # the product's summary
     release_database()
     return values
 
@@ -97,7 +99,8 @@ def test_arabic_indic_digits_in_every_seller_form_are_saved(browsing, shop):
         db.select(Product).join(ProductTranslation).where(ProductTranslation.name == "تمر الجيهل")
     )
     assert created is not None, page.inner_text("main")
-    assert (created.price_cents, created.stock, created.weight_grams) == (15000, 9, 1200)
+    (variant,) = created.variants
+    assert (created.price_cents, created.stock, variant.weight_grams) == (15000, 9, 1200)
     assert (created.unit_quantity_milli, created.unit_code) == (250_000, "g")
     release_database()
 
