@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from marketplace import demo
 from marketplace.catalogue.models import Product
+from marketplace.catalogue.variants import default_variant
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
 from marketplace.orders.models import Order
@@ -27,6 +28,11 @@ DATES, ROSES = "mejhoul-dates-500g", "rose-water"  # nakhil-tafilalet, warda-mgo
 
 def product_id(slug: str) -> int:
     return db.session.scalar(select(Product.id).where(Product.slug == slug))
+
+
+def default_variant_id(slug: str) -> int:
+    product = db.session.scalar(select(Product).where(Product.slug == slug))
+    return default_variant(product).id
 
 
 def stock(slug: str) -> int:
@@ -99,7 +105,9 @@ def test_done_when_journey_on_the_demo_data(app, outbox):
     login(shopper, SHOPPER, demo.DEMO_PASSWORD)
     cart = shopper.get("/ar/cart").get_data(as_text=True)
     assert re.search(r"data-cart-count[^>]*>3</span>", cart)
-    assert f'value="{product_id(DATES)}"' in cart and f'value="{product_id(ROSES)}"' in cart
+    # one line per variant bought (the default one: the product page posted no choice)
+    assert f'name="variant_id" value="{default_variant_id(DATES)}"' in cart
+    assert f'name="variant_id" value="{default_variant_id(ROSES)}"' in cart
 
     # 3. Checkout, cash on delivery, review, confirm.
     response = post_form(

@@ -115,7 +115,7 @@ def test_tampered_hidden_ids_in_forms_never_cause_a_500(app, value):
     response = submit(shopper, product_page, {"product_id": value}, having={"product_id"})
     assert response.status_code < 500, ("cart_add", response.status_code)
     submit(shopper, product_page, {"quantity": "1"}, having={"product_id"})
-    response = submit(shopper, "/fr/cart", {"product_id": value, "quantity": "2"})
+    response = submit(shopper, "/fr/cart", {"variant_id": value, "quantity": "2"})
     assert response.status_code < 500, ("cart_update", response.status_code)
     order = w.extra["order_a"].number
     response = submit(shopper, f"/fr/orders/{order}", {"sub_order_id": value})
