@@ -563,6 +563,8 @@ def test_bulk_update_per_variant_by_id_or_sku(client):
     world = build_world()
     product = dates_in_three_packs(world.coop_a)
     small, kilo, hidden = product.variants
+    (single,) = world.product_a.variants
+    single_stock = single.stock  # what the world's orders left
     secret = make_token(world.member_a, ["products:write"], name="Inventaire")
     own = client.get("/api/v1/cooperative/products", headers=bearer(secret)).get_json()
     listed = next(p for p in own["items"] if p["id"] == product.id)
@@ -587,7 +589,7 @@ def test_bulk_update_per_variant_by_id_or_sku(client):
     assert [(c["variant_id"], c["sku"], c["old_stock"], c["stock"]) for c in updated] == [
         (kilo.id, "MJ-1K", 0, 12),
         (small.id, "MJ-500", 4, 1),
-        (world.product_a.variants[0].id, world.product_a.variants[0].sku, 10, 9),
+        (single.id, single.sku, single_stock, 9),
     ]
     db.session.expire_all()
     assert [(v.stock, v.price_cents) for v in product.variants] == [
@@ -606,7 +608,7 @@ def test_bulk_update_per_variant_by_id_or_sku(client):
     assert [(e.target_id, e.details["sku"], e.details["variant_id"]) for e in entries] == [
         (product.id, "MJ-1K", kilo.id),
         (product.id, "MJ-500", small.id),
-        (world.product_a.id, world.product_a.variants[0].sku, world.product_a.variants[0].id),
+        (world.product_a.id, single.sku, single.id),
     ]
     assert hidden.stock == 2
 
