@@ -317,7 +317,6 @@ def apply(cooperative, token: str, actor=None) -> int:
     variants changed. Refused when the token is not one this site signed for this
     cooperative within the hour, or when a price or stock changed since the preview."""
     from marketplace.audit import record_audit
-    from marketplace.catalogue.search import refresh_search_document
     from marketplace.cooperatives.services import ensure_can_sell
 
     ensure_can_sell(cooperative)
@@ -335,7 +334,7 @@ def apply(cooperative, token: str, actor=None) -> int:
         db.session.scalars(
             select(ProductVariant)
             .where(ProductVariant.id.in_(wanted), ProductVariant.cooperative_id == cooperative.id)
-            .options(selectinload(ProductVariant.product))
+            .options(selectinload(ProductVariant.product).selectinload(Product.variants))
             .order_by(ProductVariant.id)
             .with_for_update()
         )
@@ -360,9 +359,10 @@ def apply(cooperative, token: str, actor=None) -> int:
         variant.stock = new_stock
         products[variant.product_id] = variant.product
     db.session.flush()
+    # Prices and stock are not in the search document (names, option labels, category and
+    # cooperative are): the products' summaries are all that follows.
     for product in products.values():
         variants.refresh_summary(product)
-        refresh_search_document(product)
     db.session.flush()
     record_audit(
         actor,

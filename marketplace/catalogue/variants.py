@@ -306,7 +306,8 @@ def set_stock(
     if not 0 <= stock <= services.MAX_STOCK:
         raise InvalidInput(_l("The stock must be a whole number between 0 and 1,000,000."))
     before = variant.stock
-    if stock == expected and expected == before:
+    if expected is not None and stock == expected:
+        # The figure the seller saw, unchanged: keep what orders made of it since.
         return variant
     _write_stock(variant, stock, expected)
     _after_change(
