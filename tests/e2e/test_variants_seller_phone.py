@@ -129,4 +129,28 @@ def test_seller_manages_variants_on_a_phone_in_arabic(browsing, shop, artifacts)
     rows, _summary = _variants(product_id)
     assert rows[0][2] == 12
 
+    # Prices and stock from a spreadsheet: a file with a mistake is refused line by line...
+    page.goto("/ar/dashboard/variants/import")
+    _fits(page, problems, "import")
+
+    def upload(text: str) -> None:
+        form = page.locator("main form.variants-import-form")
+        form.locator("[name=file]").set_input_files(
+            {"name": "prix.csv", "mimeType": "text/csv", "buffer": text.encode("utf-8")}
+        )
+        _submit(page, form.locator("button[type=submit]"))
+
+    upload("sku;price;stock\nMEDJOOL-5KG;٣٩٠,٠٠;٧\nINCONNU;10;1\n")
+    assert page.locator(".csv-errors li").count() == 1, page.inner_text("main")
+    assert page.locator("[name=token]").count() == 0
+    _fits(page, problems, "import preview with an error")
+    # ... a correct one is previewed, then applied.
+    upload("sku;price;stock\nMEDJOOL-5KG;٣٩٠,٠٠;٧\n")
+    assert page.locator(".csv-change").count() == 1, page.inner_text("main")
+    screenshot(page, artifacts, "phone-variants-import-ar")
+    _fits(page, problems, "import preview")
+    _submit(page, page.locator("main form:has([name=token]) button[type=submit]"))
+    rows, _summary = _variants(product_id)
+    assert rows[0][1:3] == (39000, 7)
+
     assert not problems, "\n".join(problems)
