@@ -23,7 +23,13 @@ from marketplace.catalogue.variants import refresh_summary
 from marketplace.extensions import db, limiter
 from marketplace.orders.models import CooperativeOrder, OrderEvent
 from marketplace.timeutil import utcnow
-from tests.factories import CategoryFactory, CooperativeFactory, MemberFactory, ProductFactory
+from tests.factories import (
+    CategoryFactory,
+    CooperativeFactory,
+    MemberFactory,
+    ProductFactory,
+    place_test_order,
+)
 from tests.helpers import login, post_form, release_test_transaction
 from tests.other_apps import make_app_fixture  # noqa: F401
 from tests.world import build_world, place_cod_order
@@ -652,6 +658,36 @@ def test_bulk_update_per_variant_refuses_foreign_ambiguous_and_stale_lines(clien
     assert not db.session.scalars(
         select(AuditLogEntry).where(AuditLogEntry.action == "api.product_updated")
     ).all()
+
+
+def test_order_lines_name_the_variant_ordered(client):
+    world = build_world()
+    product = dates_in_three_packs(world.coop_a)
+    _small, kilo, _hidden = product.variants
+    kilo.stock = 5
+    refresh_summary(product)
+    order = place_test_order({kilo: 2}, user=world.shopper_a)
+    db.session.commit()
+    sub = order.sub_orders[0]
+    # The seller renames the option afterwards: the order keeps it as ordered.
+    kilo.labels = {"fr": "Un kilo"}
+    db.session.commit()
+    secret = make_token(world.member_a, ["orders:read"])
+    body = client.get(
+        f"/api/v1/cooperative/orders/{sub.id}?lang=ar", headers=bearer(secret)
+    ).get_json()
+    (line,) = body["lines"]
+    assert (line["product_id"], line["variant_id"], line["sku"]) == (product.id, kilo.id, "MJ-1K")
+    assert line["variant_label"] == {"value": "كيلو واحد", "lang": "ar", "fallback": False}
+    assert (line["quantity"], line["unit_price_cents"]) == (2, 17000)
+    english = client.get(
+        f"/api/v1/cooperative/orders/{sub.id}?lang=en", headers=bearer(secret)
+    ).get_json()
+    assert english["lines"][0]["variant_label"] == {
+        "value": "1 kilo",
+        "lang": "fr",
+        "fallback": True,
+    }
 
 
 @pytest.mark.postgres

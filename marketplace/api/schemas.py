@@ -312,6 +312,12 @@ class OrderLine(Schema):
     product_id = fields.Integer(required=True, allow_none=True)
     variant_id = fields.Integer(required=True, allow_none=True)
     sku = fields.String(required=True)
+    variant_label = fields.Nested(
+        Text,
+        required=True,
+        allow_none=True,
+        metadata={"description": 'The option as ordered ("Grand"); null: the unit names it.'},
+    )
     name = fields.Nested(Text, required=True)
     unit = fields.Nested(Unit, required=True)
     quantity = fields.Integer(required=True)

@@ -574,6 +574,7 @@ def sub_order_data(sub: CooperativeOrder, lang: str) -> dict:
                 "product_id": line.product_id,
                 "variant_id": line.variant_id,
                 "sku": line.sku or "",
+                "variant_label": _ordered_label(line, lang),
                 "name": dict(zip(("value", "lang", "fallback"), line.name_in(lang), strict=True)),
                 "unit": units.as_json(line, lang),
                 "quantity": line.quantity,
@@ -583,6 +584,15 @@ def sub_order_data(sub: CooperativeOrder, lang: str) -> dict:
             for line in sub.lines
         ],
     }
+
+
+def _ordered_label(line, lang: str) -> dict | None:
+    """The variant's option label as ordered, in ``lang`` or a fallback; None when the
+    variant had none (its unit, ``unit``, names it)."""
+    label = line.variant_label_in(lang)
+    if label is None:
+        return None
+    return {"value": label.text, "lang": label.lang, "fallback": label.fallback}
 
 
 SUB_ORDER_COLUMNS = [(CooperativeOrder.id, True, "int")]
