@@ -215,9 +215,7 @@ ROUTES: dict[str, Route] = {
     ),
     # A product's variants (catalogue.seller_views): cooperative A's, a 404 for another seller.
     "catalogue.variant_new": Route(SELLER_A, lambda w: {"product_id": w.product_a.id}),
-    "catalogue.variant_edit": Route(
-        SELLER_A, lambda w: {"variant_id": w.product_a.variants[0].id}
-    ),
+    "catalogue.variant_edit": Route(SELLER_A, lambda w: {"variant_id": w.product_a.variants[0].id}),
     "catalogue.variant_action": Route(
         None, lambda w: {"variant_id": w.product_a.variants[0].id}, post=SELLER_A
     ),

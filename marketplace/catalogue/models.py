@@ -6,9 +6,9 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
-    JSON,
     CheckConstraint,
     DateTime,
     ForeignKey,

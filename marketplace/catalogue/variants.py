@@ -79,7 +79,14 @@ def option_label(variant: ProductVariant, locale: str | None = None) -> OptionLa
 
 def refresh_summary(product: Product) -> None:
     """Write the product's summary columns from its variants (see the module docstring). A
-    product with no active variant keeps its last prices and has no stock."""
+    product with no active variant keeps its last prices and has no stock.
+
+    A saved product's variants are first locked and read again (after flushing this
+    transaction's own changes): a checkout committed meanwhile on another variant of the
+    product must not be summed from a stale stock. Variants are locked in id order before
+    their product, as checkouts do (orders.stock.take_stocks), so the two cannot deadlock."""
+    if product.id is not None:
+        _lock_and_reload_variants(product.id)
     shown = active_variants(product)
     product.stock = sum(v.stock for v in shown)
     if not shown:
@@ -90,6 +97,21 @@ def refresh_summary(product: Product) -> None:
     product.unit_quantity_milli = cheapest.unit_quantity_milli
     product.unit_code = cheapest.unit_code
     product.size = cheapest.size
+
+
+def _lock_and_reload_variants(product_id: int) -> None:
+    from sqlalchemy import select
+
+    from marketplace.catalogue.models import ProductVariant
+
+    db.session.flush()
+    db.session.scalars(
+        select(ProductVariant)
+        .where(ProductVariant.product_id == product_id)
+        .order_by(ProductVariant.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 # --- the seller's edits ---------------------------------------------------------------
