@@ -92,7 +92,13 @@ def test_the_demo_catalogue_is_loaded_as_data(app):
     seed_demo(echo=lambda _line: None)
     by_slug = {p.slug: p for p in db.session.scalars(select(Product))}
     dates = by_slug["mejhoul-dates-extra"]
-    assert (dates.unit_quantity_milli, dates.unit_code, dates.size) == (1000, "kg", "")
+    assert [(v.unit_quantity_milli, v.unit_code, v.size) for v in dates.variants] == [
+        (500_000, "g", ""),
+        (1_000, "kg", ""),
+        (5_000, "kg", ""),
+    ]
+    # the product's summary carries its cheapest variant's unit, for its card
+    assert (dates.unit_quantity_milli, dates.unit_code) == (500_000, "g")
     assert by_slug["saffron-bulbs"].unit_code == "piece"
     assert by_slug["saffron-bulbs"].unit_quantity_milli == 20_000
     assert by_slug["green-tajine"].unit_code is None and by_slug["green-tajine"].size == "Ø 30 cm"
