@@ -10,6 +10,7 @@ import io
 import re
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from marketplace.audit import AuditLogEntry
@@ -211,7 +212,7 @@ def test_the_database_is_the_backstop_of_the_sku_check(seller, monkeypatch):
     product = dates(seller.cooperative)
     monkeypatch.setattr(variants, "_check_sku", lambda coop_id, sku, exclude_id=None: sku)
     data = variants.VariantInput(sku="DAT-1KG", price_cents=100, stock=1)
-    with pytest.raises(Conflict, match="already has the SKU"):
+    with force_locale("en"), pytest.raises(Conflict, match="already has the SKU"):
         variants.add_variant(product, data)
     # The transaction is still usable.
     db.session.rollback()

@@ -7,20 +7,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from marketplace.catalogue import services as catalogue
-from marketplace.catalogue import units, variants
-from marketplace.cooperatives.forms import (
-    MoneyField,
-    SeenNumber,
-    int_field,
-    unit_choices,
-    unit_ok,
-)
+from marketplace.catalogue import variants
+from marketplace.cooperatives.forms import SaleFields, unit_choices, unit_ok
 from marketplace.i18n import LANGUAGES, current_lang
-from marketplace.number_fields import QuantityField
 
 
 def _strip(value):
@@ -34,7 +26,7 @@ OPTION_LABELS = {
 }
 
 
-class VariantForm(FlaskForm):
+class VariantForm(SaleFields):
     """A variant of a product: its SKU, option name per language, price, stock, unit of
     sale, size and shipping weight (catalogue.variants.VariantInput)."""
 
@@ -48,19 +40,6 @@ class VariantForm(FlaskForm):
     label_ar = StringField(OPTION_LABELS["ar"], [Length(max=variants.LABEL_MAX)])
     label_fr = StringField(OPTION_LABELS["fr"], [Length(max=variants.LABEL_MAX)])
     label_en = StringField(OPTION_LABELS["en"], [Length(max=variants.LABEL_MAX)])
-    price = MoneyField(_l("Price (MAD)"), [InputRequired(message=_l("Enter the price."))])
-    stock = int_field(_l("Stock (units available)"), 0, catalogue.MAX_STOCK)
-    stock_was = SeenNumber()
-    unit_quantity = QuantityField(_l("Quantity"), max_milli=units.MAX_QUANTITY_MILLI)
-    unit_code = SelectField(_l("Unit"), choices=[], validate_choice=False, default="")
-    size = StringField(
-        _l("Size (optional)"),
-        [Length(max=catalogue.SIZE_MAX)],
-        description=_l('The dimensions of the item, for example "150 × 230 cm" or "Ø 30 cm".'),
-    )
-    weight_grams = int_field(
-        _l("Shipping weight (grams)"), 0, catalogue.MAX_WEIGHT_GRAMS, required=False
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -330,22 +330,10 @@ LANG_LABELS = {
 }
 
 
-class ProductForm(FlaskForm):
-    name_ar = StringField(LANG_LABELS["ar"][0], [Length(max=catalogue.NAME_MAX)])
-    description_ar = TextAreaField(
-        LANG_LABELS["ar"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
-    )
-    name_fr = StringField(LANG_LABELS["fr"][0], [Length(max=catalogue.NAME_MAX)])
-    description_fr = TextAreaField(
-        LANG_LABELS["fr"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
-    )
-    name_en = StringField(LANG_LABELS["en"][0], [Length(max=catalogue.NAME_MAX)])
-    description_en = TextAreaField(
-        LANG_LABELS["en"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
-    )
-    category = SelectField(
-        _l("Category"), [DataRequired(message=_l("Choose a category."))], choices=[]
-    )
+class SaleFields(FlaskForm):
+    """What a product or one of its variants is sold at: price, stock, unit of sale, size and
+    shipping weight (the product form of a single-variant product and the variant form)."""
+
     price = MoneyField(_l("Price (MAD)"), [InputRequired(message=_l("Enter the price."))])
     stock = int_field(_l("Stock (units available)"), 0, catalogue.MAX_STOCK)
     stock_was = SeenNumber()
@@ -362,6 +350,24 @@ class ProductForm(FlaskForm):
     )
     weight_grams = int_field(
         _l("Shipping weight (grams)"), 0, catalogue.MAX_WEIGHT_GRAMS, required=False
+    )
+
+
+class ProductForm(SaleFields):
+    name_ar = StringField(LANG_LABELS["ar"][0], [Length(max=catalogue.NAME_MAX)])
+    description_ar = TextAreaField(
+        LANG_LABELS["ar"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
+    )
+    name_fr = StringField(LANG_LABELS["fr"][0], [Length(max=catalogue.NAME_MAX)])
+    description_fr = TextAreaField(
+        LANG_LABELS["fr"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
+    )
+    name_en = StringField(LANG_LABELS["en"][0], [Length(max=catalogue.NAME_MAX)])
+    description_en = TextAreaField(
+        LANG_LABELS["en"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
+    )
+    category = SelectField(
+        _l("Category"), [DataRequired(message=_l("Choose a category."))], choices=[]
     )
     status = SelectField(
         _l("Status"),
