@@ -52,11 +52,7 @@ def _own_variant(variant_id: int):
 
 
 def _variant_name(variant) -> str:
-    return _(
-        "%(product)s — %(option)s",
-        product=pick(variant.product.translations).name,
-        option=variants.option_label(variant).text,
-    )
+    return variants.with_option(pick(variant.product.translations).name, variant)
 
 
 def _variants_url(product_id: int) -> str:

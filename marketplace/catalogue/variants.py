@@ -77,6 +77,18 @@ def option_label(variant: ProductVariant, locale: str | None = None) -> OptionLa
     return OptionLabel(units.describe(variant, locale), locale, False)
 
 
+def with_option(product_name: str, variant: ProductVariant, locale: str | None = None) -> str:
+    """A product's name and the option chosen: "Dattes Mejhoul — 1 kg"."""
+    # Translators: a product and the size or pack chosen, e.g. "Dattes Mejhoul — 1 kg".
+    return str(
+        _l(
+            "%(product)s — %(variant)s",
+            product=product_name,
+            variant=option_label(variant, locale).text,
+        )
+    )
+
+
 def refresh_summary(product: Product) -> None:
     """Write the product's summary columns from its variants (see the module docstring). A
     product with no active variant keeps its last prices and has no stock.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from marketplace.catalogue.models import Product, ProductVariant
-from marketplace.catalogue.variants import option_label, shows_choice
+from marketplace.catalogue.variants import shows_choice, with_option
 from marketplace.cooperatives.models import Cooperative
 from marketplace.i18n import pick
 from marketplace.orders.models import OrderStatus, PaymentMethod, SubOrderStatus
@@ -87,7 +87,4 @@ def variant_title(
     chosen = shows_choice(product) or (variant is not None and not variant.active)
     if variant is None or not chosen or len(product.variants) < 2:
         return name
-    # Translators: a product and the size or pack chosen, e.g. "Dattes Mejhoul — 1 kg".
-    return str(
-        _l("%(product)s — %(variant)s", product=name, variant=option_label(variant, locale).text)
-    )
+    return with_option(name, variant, locale)
