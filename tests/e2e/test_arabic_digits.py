@@ -111,6 +111,28 @@ def test_arabic_indic_digits_in_every_seller_form_are_saved(browsing, shop):
     submit(page, form)
     assert _cooperative(shop.oasis.id) == (3550, 100000)
 
+    # A second variant of the product (its own price, stock, weight and quantity sold).
+    page.goto(f"/ar/dashboard/products/{shop.medjool.id}/variants/new")
+    form = page.locator("main form.variant-form")
+    form.locator("[name=sku]").fill("MEDJOOL-2KG")
+    form.locator("[name=unit_code]").select_option("kg")
+    digits = {"price": "٢٤٠٫٥", "stock": "١٥", "weight_grams": "٢١٠٠", "unit_quantity": "٢"}
+    type_digits(page, form, digits)
+    submit(page, form)
+    assert not page.locator("main [aria-invalid=true]").count(), page.inner_text("main")
+    assert _variant("MEDJOOL-2KG") == (24050, 15, 2100, 2000)
+
+
+def _variant(sku: str):
+    from marketplace.catalogue.models import ProductVariant
+    from marketplace.extensions import db
+
+    variant = db.session.scalar(db.select(ProductVariant).where(ProductVariant.sku == sku))
+    assert variant is not None, f"no variant {sku}"
+    values = (variant.price_cents, variant.stock, variant.weight_grams, variant.unit_quantity_milli)
+    release_database()
+    return values
+
 
 NUMBERS = {"founded_year": "٢٠١٨", "members_count": "٢٤", "women_members_count": "١٩"}
 
