@@ -236,6 +236,9 @@ def horizontal_overflow(page) -> int:
 
 def sideways_scroll(page) -> str | None:
     """None when the page fits its viewport's width, else what overflows."""
+    # After a click the new page's DOM can be there before its stylesheet (a loaded machine):
+    # measured then, an unstyled table overflows although the styled page does not.
+    page.wait_for_load_state("load")
     overflow = horizontal_overflow(page)
     if overflow <= 0:
         return None
