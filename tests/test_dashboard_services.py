@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from marketplace.catalogue import services as catalogue
+from marketplace.catalogue import variants
 from marketplace.catalogue.models import ProductStatus
 from marketplace.cooperatives import services as cooperatives
 from marketplace.cooperatives.models import CooperativeStatus
@@ -102,7 +103,7 @@ def test_create_product_requires_a_name_and_a_verified_cooperative(app):
     [
         {"price_cents": -1},
         {"stock": -1},
-        {"stock": catalogue.MAX_STOCK + 1},
+        {"stock": variants.MAX_STOCK + 1},
         {"weight_grams": -5},
         {"status": "published"},
         {"category_id": 999_999},

@@ -7,8 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from marketplace.api.models import Scope
 from marketplace.catalogue.queries import PROVINCES, SORTS
-from marketplace.catalogue.services import MAX_PRICE_CENTS, MAX_STOCK
-from marketplace.catalogue.variants import SKU_MAX
+from marketplace.catalogue.variants import MAX_PRICE_CENTS, MAX_STOCK, SKU_MAX
 from marketplace.http import parse_int
 from marketplace.i18n import LANGUAGES
 from marketplace.orders.models import SubOrderStatus

@@ -17,7 +17,7 @@ from html import escape, unescape
 
 import nh3
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace.catalogue import units, variants
@@ -29,16 +29,18 @@ from marketplace.catalogue.models import (
     ProductTranslation,
     ProductVariant,
 )
+
+# The bounds of what is sold live with the variants; named here too for the product forms.
+from marketplace.catalogue.variants import MAX_PRICE_CENTS as MAX_PRICE_CENTS
+from marketplace.catalogue.variants import MAX_STOCK as MAX_STOCK
+from marketplace.catalogue.variants import MAX_WEIGHT_GRAMS as MAX_WEIGHT_GRAMS
 from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import ensure_can_sell
-from marketplace.errors import Conflict, InvalidInput, NotFound
+from marketplace.errors import InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import LANGUAGES
 
 MAX_IMAGES = 8
-MAX_PRICE_CENTS = 100_000_000  # 1 000 000 MAD
-MAX_STOCK = 1_000_000
-MAX_WEIGHT_GRAMS = 1_000_000
 NAME_MAX = 200
 DESCRIPTION_MAX = 10_000
 SIZE_MAX = units.SIZE_MAX
@@ -264,17 +266,14 @@ def _validate(data: ProductInput, *, variant_fields: bool = True) -> Category | 
 
 
 def _validate_variant_fields(data: ProductInput) -> None:
-    if data.price_cents is None or not 0 <= data.price_cents <= MAX_PRICE_CENTS:
-        raise InvalidInput(_l("The price must be between 0 and 1,000,000 MAD."))
-    if data.stock is None or not 0 <= data.stock <= MAX_STOCK:
-        raise InvalidInput(_l("The stock must be a whole number between 0 and 1,000,000."))
-    if data.weight_grams is not None and not 0 <= data.weight_grams <= MAX_WEIGHT_GRAMS:
-        raise InvalidInput(_l("The weight must be between 0 and 1,000,000 grams."))
-    unit_problem = units.problem(data.unit_quantity_milli, data.unit_code or None)
-    if unit_problem is not None:
-        raise InvalidInput(unit_problem)
-    if len(_clean_line(data.size)) > SIZE_MAX:
-        raise InvalidInput(_l("The size may have at most %(n)d characters.", n=SIZE_MAX))
+    variants.check_sale_fields(
+        data.price_cents,
+        data.stock,
+        data.unit_quantity_milli,
+        data.unit_code or None,
+        data.size,
+        data.weight_grams,
+    )
 
 
 def _refresh_search(product: Product) -> None:
@@ -362,9 +361,9 @@ def update_product(product: Product, data: ProductInput) -> Product:
         variant = product.variants[0]
         _write_variant_fields(variant, data)
         if data.stock_was is None:
-            _write_stock(variant, data.stock, None)
+            variants.write_stock(variant, data.stock, None)
         elif data.stock != data.stock_was:
-            _write_stock(variant, data.stock, data.stock_was)
+            variants.write_stock(variant, data.stock, data.stock_was)
         # else: the seller left the stock as it was shown; keep what orders made of it since.
         variants.refresh_summary(product)
     product.status = data.status
@@ -391,29 +390,6 @@ def get_cooperative_product(cooperative_id: int, product_id: int) -> Product:
     return product
 
 
-def _write_stock(variant: ProductVariant, stock: int, expected: int | None) -> None:
-    """Set a variant's stock, but only if it is still ``expected`` (what the seller saw):
-    orders change it concurrently, and a seller's old figure must not undo them silently.
-    The caller refreshes the product's summary (variants.refresh_summary)."""
-    stmt = update(ProductVariant).where(ProductVariant.id == variant.id)
-    if expected is not None:
-        stmt = stmt.where(ProductVariant.stock == expected)
-    result = db.session.execute(
-        stmt.values(stock=stock).execution_options(synchronize_session=False)
-    )
-    db.session.refresh(variant, ["stock"])
-    if result.rowcount != 1:
-        raise Conflict(
-            _l(
-                "The stock changed while you were editing (orders may have come in): "
-                "it is now %(n)d. Check it and save again.",
-                n=variant.stock,
-            ),
-            field="stock",
-            current=variant.stock,
-        )
-
-
 def set_stock(product: Product, stock: int, expected: int | None = None) -> Product:
     """The quick stock edit of a product with a single variant. ``expected`` is the stock
     the seller saw, if known. (With several variants each one's stock is set on its own.)"""
@@ -423,7 +399,7 @@ def set_stock(product: Product, stock: int, expected: int | None = None) -> Prod
     if len(product.variants) != 1:
         raise InvalidInput(_l("This product has several variants: set each one's stock."))
     if stock != expected:
-        _write_stock(product.variants[0], stock, expected)
+        variants.write_stock(product.variants[0], stock, expected)
         variants.refresh_summary(product)
         db.session.flush()
     return product

@@ -26,8 +26,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace.audit import record_audit
 from marketplace.catalogue import variants
 from marketplace.catalogue.models import Product, ProductVariant
+from marketplace.catalogue.variants import MAX_PRICE_CENTS, MAX_STOCK
+from marketplace.cooperatives.services import ensure_can_sell
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
 from marketplace.http import ascii_digits, parse_int
@@ -188,8 +191,6 @@ def _cell(cells: list[str], positions: dict[str, int], name: str) -> str:
 
 
 def _price(text: str, line: int, errors: list[LineError]) -> int | None:
-    from marketplace.catalogue.services import MAX_PRICE_CENTS
-
     try:
         cents = to_cents(text)
     except ValueError:
@@ -210,8 +211,6 @@ def _price(text: str, line: int, errors: list[LineError]) -> int | None:
 
 
 def _stock(text: str, line: int, errors: list[LineError]) -> int | None:
-    from marketplace.catalogue.services import MAX_STOCK
-
     if ascii_digits(text).startswith(("-", "\u2212")):
         errors.append(
             LineError(line, _l("Line %(line)d: the stock cannot be negative.", line=line))
@@ -316,9 +315,6 @@ def apply(cooperative, token: str, actor=None) -> int:
     """Write the changes of a preview (its signed ``token``), all or none; the number of
     variants changed. Refused when the token is not one this site signed for this
     cooperative within the hour, or when a price or stock changed since the preview."""
-    from marketplace.audit import record_audit
-    from marketplace.cooperatives.services import ensure_can_sell
-
     ensure_can_sell(cooperative)
     stale = InvalidInput(_l("This preview is no longer valid: import the file again."))
     try:

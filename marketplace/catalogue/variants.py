@@ -16,19 +16,24 @@ The one module that knows how variants sum up into their product and how they ar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
+from marketplace.audit import record_audit
 from marketplace.catalogue import units
+from marketplace.catalogue.models import Product, ProductVariant
+from marketplace.catalogue.search import refresh_search_document
+from marketplace.cooperatives.services import ensure_can_sell
 from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import FALLBACK_ORDER, current_lang
-
-if TYPE_CHECKING:
-    from marketplace.catalogue.models import Product, ProductVariant
+from marketplace.i18n import FALLBACK_ORDER, LANGUAGES, current_lang
 
 SKU_MAX = 64
+MAX_PRICE_CENTS = 100_000_000  # 1 000 000 MAD
+MAX_STOCK = 1_000_000
+MAX_WEIGHT_GRAMS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -112,10 +117,6 @@ def refresh_summary(product: Product) -> None:
 
 
 def _lock_and_reload_variants(product_id: int) -> None:
-    from sqlalchemy import select
-
-    from marketplace.catalogue.models import ProductVariant
-
     db.session.flush()
     db.session.scalars(
         select(ProductVariant)
@@ -160,10 +161,6 @@ def clean_sku(sku: str | None) -> str:
 
 
 def _check_sku(cooperative_id: int, sku: str, exclude_id: int | None = None) -> str:
-    from sqlalchemy import select
-
-    from marketplace.catalogue.models import ProductVariant
-
     sku = clean_sku(sku)
     if not sku:
         raise InvalidInput(_l("Enter a SKU (your own reference for this variant)."), field="sku")
@@ -186,23 +183,38 @@ def _check_sku(cooperative_id: int, sku: str, exclude_id: int | None = None) -> 
     return sku
 
 
+def check_sale_fields(
+    price_cents: int | None,
+    stock: int | None,
+    unit_quantity_milli: int | None,
+    unit_code: str | None,
+    size: str | None,
+    weight_grams: int | None,
+) -> None:
+    """The bounds of what a variant (or a single-variant product's form) is sold at."""
+    if price_cents is None or not 0 <= price_cents <= MAX_PRICE_CENTS:
+        raise InvalidInput(_l("The price must be between 0 and 1,000,000 MAD."))
+    if stock is None or not 0 <= stock <= MAX_STOCK:
+        raise InvalidInput(_l("The stock must be a whole number between 0 and 1,000,000."))
+    if weight_grams is not None and not 0 <= weight_grams <= MAX_WEIGHT_GRAMS:
+        raise InvalidInput(_l("The weight must be between 0 and 1,000,000 grams."))
+    unit_problem = units.problem(unit_quantity_milli, unit_code)
+    if unit_problem is not None:
+        raise InvalidInput(unit_problem)
+    if len(_clean(size)) > units.SIZE_MAX:
+        raise InvalidInput(_l("The size may have at most %(n)d characters.", n=units.SIZE_MAX))
+
+
 def _checked(product: Product, data: VariantInput, exclude_id: int | None = None) -> VariantInput:
     """``data`` cleaned, or a refusal: the product rules of catalogue.services (price, stock,
     weight, unit and size bounds), a SKU free in the cooperative, labels of a sane length."""
-    from marketplace.catalogue import services
-    from marketplace.i18n import LANGUAGES
-
-    services._validate_variant_fields(
-        services.ProductInput(
-            texts=services.TextsInput(),
-            category_id=None,
-            price_cents=data.price_cents,
-            stock=data.stock,
-            unit_quantity_milli=data.unit_quantity_milli,
-            unit_code=data.unit_code or None,
-            size=data.size,
-            weight_grams=data.weight_grams,
-        )
+    check_sale_fields(
+        data.price_cents,
+        data.stock,
+        data.unit_quantity_milli,
+        data.unit_code or None,
+        data.size,
+        data.weight_grams,
     )
     labels = {code: _clean(data.labels.get(code)) for code in LANGUAGES}
     if any(len(text) > LABEL_MAX for text in labels.values()):
@@ -222,9 +234,6 @@ def _checked(product: Product, data: VariantInput, exclude_id: int | None = None
 
 
 def _after_change(product: Product, actor, action: str, variant: ProductVariant, **details):
-    from marketplace.audit import record_audit
-    from marketplace.catalogue.search import refresh_search_document
-
     refresh_summary(product)
     refresh_search_document(product)
     db.session.flush()
@@ -243,8 +252,6 @@ def _after_change(product: Product, actor, action: str, variant: ProductVariant,
 def _flush_checking_sku(sku: str) -> None:
     """Flush; the database's unique SKU per cooperative is the backstop of _check_sku when
     another request took the SKU in between (a savepoint keeps the transaction usable)."""
-    from sqlalchemy.exc import IntegrityError
-
     try:
         with db.session.begin_nested():
             db.session.flush()
@@ -270,9 +277,6 @@ def _fields(variant: ProductVariant) -> dict:
 
 def add_variant(product: Product, data: VariantInput, actor=None) -> ProductVariant:
     """A new variant at the end of the product's list, active."""
-    from marketplace.catalogue.models import ProductVariant
-    from marketplace.cooperatives.services import ensure_can_sell
-
     ensure_can_sell(product.cooperative)
     data = _checked(product, data)
     variant = ProductVariant(
@@ -293,12 +297,27 @@ def add_variant(product: Product, data: VariantInput, actor=None) -> ProductVari
     return variant
 
 
-def _write_stock(variant: ProductVariant, stock: int, expected: int | None) -> None:
-    """Set the stock only if it is still ``expected`` (what the seller saw; orders change it
-    concurrently): catalogue.services' check, a Conflict naming the stock as it is now."""
-    from marketplace.catalogue import services
-
-    services._write_stock(variant, stock, expected)
+def write_stock(variant: ProductVariant, stock: int, expected: int | None) -> None:
+    """Set a variant's stock, but only if it is still ``expected`` (what the seller saw):
+    orders change it concurrently, and a seller's old figure must not undo them silently.
+    The caller refreshes the product's summary (refresh_summary)."""
+    stmt = update(ProductVariant).where(ProductVariant.id == variant.id)
+    if expected is not None:
+        stmt = stmt.where(ProductVariant.stock == expected)
+    result = db.session.execute(
+        stmt.values(stock=stock).execution_options(synchronize_session=False)
+    )
+    db.session.refresh(variant, ["stock"])
+    if result.rowcount != 1:
+        raise Conflict(
+            _l(
+                "The stock changed while you were editing (orders may have come in): "
+                "it is now %(n)d. Check it and save again.",
+                n=variant.stock,
+            ),
+            field="stock",
+            current=variant.stock,
+        )
 
 
 def update_variant(
@@ -307,14 +326,12 @@ def update_variant(
     """Change a variant. ``stock_was``: the stock shown when the form was opened (None:
     overwrite whatever it is now); when the seller left it as shown, orders taken since keep
     what they made of it."""
-    from marketplace.cooperatives.services import ensure_can_sell
-
     product = variant.product
     ensure_can_sell(product.cooperative)
     data = _checked(product, data, exclude_id=variant.id)
     before = _fields(variant)
     if stock_was is None or data.stock != stock_was:
-        _write_stock(variant, data.stock, stock_was)
+        write_stock(variant, data.stock, stock_was)
     variant.sku = data.sku
     variant.labels = data.labels
     variant.price_cents = data.price_cents
@@ -333,17 +350,14 @@ def set_stock(
     variant: ProductVariant, stock: int, expected: int | None = None, actor=None
 ) -> ProductVariant:
     """The quick stock edit of the products list. ``expected``: the stock the seller saw."""
-    from marketplace.catalogue import services
-    from marketplace.cooperatives.services import ensure_can_sell
-
     ensure_can_sell(variant.product.cooperative)
-    if not 0 <= stock <= services.MAX_STOCK:
+    if not 0 <= stock <= MAX_STOCK:
         raise InvalidInput(_l("The stock must be a whole number between 0 and 1,000,000."))
     before = variant.stock
     if expected is not None and stock == expected:
         # The figure the seller saw, unchanged: keep what orders made of it since.
         return variant
-    _write_stock(variant, stock, expected)
+    write_stock(variant, stock, expected)
     _after_change(
         variant.product, actor, "variant.stock", variant, old_stock=before, new_stock=stock
     )
@@ -353,8 +367,6 @@ def set_stock(
 def set_active(variant: ProductVariant, active: bool, actor=None) -> ProductVariant:
     """Offer the variant again, or stop offering it (it keeps its orders). A product keeps at
     least one active variant: to stop selling it, hide the product."""
-    from marketplace.cooperatives.services import ensure_can_sell
-
     product = variant.product
     ensure_can_sell(product.cooperative)
     if variant.active == active:
@@ -375,8 +387,6 @@ def set_active(variant: ProductVariant, active: bool, actor=None) -> ProductVari
 def move(variant: ProductVariant, offset: int, actor=None) -> ProductVariant:
     """Move a variant ``offset`` places (−1: one place up, +1: down); the list is numbered
     again from 0. The shop shows variants in this order."""
-    from marketplace.cooperatives.services import ensure_can_sell
-
     product = variant.product
     ensure_can_sell(product.cooperative)
     ordered = sorted(product.variants, key=lambda v: (v.position, v.id or 0))
@@ -393,10 +403,6 @@ def move(variant: ProductVariant, offset: int, actor=None) -> ProductVariant:
 
 def get_cooperative_variant(cooperative_id: int, variant_id: int) -> ProductVariant:
     """The cooperative's own variant; anyone else's (or none) is NotFound."""
-    from sqlalchemy import select
-
-    from marketplace.catalogue.models import ProductVariant
-
     variant = db.session.scalar(
         select(ProductVariant).where(
             ProductVariant.id == variant_id, ProductVariant.cooperative_id == cooperative_id
