@@ -390,18 +390,12 @@ def get_cooperative_product(cooperative_id: int, product_id: int) -> Product:
     return product
 
 
-def set_stock(product: Product, stock: int, expected: int | None = None) -> Product:
-    """The quick stock edit of a product with a single variant. ``expected`` is the stock
-    the seller saw, if known. (With several variants each one's stock is set on its own.)"""
-    ensure_can_sell(product.cooperative)
-    if not 0 <= stock <= MAX_STOCK:
-        raise InvalidInput(_l("The stock must be a whole number between 0 and 1,000,000."))
+def set_stock(product: Product, stock: int, expected: int | None = None, actor=None) -> Product:
+    """The quick stock edit of a product sold in a single variant: that variant's
+    (variants.set_stock, audited). ``expected`` is the stock the seller saw, if known."""
     if len(product.variants) != 1:
         raise InvalidInput(_l("This product has several variants: set each one's stock."))
-    if stock != expected:
-        variants.write_stock(product.variants[0], stock, expected)
-        variants.refresh_summary(product)
-        db.session.flush()
+    variants.set_stock(product.variants[0], stock, expected, actor=actor)
     return product
 
 

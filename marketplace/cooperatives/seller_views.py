@@ -175,7 +175,7 @@ def product_stock(product_id: int):
         )
         return redirect(back)
     try:
-        catalogue.set_stock(product, form.stock.data, expected=form.was.data)
+        catalogue.set_stock(product, form.stock.data, expected=form.was.data, actor=current_user)
     except DomainError as error:
         refuse(error)
         return redirect(back)
