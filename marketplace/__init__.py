@@ -99,6 +99,7 @@ def connect_receivers() -> None:
     from marketplace import signals
     from marketplace.catalogue import cooperative_pages
     from marketplace.catalogue import search as catalogue_search
+    from marketplace.catalogue import seller_views as catalogue_seller
     from marketplace.fairs import services as fairs
     from marketplace.impact import rollup as impact_rollup
     from marketplace.jobs import runner as jobs
@@ -127,6 +128,8 @@ def connect_receivers() -> None:
     # A cooperative's public pages show its products through the catalogue.
     signals.cooperative_listing.connect(cooperative_pages._cooperative_listing)
     signals.cooperative_product_counts.connect(cooperative_pages._cooperative_product_counts)
+    # The seller dashboard's home lists the cooperative's products and what needs attention.
+    signals.seller_dashboard_home.connect(catalogue_seller._dashboard_home)
     # Logging in takes the anonymous cart along.
     user_logged_in.connect(cart._on_login)
     # A commit queued e-mails or messages: the job that sends them is enqueued.

@@ -29,6 +29,10 @@ cooperative_listing = signals.signal("cooperative-listing")
 # How many products each cooperative shows (the list of cooperatives): sender None; kwargs
 # lang (str). Each receiver returns {cooperative id: number of visible products}.
 cooperative_product_counts = signals.signal("cooperative-product-counts")
+# The seller dashboard's home shows the cooperative's latest products and what needs its
+# attention: sender the Cooperative. Each receiver (the catalogue) returns a dict of the home
+# template's context: attention, rows and the helpers their template uses.
+seller_dashboard_home = signals.signal("seller-dashboard-home")
 # Where a cart can be collected instead of delivered (the fairs): sender None; kwargs:
 # cooperatives (list of Cooperative); each receiver returns a list of orders.checkout.Pickup.
 pickup_options = signals.signal("pickup-options")

@@ -204,13 +204,12 @@ ROUTES: dict[str, Route] = {
     ),
     # Seller dashboard
     "cooperatives.dashboard": Route(MEMBER),
-    "cooperatives.dashboard_products": Route(SELLER),
-    "cooperatives.product_new": Route(SELLER),
-    "cooperatives.product_edit": Route(SELLER_A, lambda w: {"product_id": w.product_a.id}),
-    "cooperatives.product_stock": Route(
-        None, lambda w: {"product_id": w.product_a.id}, post=SELLER_A
-    ),
-    "cooperatives.product_images": Route(
+    # A cooperative's products (catalogue.seller_views): cooperative A's, a 404 for another.
+    "catalogue.dashboard_products": Route(SELLER),
+    "catalogue.product_new": Route(SELLER),
+    "catalogue.product_edit": Route(SELLER_A, lambda w: {"product_id": w.product_a.id}),
+    "catalogue.product_stock": Route(None, lambda w: {"product_id": w.product_a.id}, post=SELLER_A),
+    "catalogue.product_images": Route(
         None, lambda w: {"product_id": w.product_a.id}, post=SELLER_A
     ),
     # A product's variants (catalogue.seller_views): cooperative A's, a 404 for another seller.

@@ -365,7 +365,7 @@ def test_shopper_cancel_with_a_superscript_id_is_a_400(app, client):
 
 
 def test_product_photo_action_with_a_superscript_id_is_not_a_500(app):
-    from marketplace.cooperatives.forms import ImagesForm
+    from marketplace.catalogue.seller_forms import ImagesForm
 
     with app.test_request_context("/", method="POST"):
         form = ImagesForm(formdata=MultiDict({"action": "remove:²"}), meta={"csrf": False})

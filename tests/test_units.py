@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from marketplace.catalogue import units
 from marketplace.catalogue.models import Product
-from marketplace.cooperatives.forms import ProductForm
+from marketplace.catalogue.seller_forms import ProductForm
 from marketplace.demo_data import PRODUCTS
 from marketplace.extensions import db
 from marketplace.money import to_fixed
