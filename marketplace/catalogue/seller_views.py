@@ -134,6 +134,15 @@ def dashboard_products():
 @verified_cooperative_required
 def product_stock(product_id: int):
     product = _own_product(product_id)
+    return _stock_form_answer(
+        pick(product.translations).name,
+        lambda stock, seen: catalogue.set_stock(product, stock, expected=seen, actor=current_user),
+    )
+
+
+def _stock_form_answer(name: str, set_stock) -> Response:
+    """The quick stock form of the products list (or the dashboard's home): ``set_stock(stock,
+    seen)`` with what was typed and the stock the seller saw; back with a message either way."""
     form = StockForm()
     back = (
         url_for("cooperatives.dashboard")
@@ -146,7 +155,7 @@ def product_stock(product_id: int):
         flash(
             _(
                 "The stock of “%(name)s” was not changed (“%(typed)s”): %(error)s",
-                name=pick(product.translations).name,
+                name=name,
                 typed=typed,
                 error=" ".join(messages),
             ),
@@ -154,18 +163,11 @@ def product_stock(product_id: int):
         )
         return redirect(back)
     try:
-        catalogue.set_stock(product, form.stock.data, expected=form.was.data, actor=current_user)
+        set_stock(form.stock.data, form.was.data)
     except DomainError as error:
         refuse(error)
         return redirect(back)
-    flash(
-        _(
-            "Stock of “%(name)s” set to %(n)d.",
-            name=pick(product.translations).name,
-            n=form.stock.data,
-        ),
-        "success",
-    )
+    flash(_("Stock of “%(name)s” set to %(n)d.", name=name, n=form.stock.data), "success")
     return redirect(back)
 
 
@@ -467,30 +469,7 @@ def variants_apply():
 @verified_cooperative_required
 def variant_stock(variant_id: int):
     variant = _own_variant(variant_id)
-    form = StockForm()
-    back = (
-        url_for("cooperatives.dashboard")
-        if form.back.data == "home"
-        else url_for(".dashboard_products")
+    return _stock_form_answer(
+        _variant_name(variant),
+        lambda stock, seen: variants.set_stock(variant, stock, expected=seen, actor=current_user),
     )
-    name = _variant_name(variant)
-    if not form.validate_on_submit():
-        typed = (request.form.get("stock") or "").strip()[:20]
-        messages = [str(e) for errors in form.errors.values() for e in errors]
-        flash(
-            _(
-                "The stock of “%(name)s” was not changed (“%(typed)s”): %(error)s",
-                name=name,
-                typed=typed,
-                error=" ".join(messages),
-            ),
-            "error",
-        )
-        return redirect(back)
-    try:
-        variants.set_stock(variant, form.stock.data, expected=form.was.data, actor=current_user)
-    except DomainError as error:
-        refuse(error)
-        return redirect(back)
-    flash(_("Stock of “%(name)s” set to %(n)d.", name=name, n=form.stock.data), "success")
-    return redirect(back)
