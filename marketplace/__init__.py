@@ -97,15 +97,16 @@ def connect_receivers() -> None:
     from flask_login import user_logged_in
 
     from marketplace import signals
-    from marketplace.catalogue import cooperative_pages
     from marketplace.catalogue import search as catalogue_search
     from marketplace.catalogue import seller_views as catalogue_seller
     from marketplace.fairs import services as fairs
     from marketplace.impact import rollup as impact_rollup
     from marketplace.jobs import runner as jobs
+    from marketplace.labels import services as labels
     from marketplace.orders import cart
     from marketplace.payments import ledger, refunds
     from marketplace.payments import services as payments
+    from marketplace.storefront import cooperative_pages
 
     # Placing an order creates its Payment row (card or cash on delivery).
     signals.order_placed.connect(payments._on_order_placed)
@@ -125,7 +126,10 @@ def connect_receivers() -> None:
     signals.cooperative_renamed.connect(catalogue_search._on_cooperative_renamed)
     # A cooperative verified, suspended or reinstated: its products are indexed again.
     signals.cooperative_status_changed.connect(catalogue_search._on_cooperative_status_changed)
-    # A cooperative's public pages show its products through the catalogue.
+    # What the public sees of the catalogue: with HIDE_FOOD_WITHOUT_SANITARY, the labels hide
+    # food whose sanitary authorisation expired.
+    signals.product_visibility.connect(labels._product_visibility)
+    # A cooperative's public pages show its products through the storefront.
     signals.cooperative_listing.connect(cooperative_pages._cooperative_listing)
     signals.cooperative_product_counts.connect(cooperative_pages._cooperative_product_counts)
     # The seller dashboard's home lists the cooperative's products and what needs attention.

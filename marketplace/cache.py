@@ -47,11 +47,11 @@ log = logging.getLogger(__name__)
 
 CACHEABLE_ENDPOINTS = frozenset(
     {
-        "catalogue.home",
-        "catalogue.products",
-        "catalogue.category",
-        "catalogue.product",
-        "catalogue.search",
+        "storefront.home",
+        "storefront.products",
+        "storefront.category",
+        "storefront.product",
+        "storefront.search",
         "cooperatives.index",
         "cooperatives.detail",
     }

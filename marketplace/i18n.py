@@ -55,7 +55,7 @@ QUERY_SAFE = "/?:@&=+$,;%!*'()~"
 def switch_language_url(lang: str) -> str:
     """The current page in another language, keeping its query string."""
     if request.url_rule is None or "lang" not in request.url_rule.arguments:
-        return url_for("catalogue.home", lang=lang)
+        return url_for("storefront.home", lang=lang)
     args = dict(request.view_args or {})
     args["lang"] = lang
     url = url_for(request.endpoint, **args)

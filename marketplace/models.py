@@ -10,6 +10,7 @@ DOMAINS = (
     "payments",
     "labels",
     "reviews",
+    "storefront",
     "admin",
     "api",
     "jobs",

@@ -22,13 +22,18 @@ cooperative_status_changed = signals.signal("cooperative-status-changed")
 # A cooperative's names changed (its profile): sender the Cooperative. The catalogue writes
 # its products' search documents again (a name removed is not seen by its flush listener).
 cooperative_renamed = signals.signal("cooperative-renamed")
-# A cooperative's public page lists its products with the catalogue's filters: sender the
-# Cooperative; kwargs template (str), the page's template. The receiver (the catalogue)
+# A cooperative's public page lists its products with the storefront's filters: sender the
+# Cooperative; kwargs template (str), the page's template. The receiver (the storefront)
 # returns the response: that template rendered with the product grid.
 cooperative_listing = signals.signal("cooperative-listing")
 # How many products each cooperative shows (the list of cooperatives): sender None; kwargs
 # lang (str). Each receiver returns {cooperative id: number of visible products}.
 cooperative_product_counts = signals.signal("cooperative-product-counts")
+# What else a product needs for the public to see it, beside being active and of a verified
+# cooperative (catalogue.queries.visible_products_filter): sender None. Each receiver returns
+# a condition on Product, or None (labels: with HIDE_FOOD_WITHOUT_SANITARY, a valid sanitary
+# authorisation).
+product_visibility = signals.signal("product-visibility")
 # The seller dashboard's home shows the cooperative's latest products and what needs its
 # attention: sender the Cooperative. Each receiver (the catalogue) returns a dict of the home
 # template's context: attention, rows and the helpers their template uses.

@@ -143,11 +143,11 @@ ROUTES: dict[str, Route] = {
     "static": Route(PUBLIC, lambda w: {"filename": "css/main.css"}),
     "ops.healthz": Route(PUBLIC),
     # Storefront (public)
-    "catalogue.home": Route(PUBLIC),
-    "catalogue.products": Route(PUBLIC),
-    "catalogue.search": Route(PUBLIC, query="q=dates"),
-    "catalogue.category": Route(PUBLIC, lambda w: {"slug": w.category.slug}),
-    "catalogue.product": Route(
+    "storefront.home": Route(PUBLIC),
+    "storefront.products": Route(PUBLIC),
+    "storefront.search": Route(PUBLIC, query="q=dates"),
+    "storefront.category": Route(PUBLIC, lambda w: {"slug": w.category.slug}),
+    "storefront.product": Route(
         PUBLIC,
         lambda w: [
             {"slug": w.product_a.slug},

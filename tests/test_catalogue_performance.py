@@ -81,8 +81,8 @@ def test_badges_and_ratings_keep_catalogue_and_product_page_queries_constant(app
     fixed number of queries, whatever the number of labelled and reviewed products."""
     from datetime import timedelta
 
-    from marketplace.labels.services import today
     from marketplace.reviews import services as reviews
+    from marketplace.timeutil import today
     from tests.factories import MemberFactory, UserFactory
     from tests.trust_support import delivered_sub_order, make_certificate, make_label
 

@@ -16,6 +16,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import timeutil
 from marketplace.audit import AuditLogEntry
 from marketplace.extensions import db
 from marketplace.labels import services
@@ -322,7 +323,7 @@ def test_a_reminder_sent_meanwhile_by_another_run_is_not_sent_again(app, monkeyp
     product, _, certificate = labelled_product(expires_on=EXPIRY)
     MemberFactory(cooperative=product.cooperative)
     freeze(monkeypatch, datetime(2026, 5, 20, 9, 0, tzinfo=UTC))
-    stale = services.due_reminders(services.today())
+    stale = services.due_reminders(timeutil.today())
     db.session.add(
         CertificateReminder(certificate_id=certificate.id, expires_on=EXPIRY, days_before=30)
     )
@@ -462,7 +463,7 @@ def test_the_demo_has_the_regions_labels_verified_certificates_and_reviews(app, 
     certificates = db.session.scalars(select(Certificate)).all()
     assert len(certificates) == 6
     assert all(c.status == CertificateStatus.APPROVED.value for c in certificates)
-    day = services.today()
+    day = timeutil.today()
     assert sum(day < c.expires_on <= day + timedelta(days=30) for c in certificates) == 1
     reviews = db.session.scalars(select(Review)).all()
     assert {r.locale for r in reviews} == {"ar", "fr", "en"} and len(reviews) == 7

@@ -71,7 +71,7 @@ def test_every_request_is_logged_as_one_structured_line(client, caplog):
     assert line["method"] == "GET"
     assert line["path"] == "/fr/products"  # no query string: it may hold personal data
     assert line["status"] == response.status_code
-    assert line["endpoint"] == "catalogue.products"
+    assert line["endpoint"] == "storefront.products"
     assert line["remote_addr"] == "127.0.0.1"
     assert isinstance(line["duration_ms"], float)
     assert line["level"] == "info"

@@ -90,8 +90,8 @@ def freeze(monkeypatch, moment: datetime) -> None:
 def add_trust_objects(w) -> None:
     """A label with an approved certificate of cooperative A, and shopper A's review of
     product A (from the world's delivered cash order)."""
-    from marketplace.labels.services import today
     from marketplace.reviews import services as reviews
+    from marketplace.timeutil import today
 
     label = make_label()
     w.extra["label"] = label

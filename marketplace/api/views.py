@@ -221,7 +221,7 @@ def product_summary(product: Product, lang: str) -> dict:
     return {
         "id": product.id,
         "slug": product.slug,
-        "url": url_for("catalogue.product", slug=product.slug, lang=lang),
+        "url": url_for("storefront.product", slug=product.slug, lang=lang),
         "name": text(product.translations, "name", lang),
         "unit": units.as_json(product, lang),
         "price_cents": product.price_cents,

@@ -51,7 +51,7 @@ def _email_key() -> str:
 
 
 def _home_for(user) -> str:
-    return url_for("catalogue.home", lang=user.locale or current_lang())
+    return url_for("storefront.home", lang=user.locale or current_lang())
 
 
 # --- registration and verification --------------------------------------------------------
@@ -148,12 +148,12 @@ def login():
 def logout():
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return redirect(url_for("catalogue.home"))
+        return redirect(url_for("storefront.home"))
     if current_user.is_authenticated:
         services.log_out(current_user._get_current_object())
     logout_user()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("catalogue.home"))
+    return redirect(url_for("storefront.home"))
 
 
 # --- passwords ----------------------------------------------------------------------------

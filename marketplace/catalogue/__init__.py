@@ -1,5 +1,6 @@
-"""The `catalogue` domain: blueprint `bp` (pages under /<lang>/) and `root_bp` (unprefixed:
-/sitemap.xml and /media/<name>)."""
+"""The `catalogue` domain: blueprint `bp` (the seller's product pages under /<lang>/dashboard;
+the public pages are the storefront's) and `root_bp` (unprefixed: /sitemap.xml and
+/media/<name>)."""
 
 from flask import Blueprint
 

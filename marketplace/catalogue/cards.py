@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import inspect, select
 
 from marketplace import cache as page_cache
+from marketplace import timeutil
 from marketplace.catalogue.models import Product
 from marketplace.catalogue.queries import card_options
 from marketplace.extensions import cache, db
@@ -68,8 +69,6 @@ def product_grid(products: Sequence[Product], lazy_after: int = 4) -> Markup:
 
 
 def _cached_cards(products: Sequence[Product], lazies: list[bool]) -> list[tuple[str, ...]]:
-    from marketplace.labels.services import today  # badges show until the expiry date
-
     lang = current_lang()
     if not page_cache.available():  # Redis failed a moment ago: do not wait on it again
         return _render(products, lazies)
@@ -78,8 +77,9 @@ def _cached_cards(products: Sequence[Product], lazies: list[bool]) -> list[tuple
     except Exception:  # noqa: BLE001 - any cache failure: serve without it
         page_cache.failed("card cache")
         return _render(products, lazies)
+    day = timeutil.today().isoformat()  # a label's badge shows until its expiry date
     keys = [
-        f"card:{_templates_digest()}:{version}:{today().isoformat()}:{lang}:{product.id}:"
+        f"card:{_templates_digest()}:{version}:{day}:{lang}:{product.id}:"
         f"{product.stock}:{int(lazy)}"
         for product, lazy in zip(products, lazies, strict=True)
     ]

@@ -21,6 +21,7 @@ from sqlalchemy import and_, case, func, literal, or_, select, true, tuple_, uni
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from marketplace import cache as page_cache
+from marketplace import signals
 from marketplace.catalogue.models import (
     Category,
     Product,
@@ -40,17 +41,16 @@ def visible_cooperatives_filter():
 
 
 def visible_products_filter():
-    """Active products of verified cooperatives (usable in any query on Product); with
-    HIDE_FOOD_WITHOUT_SANITARY, not those whose sanitary authorisation expired (labels)."""
-    from marketplace.labels.services import sanitary_visibility_condition
-
+    """Active products of verified cooperatives (usable in any query on Product), that meet
+    the conditions higher domains add through ``signals.product_visibility`` (labels: with
+    HIDE_FOOD_WITHOUT_SANITARY, not those whose sanitary authorisation expired)."""
     conditions = [
         Product.status == ProductStatus.ACTIVE.value,
         Product.cooperative_id.in_(select(Cooperative.id).where(visible_cooperatives_filter())),
     ]
-    sanitary = sanitary_visibility_condition()
-    if sanitary is not None:
-        conditions.append(sanitary)
+    for _receiver, condition in signals.product_visibility.send(None):
+        if condition is not None:
+            conditions.append(condition)
     return and_(*conditions)
 
 
@@ -199,7 +199,8 @@ class Filters:
     price_min_cents: int | None = None
     price_max_cents: int | None = None
     in_stock: bool = False
-    label_id: int | None = None  # holding a valid certificate of this label (labels)
+    # Conditions on Product of filters owned by higher domains (the storefront's label filter).
+    extra_conditions: list = field(default_factory=list)
 
     def conditions(self) -> list:
         conditions = [visible_products_filter()]
@@ -217,10 +218,7 @@ class Filters:
             conditions.append(price_range_condition(self.price_min_cents, self.price_max_cents))
         if self.in_stock:  # the stock of every active variant (the product's summary)
             conditions.append(Product.stock > 0)
-        if self.label_id is not None:
-            from marketplace.labels.services import products_with_label_condition
-
-            conditions.append(products_with_label_condition(self.label_id))
+        conditions.extend(self.extra_conditions)
         return conditions
 
 

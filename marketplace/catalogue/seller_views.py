@@ -57,13 +57,13 @@ def _category_choices() -> list[tuple[str, str]]:
 
 
 def _public_product_url(product) -> str | None:
-    if product.status != ProductStatus.ACTIVE.value or "catalogue.product" not in (
+    if product.status != ProductStatus.ACTIVE.value or "storefront.product" not in (
         current_app.view_functions
     ):
         return None
     if not current_user.cooperative.is_verified:
         return None
-    return url_for("catalogue.product", slug=product.slug)
+    return url_for("storefront.product", slug=product.slug)
 
 
 def _product_helpers() -> dict:

@@ -42,7 +42,7 @@ def index():
     if province and province not in provinces:
         raise NotFound(_l("This province is not part of the Drâa-Tafilalet region."))
     cooperatives = services.visible_cooperatives(province)
-    # Their products are the catalogue's (a layer above): it answers with the counts.
+    # Their products are shown by the storefront (layers above): it answers with the counts.
     counts = {}
     for _receiver, answer in signals.cooperative_product_counts.send(None, lang=lang):
         counts.update(answer)
@@ -66,8 +66,8 @@ def detail(slug: str):
     cooperative = services.visible_cooperative_by_slug(slug)
     if cooperative is None:
         raise NotFound(_l("This cooperative does not exist or is not listed."))
-    # The page lists its products with the catalogue's filters: the catalogue (a layer above)
-    # renders it.
+    # The page lists its products with the storefront's filters: the storefront (layers
+    # above) renders it.
     for _receiver, response in signals.cooperative_listing.send(
         cooperative, template="cooperatives/detail.html"
     ):

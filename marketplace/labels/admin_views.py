@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace import timeutil
 from marketplace.auth.decorators import admin_required
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
@@ -92,7 +93,7 @@ def admin_label_delete(label_id: int):
 @bp.get("/admin/certificates")
 @admin_required
 def admin_certificates():
-    day = services.today()
+    day = timeutil.today()
     pending, expiring = services.admin_queue(day)
     return render_template(
         "labels/admin_certificates.html", pending=pending, expiring=expiring, today=day
@@ -113,7 +114,7 @@ def admin_certificate(certificate_id: int):
         "labels/admin_certificate.html",
         certificate=_certificate(certificate_id),
         form=CertificateDecisionForm(),
-        today=services.today(),
+        today=timeutil.today(),
     )
 
 

@@ -25,7 +25,7 @@ from marketplace.labels.models import (
     LabelKind,
     LabelTranslation,
 )
-from marketplace.labels.services import today
+from marketplace.timeutil import today
 
 LABELS = {
     "igp-dattes-majhoul-tafilalet": (

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from marketplace import timeutil
 from marketplace.auth.decorators import cooperative_member_required, verified_cooperative_required
 from marketplace.catalogue.models import Product
 from marketplace.errors import DomainError
@@ -24,7 +25,7 @@ def seller_certificates():
     return render_template(
         "labels/seller_certificates.html",
         certificates=services.cooperative_certificates(current_user.cooperative_id),
-        today=services.today(),
+        today=timeutil.today(),
     )
 
 

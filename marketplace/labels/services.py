@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -35,15 +34,9 @@ from marketplace.labels.models import (
 )
 from marketplace.mail import queue_mail
 
-LOCAL_TZ = ZoneInfo("Africa/Casablanca")
 REMINDER_DAYS = (30, 7)  # reminders before expiry, each sent once
 EXPIRING_SOON_DAYS = 30  # the admin queue lists certificates expiring within this
 MAX_REASON_LENGTH = 2000
-
-
-def today() -> date:
-    """The date in Morocco now (``timeutil.utcnow`` is the one clock tests move)."""
-    return timeutil.utcnow().astimezone(LOCAL_TZ).date()
 
 
 # --- labels (admin) -----------------------------------------------------------------------
@@ -158,7 +151,7 @@ def submit_certificate(cooperative, member, data: CertificateData, document) -> 
         raise InvalidInput(_l("Choose a label."))
     if data.expires_on <= data.issued_on:
         raise InvalidInput(_l("The expiry date must come after the date of issue."))
-    if data.expires_on <= today():
+    if data.expires_on <= timeutil.today():
         raise InvalidInput(_l("This certificate has already expired."))
     products: list[Product] = []
     if data.product_ids:
@@ -333,7 +326,7 @@ def badges(
     themselves. One query (labels' texts come with it), whatever the number of ids."""
     if not product_ids and not cooperative_ids:
         return {}, {}
-    day = day or today()
+    day = day or timeutil.today()
     by_product = (
         select(
             literal("p").label("owner_kind"),
@@ -383,7 +376,7 @@ def cooperative_badges(cooperative_id: int, lang: str, day: date | None = None) 
 def label_holders(label: Label, day: date | None = None) -> tuple[list[int], list[int]]:
     """Ids of the products (covered by a valid certificate of ``label``) and of the
     cooperatives holding a valid certificate of it."""
-    day = day or today()
+    day = day or timeutil.today()
     product_ids = list(
         db.session.scalars(
             select(certificate_products.c.product_id)
@@ -404,7 +397,7 @@ def label_holders(label: Label, day: date | None = None) -> tuple[list[int], lis
 
 def products_with_label_condition(label_id: int, day: date | None = None):
     """A condition on Product: covered by a valid certificate of the label."""
-    day = day or today()
+    day = day or timeutil.today()
     return Product.id.in_(
         select(certificate_products.c.product_id)
         .join(Certificate, Certificate.id == certificate_products.c.certificate_id)
@@ -412,12 +405,17 @@ def products_with_label_condition(label_id: int, day: date | None = None):
     )
 
 
+def _product_visibility(_sender, **_kwargs):
+    """Receiver of ``signals.product_visibility``: the sanitary rule (None when off)."""
+    return sanitary_visibility_condition()
+
+
 def sanitary_visibility_condition():
     """With HIDE_FOOD_WITHOUT_SANITARY: a product that needed a sanitary authorisation (it
     had one, for itself or its cooperative) shows only while one is valid. None when off."""
     if not current_app.config.get("HIDE_FOOD_WITHOUT_SANITARY"):
         return None
-    day = today()
+    day = timeutil.today()
     sanitary = select(Label.id).where(Label.kind == LabelKind.SANITARY.value)
     covers = or_(
         exists()
@@ -484,7 +482,7 @@ def send_reminders(day: date | None = None) -> int:
     from marketplace.notify.models import NoticeKind
     from marketplace.orders.notifications import absolute_url, cooperative_recipients
 
-    day = day or today()
+    day = day or timeutil.today()
     count = 0
     for certificate, days in due_reminders(day):
         try:

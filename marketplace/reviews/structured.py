@@ -21,7 +21,7 @@ def product_json_ld(product, badges, reviews) -> dict:
         "@context": "https://schema.org",
         "@type": "Product",
         "name": name.name or product.slug,
-        "url": base + url_for("catalogue.product", slug=product.slug),
+        "url": base + url_for("storefront.product", slug=product.slug),
         "offers": offers_json_ld(product, base),
     }
     cooperative = pick(product.cooperative.translations)
@@ -97,7 +97,7 @@ def offers_json_ld(product, base: str) -> dict:
                 "price": _price(variant.price_cents),
                 "priceCurrency": "MAD",
                 "availability": _availability(variant.stock),
-                "url": base + url_for("catalogue.product", slug=product.slug, variant=variant.id),
+                "url": base + url_for("storefront.product", slug=product.slug, variant=variant.id),
             }
             for variant in shown
         ],

@@ -60,7 +60,7 @@ def write(sub_order_id: int, product_id: int):
             flash(_("Thank you! Your review is published."), "success")
             product = saved.product
             if product is not None and product.status == "active":
-                return redirect(url_for("catalogue.product", slug=product.slug) + "#reviews")
+                return redirect(url_for("storefront.product", slug=product.slug) + "#reviews")
             return redirect(url_for("reviews.mine"))
     return render_template("reviews/write.html", form=form, sub=sub, line=line, review=review)
 

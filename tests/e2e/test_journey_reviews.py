@@ -29,7 +29,7 @@ def delivered():
     from marketplace.auth.models import User
     from marketplace.catalogue.models import Product
     from marketplace.extensions import db
-    from marketplace.labels.services import today
+    from marketplace.timeutil import today
     from tests.trust_support import delivered_sub_order, make_certificate, make_label
 
     shop = build_shop()

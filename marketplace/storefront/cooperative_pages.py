@@ -1,12 +1,12 @@
-"""The catalogue's part of the cooperatives' public pages, which ask for it through signals
-(cooperatives sit below the catalogue and do not import it; the receivers are connected in
+"""The storefront's part of the cooperatives' public pages, which ask for it through signals
+(cooperatives sit below the storefront and do not import it; the receivers are connected in
 ``marketplace.connect_receivers()``): a cooperative's product grid with its filters, and how
 many products each cooperative shows."""
 
 from __future__ import annotations
 
 from marketplace.catalogue import queries
-from marketplace.catalogue.views import listing
+from marketplace.storefront.views import listing
 
 
 def _cooperative_listing(cooperative, *, template: str):

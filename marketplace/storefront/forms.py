@@ -1,4 +1,4 @@
-"""The catalogue's filter form (GET, no CSRF: it changes nothing)."""
+"""The product grid's filter form (GET, no CSRF: it changes nothing)."""
 
 from __future__ import annotations
 
