@@ -926,16 +926,18 @@ class JobWorker:
         )
 
     def drain(self, name: str, outbox: Path, seconds: float = 120) -> dict:
-        """Wait for the mail queue to empty; how many e-mails the worker sent, and how long
-        it took after the order run ended."""
+        """Wait for the orders' notices to be written and the mail queue to empty; how many
+        e-mails the worker sent, and how long it took after the order run ended."""
         import psycopg
 
         dsn = sqlalchemy_url(name).replace("postgresql+psycopg://", "postgresql://", 1)
         started = time.perf_counter()
         with psycopg.connect(dsn, autocommit=True) as conn:
             while True:
+                # The orders' notices still to be written, then the e-mails to send.
                 left = conn.execute(
-                    "SELECT count(*) FROM mail_queue WHERE failed_at IS NULL"
+                    "SELECT (SELECT count(*) FROM order_notices_due) "
+                    "+ (SELECT count(*) FROM mail_queue WHERE failed_at IS NULL)"
                 ).fetchone()[0]
                 if not left or time.perf_counter() - started > seconds:
                     break

@@ -202,6 +202,8 @@ def read_outbox(folder: str | Path) -> list:
 
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: nothing is committed yet
     if session.info.pop(_QUEUED_KEY, False):
         request_delivery()
     for message in session.info.pop(_OUTBOX_KEY, []):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from marketplace import mail
 from marketplace.catalogue.models import Product
@@ -29,13 +29,20 @@ from marketplace.extensions import db
 from marketplace.jobs import runner, schedule
 from marketplace.jobs.models import JobFailure, JobState
 from marketplace.mail import QueuedMail
-from marketplace.orders.models import Order
+from marketplace.orders.models import Order, OrderNoticeDue
 from marketplace.timeutil import utcnow
 from tests.factories import AdminFactory, ProductFactory, place_test_order
 from tests.helpers import login
 
 PROJECT = Path(__file__).resolve().parent.parent
 BROKER_URL = os.environ.get("JOBS_TEST_BROKER_URL", "redis://127.0.0.1:6379/0")
+
+
+def notices_due() -> int:
+    db.session.expire_all()
+    count = db.session.scalar(select(func.count()).select_from(OrderNoticeDue))
+    db.session.commit()  # as queue_size
+    return count
 
 
 def queue_size() -> int:
@@ -324,24 +331,30 @@ def test_the_web_side_only_enqueues_and_two_workers_send_each_mail_once(app, bro
     for index, product in enumerate(products):
         place_test_order({product: 1}, email=f"shopper{index}@example.ma")
         db.session.commit()  # enqueues (once: later commits find a run waiting)
-    assert queue_size() == 3 and outbox() == []  # nothing is sent by this process
+    # The request only recorded that the orders' notices are due: no e-mail is written or
+    # sent by this process.
+    assert notices_due() == 3 and queue_size() == 0 and outbox() == []
     queue_key = f"rq:queue:{app.config['JOBS_QUEUE']}"
     # coalesced: one waiting run of each job the commits asked for, for three commits (the
-    # e-mails, and the impact rollup's refresh of the orders)
+    # orders' notices, and the impact rollup's refresh of the orders)
     from rq import Queue
 
     waiting = Queue(app.config["JOBS_QUEUE"], connection=broker).jobs
-    assert sorted(job.description for job in waiting) == ["impact-refresh", "send-mail"]
+    assert sorted(job.description for job in waiting) == ["impact-refresh", "order-notices"]
     assert broker.llen(queue_key) == 2
+
+    def all_sent() -> bool:
+        return notices_due() == 0 and queue_size() == 0
 
     workers = start_workers(app, count=2)
     try:
-        wait_for(lambda: queue_size() == 0, what="the outbox to be drained")
+        # The notices' job queues the e-mails, its commit enqueues send-mail.
+        wait_for(all_sent, what="the outbox to be drained")
         # More mail while the workers run, committed in a burst.
         for index in range(5):
             place_test_order({products[0]: 1}, email=f"late{index}@example.ma")
             db.session.commit()
-        wait_for(lambda: queue_size() == 0, what="the late mail to be sent")
+        wait_for(all_sent, what="the late mail to be sent")
         wait_for(lambda: broker.llen(queue_key) == 0, what="the queue to empty")
     finally:
         stop_workers(workers)

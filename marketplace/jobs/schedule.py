@@ -4,8 +4,10 @@ workers (``exclusive``: a row claim in ``job_state``), and how long a run may ta
 
 Every job is idempotent and safe when two workers run it at once: the exclusive ones hold
 their row claim; ``send-mail`` claims each message (``mail.claim_due``), so two runs share
-the queue between them and never send a message twice; ``impact-refresh`` claims the
-pending rows (SKIP LOCKED) and writes each order under its advisory lock.
+the queue between them and never send a message twice; ``order-notices`` claims the orders
+(SKIP LOCKED) and deletes each claim with the e-mails it queued, in one commit;
+``impact-refresh`` claims the pending rows (SKIP LOCKED) and writes each order under its
+advisory lock.
 """
 
 from __future__ import annotations
@@ -47,6 +49,17 @@ JOBS: dict[str, Job] = {
             "send-messages",
             "marketplace.jobs.tasks:send_due_messages",
             _l("Send the SMS and WhatsApp messages that are due (also after each commit)."),
+            period=timedelta(minutes=1),
+            exclusive=False,
+            timeout=timedelta(minutes=10),
+        ),
+        Job(
+            "order-notices",
+            "marketplace.orders.notifications:write_due_notices",
+            _l(
+                "Write the e-mails and messages of the orders just placed: the shopper's "
+                "confirmation and each cooperative's new order (also after each order)."
+            ),
             period=timedelta(minutes=1),
             exclusive=False,
             timeout=timedelta(minutes=10),

@@ -482,6 +482,8 @@ def _queue(
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: nothing is committed yet
     if session.info.pop(_QUEUED_KEY, False):
         request_sending()
 

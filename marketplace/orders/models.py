@@ -118,6 +118,20 @@ class Order(db.Model):
         return [line for sub in self.sub_orders for line in sub.lines]
 
 
+class OrderNoticeDue(db.Model):
+    """An order whose placement notices (the shopper's confirmation, each cooperative's new
+    order e-mails, SMS and WhatsApp) are still to be written. Committed with the order, as the
+    transactional outbox requires; the ``order-notices`` job renders and queues the messages
+    and deletes the row in one transaction, so the web request only records the order."""
+
+    __tablename__ = "order_notices_due"
+
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class CooperativeOrder(db.Model):
     """The part of an order that one cooperative fulfils."""
 

@@ -1,11 +1,18 @@
-"""Order e-mails, each in its recipient's language, queued on the current transaction."""
+"""Order e-mails, each in its recipient's language, queued on the current transaction; the
+placement notices are written by the ``order-notices`` job after the order's commit."""
 
 from __future__ import annotations
+
+import logging
+import time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session, selectinload
 
+from marketplace import signals
 from marketplace.auth.models import User
 from marketplace.auth.services import external_url
 from marketplace.cooperatives.models import Cooperative
@@ -14,7 +21,14 @@ from marketplace.i18n import LANGUAGES
 from marketplace.mail import queue_mail
 from marketplace.notify import services as notify
 from marketplace.notify.models import NoticeKind
-from marketplace.orders.models import CooperativeOrder, Order, SubOrderStatus
+from marketplace.orders.models import CooperativeOrder, Order, OrderNoticeDue, SubOrderStatus
+
+log = logging.getLogger(__name__)
+
+NOTICES_JOB = "order-notices"  # declared in jobs/schedule.py
+# A run gives the worker back after this long; what is left waits for the next run.
+NOTICES_RUN_SECONDS = 60
+_NOTICES_DUE_KEY = "order_notices_due"
 
 _SALT = "order-access"
 
@@ -76,6 +90,81 @@ def cooperative_readers(cooperative_id: int, kind: str | None = None) -> list[tu
 
 
 def order_placed(order: Order) -> None:
+    """Record, in the order's transaction, that its placement notices are due: the
+    ``order-notices`` job renders and queues them after the commit (inline without a broker),
+    so confirming an order does not wait for e-mails to be written."""
+    db.session.add(OrderNoticeDue(order_id=order.id))
+    db.session.info[_NOTICES_DUE_KEY] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: nothing is committed yet
+    if session.info.pop(_NOTICES_DUE_KEY, False):
+        # The job runner sits above orders and answers ``signals.queue_committed``.
+        signals.queue_committed.send(NOTICES_JOB)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: the order's own row stands
+    session.info.pop(_NOTICES_DUE_KEY, None)
+
+
+def write_due_notices(*, seconds: float = NOTICES_RUN_SECONDS) -> dict:
+    """The ``order-notices`` job: claim a due order, queue its notices and delete its row,
+    in one commit per order. Safe with several workers at once (each claims another order:
+    SKIP LOCKED) and idempotent: a run that dies rolls its e-mails back with its claim, and
+    the next run writes them again. An order whose notices cannot be written is logged,
+    counted as failed and left for a later run; the others go on."""
+    deadline = time.monotonic() + seconds
+    written = failed = 0
+    after = 0  # this run's claims move forward: an order that failed is not taken again
+    while time.monotonic() < deadline:
+        claimed = db.session.scalar(
+            select(OrderNoticeDue.order_id)
+            .where(OrderNoticeDue.order_id > after)
+            .order_by(OrderNoticeDue.order_id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if claimed is None:
+            break
+        after = claimed
+        try:
+            write_placement_notices(_order_to_notify(claimed))
+            db.session.execute(delete(OrderNoticeDue).where(OrderNoticeDue.order_id == claimed))
+            db.session.commit()
+        except Exception:  # one order's failure must not hold the others back
+            db.session.rollback()
+            log.exception("could not write the notices of order %s", claimed)
+            failed += 1
+        else:
+            written += 1
+    db.session.commit()
+    waiting = db.session.scalar(select(func.count()).select_from(OrderNoticeDue))
+    return {"orders": written, "failed": failed, "waiting": int(waiting or 0)}
+
+
+def _order_to_notify(order_id: int) -> Order:
+    """The order with what its notices show (sub-orders, lines, cooperatives' names)."""
+    return db.session.scalars(
+        select(Order)
+        .where(Order.id == order_id)
+        .options(
+            selectinload(Order.sub_orders).selectinload(CooperativeOrder.lines),
+            selectinload(Order.sub_orders)
+            .selectinload(CooperativeOrder.cooperative)
+            .selectinload(Cooperative.translations),
+        )
+    ).one()
+
+
+def write_placement_notices(order: Order) -> None:
+    """The shopper's confirmation and, for each cooperative of the order, its new-order
+    e-mails (members who kept them) and SMS or WhatsApp notices."""
     queue_mail(
         order.email,
         _locale(order.language),

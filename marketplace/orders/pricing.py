@@ -107,7 +107,8 @@ def _products_where(condition) -> list[Product]:
         .options(
             selectinload(Product.translations),
             selectinload(Product.variants),
-            selectinload(Product.cooperative).selectinload(Cooperative.translations),
+            # One cooperative per product: joined into the products' query.
+            joinedload(Product.cooperative).selectinload(Cooperative.translations),
             # Only the commission is read from the category: not its names.
             joinedload(Product.category).lazyload(Category.translations),
         )

@@ -230,6 +230,14 @@ def _pickup(choice: str | None, pickups: list[Pickup]) -> Pickup | None:
     return next((p for p in pickups if p.fair_id == fair_id), None)
 
 
+def _chosen_pickup(choice: str | None, cooperatives) -> Pickup | None:
+    """``_pickup`` among where the cart may be collected, the fairs asked only when the
+    shopper chose one (most orders are delivered)."""
+    if not (choice or "").startswith("fair-"):
+        return None
+    return _pickup(choice, pickup_options(cooperatives))
+
+
 def _shipping_from(data: dict) -> ShippingDetails:
     return ShippingDetails(
         contact_name=data.get("contact_name") or "",
@@ -257,7 +265,7 @@ def _checkout_still_valid(data: dict, quote: Quote) -> str | None:
 
 
 def _render_review(quote, data, changes, status=200, error=None):
-    pickup = _pickup(data.get("delivery"), pickup_options(quote.cooperatives))
+    pickup = _chosen_pickup(data.get("delivery"), quote.cooperatives)
     form = ConfirmOrderForm(formdata=None)
     form.token.data = data["token"]
     form.fingerprint.data = quote.fingerprint()
@@ -285,18 +293,23 @@ def review():
         form = ConfirmOrderForm()
         if not form.validate():
             abort(400)
-        # A second submit of a confirmed checkout: the order already exists.
-        existing = order_by_token(form.token.data or "")
-        if existing is not None:
-            return _after_placed(existing)
+        # A second submit of a checkout this session has finished: its order exists. (While
+        # the session still holds it, place_order finds a second submit's order itself.)
+        if data.get("token") != form.token.data:
+            existing = order_by_token(form.token.data or "")
+            if existing is not None:
+                return _after_placed(existing)
     if not data.get("token"):
         return redirect(url_for("orders.checkout"))
     quote = price_cart(cart.entries())
     if quote.is_empty:
+        # A second submit that another request emptied the (account's) cart for.
+        if request.method == "POST" and (existing := order_by_token(form.token.data or "")):
+            return _after_placed(existing)
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("orders.cart"))
     problem = _checkout_still_valid(data, quote)
-    pickup = _pickup(data.get("delivery"), pickup_options(quote.cooperatives))
+    pickup = _chosen_pickup(data.get("delivery"), quote.cooperatives)
     if not problem and (data.get("delivery") or "ship") != "ship" and pickup is None:
         problem = _("This order cannot be collected at this fair any more.")
     if problem:

@@ -119,12 +119,11 @@ def _new_payment(order: Order) -> Payment:
 
 
 def start_payment(order: Order) -> Payment:
-    """The payment row of an order being placed (its payment starts with the order)."""
-    payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id))
-    if payment is None:
-        payment = _new_payment(order)
-        db.session.add(payment)
-        db.session.flush()
+    """The payment row of an order just placed (its payment starts with the order).
+    ``signals.order_placed`` is sent once, for a new order: it has no payment yet."""
+    payment = _new_payment(order)
+    db.session.add(payment)
+    db.session.flush()
     return payment
 
 
