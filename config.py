@@ -182,6 +182,10 @@ class Config:
     # inline, in the process that asks for it (development, tests).
     JOBS_BROKER_URL = os.environ.get("JOBS_BROKER_URL")
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "souk")
+    # A worker lowers its CPU priority by this much (nice), so that on a machine it shares
+    # with the web processes, background work (e-mails, notices, rollups) waits for idle CPU
+    # instead of slowing shoppers' requests. 0 keeps the priority it was started with.
+    JOB_WORKER_NICE = _int("JOB_WORKER_NICE", 10)
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")

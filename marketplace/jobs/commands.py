@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import click
@@ -57,7 +58,13 @@ def run_command(name: str) -> None:
 
 @jobs_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
-def worker_command(burst: bool) -> None:
+@click.option(
+    "--nice",
+    type=click.IntRange(0, 19),
+    default=None,
+    help="Lower the worker's CPU priority by this much (default: JOB_WORKER_NICE, 10).",
+)
+def worker_command(burst: bool, nice: int | None) -> None:
     """Take jobs from the queue and run them, one at a time, until stopped (SIGTERM lets
     the current job finish). Start as many as the work needs, on any machine."""
     from rq import SimpleWorker
@@ -68,6 +75,10 @@ def worker_command(burst: bool) -> None:
             "JOBS_BROKER_URL is not set: jobs run inline where they are asked for, "
             "no worker is needed"
         )
+    # Background work gives the CPU to web requests when they share the machine.
+    increment = current_app.config["JOB_WORKER_NICE"] if nice is None else nice
+    if increment > 0:
+        os.nice(increment)
     # Blocking reads wait for jobs: no short socket timeout on the worker's own connection.
     connection = redis.Redis.from_url(url)
     worker = SimpleWorker([runner.queue_name()], connection=connection, name=runner.worker_name())
