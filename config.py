@@ -80,7 +80,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = _bool("SQLALCHEMY_RECORD_QUERIES")
 
-    LANGUAGES = ("ar", "fr", "en")
+    LOCALES = ("ar", "fr", "en")
     DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "fr")
     BABEL_DEFAULT_LOCALE = DEFAULT_LOCALE
     BABEL_DEFAULT_TIMEZONE = "Africa/Casablanca"

@@ -426,27 +426,27 @@ def fetch(base: str, path: str, cookie: str = "") -> tuple[int, int | None]:
         conn.close()
 
 
-def fill_cart(browser: Browser, lang: str, items: list, quantity: int = 1) -> None:
+def fill_cart(browser: Browser, locale: str, items: list, quantity: int = 1) -> None:
     """Add each item through the product page's form: a product's slug (its default
     variant), or (slug, variant id) for that variant, as a shopper who chose it."""
     for item in items:
         slug, variant_id = item if isinstance(item, tuple) else (item, None)
-        _, _, page = browser.get(f"/{lang}/products/{slug}")
+        _, _, page = browser.get(f"/{locale}/products/{slug}")
         fields = form_fields(page, "/cart/add")
         fields["quantity"] = str(quantity)
         if variant_id is not None:
             fields["variant_id"] = str(variant_id)
-        status, _, body = browser.post(f"/{lang}/cart/add", fields)
+        status, _, body = browser.post(f"/{locale}/cart/add", fields)
         if status >= 400:
             raise RuntimeError(f"adding {item} to the cart failed: {status} {body[:300]}")
 
 
-def ready_to_confirm(base: str, lang: str, items: list) -> tuple[str, str]:
+def ready_to_confirm(base: str, locale: str, items: list) -> tuple[str, str]:
     """A fresh shopper with a cart (``fill_cart``'s items) and shipping details, stopped on
     the review page. Returns the Cookie header and the urlencoded body that confirms it."""
     browser = Browser(base)
-    fill_cart(browser, lang, items)
-    _, _, page = browser.get(f"/{lang}/checkout")
+    fill_cart(browser, locale, items)
+    _, _, page = browser.get(f"/{locale}/checkout")
     fields = form_fields(page, "/checkout")
     fields.update(
         {
@@ -461,10 +461,10 @@ def ready_to_confirm(base: str, lang: str, items: list) -> tuple[str, str]:
         }
     )
     fields.pop("save_address", None)
-    status, _, body = browser.post(f"/{lang}/checkout", fields)
+    status, _, body = browser.post(f"/{locale}/checkout", fields)
     if status >= 400:
         raise RuntimeError(f"checkout details refused: {status} {body[:300]}")
-    _, _, review = browser.get(f"/{lang}/checkout/review")
+    _, _, review = browser.get(f"/{locale}/checkout/review")
     confirm = form_fields(review, "/checkout/review")
     return browser.cookie_header(), urllib.parse.urlencode(confirm)
 
@@ -487,13 +487,13 @@ def search_latencies(name: str, queries: dict[str, tuple[str, str]], repeat: int
     app = create_app("development", SQLALCHEMY_DATABASE_URI=sqlalchemy_url(name))
     results = {}
     with app.app_context(), app.test_request_context(f"/{next(iter(queries.values()))[1]}/search"):
-        for label, (query, lang) in queries.items():
+        for label, (query, locale) in queries.items():
             words = query_tokens(query)
             ranked = _timed(lambda w=words: pg_ranked_page(w, 1, 24), repeat)
-            whole = _timed(lambda q=query, lg=lang: search_products(q, lg), repeat)
+            whole = _timed(lambda q=query, lg=locale: search_products(q, lg), repeat)
             results[label] = {
                 "query": query,
-                "hits": _hit_count(search_products(query, lang)),
+                "hits": _hit_count(search_products(query, locale)),
                 **ranked,
                 "with_cards": whole,
             }

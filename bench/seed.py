@@ -179,7 +179,12 @@ def _unit_text(row: dict) -> str:
 
 # Columns of older schemas that the models no longer have, computed from the row (an older
 # schema's products.weight_grams, from before variants, is the row's own "weight_grams").
-LEGACY_COLUMNS = {("products", "unit"): _unit_text, ("order_lines", "unit"): _unit_text}
+LEGACY_COLUMNS = {
+    ("products", "unit"): _unit_text,
+    ("order_lines", "unit"): _unit_text,
+    # orders.locale was called language before 0005_locale.
+    ("orders", "language"): lambda row: row["locale"],
+}
 # A value for a NOT NULL column without a default that neither the models nor the row know.
 FALLBACKS = {"boolean": False, "integer": 0, "bigint": 0, "smallint": 0, "json": "{}"}
 
@@ -617,7 +622,7 @@ def seed_orders(conn, rng: random.Random, catalogue: dict, orders: int) -> None:
                 "address_line1": "12 rue des Oasis",
                 "city": "Errachidia",
                 "region": "Drâa-Tafilalet",
-                "language": rng.choice(("ar", "fr", "en")),
+                "locale": rng.choice(("ar", "fr", "en")),
                 "payment_method": "cod",
                 "items_cents": items_total,
                 "shipping_cents": shipping_total,

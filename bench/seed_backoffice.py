@@ -176,7 +176,7 @@ def _big_cooperative_orders(
                 "address_line1": "12 rue des Oasis",
                 "city": "Errachidia",
                 "region": "Drâa-Tafilalet",
-                "language": rng.choice(("ar", "fr", "en")),
+                "locale": rng.choice(("ar", "fr", "en")),
                 "payment_method": "card" if card else "cod",
                 "items_cents": items,
                 "shipping_cents": shipping,

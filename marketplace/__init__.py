@@ -79,11 +79,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Each domain's ``bp`` is served under /<lang>/; an optional ``root_bp`` is unprefixed
+    """Each domain's ``bp`` is served under /<locale>/; an optional ``root_bp`` is unprefixed
     (webhooks, sitemap, health checks, uploads)."""
     for domain in DOMAINS:
         package = import_module(f"marketplace.{domain}")
-        app.register_blueprint(package.bp, url_prefix="/<lang:lang>")
+        app.register_blueprint(package.bp, url_prefix="/<locale:locale>")
         root_bp = getattr(package, "root_bp", None)
         if root_bp is not None:
             app.register_blueprint(root_bp)

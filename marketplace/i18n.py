@@ -13,51 +13,51 @@ from flask_babel import get_locale
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import BaseConverter, RequestRedirect
 
-LANGUAGES = ("ar", "fr", "en")
-LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
-LANG_COOKIE = "lang"
+LOCALES = ("ar", "fr", "en")
+LOCALE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
+LOCALE_COOKIE = "lang"  # the name browsers already hold
 # Order in which a missing translation falls back to another language.
 FALLBACK_ORDER = ("fr", "ar", "en")
 
 
-class LangConverter(BaseConverter):
+class LocaleConverter(BaseConverter):
     """Matches only the supported language codes, so ``/de/...`` is a 404."""
 
     regex = "ar|fr|en"
 
 
-def current_lang() -> str:
-    return getattr(g, "lang", None) or str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+def current_locale() -> str:
+    return getattr(g, "locale", None) or str(get_locale() or current_app.config["DEFAULT_LOCALE"])
 
 
-def text_direction(lang: str) -> str:
-    return Locale.parse(lang).text_direction  # "rtl" for Arabic
+def text_direction(locale: str) -> str:
+    return Locale.parse(locale).text_direction  # "rtl" for Arabic
 
 
-def negotiate_language() -> str:
+def negotiate_locale() -> str:
     """Cookie first, then Accept-Language, then DEFAULT_LOCALE."""
-    cookie = request.cookies.get(LANG_COOKIE)
-    if cookie in LANGUAGES:
+    cookie = request.cookies.get(LOCALE_COOKIE)
+    if cookie in LOCALES:
         return cookie
-    best = request.accept_languages.best_match(LANGUAGES)
+    best = request.accept_languages.best_match(LOCALES)
     return best or current_app.config["DEFAULT_LOCALE"]
 
 
 def select_locale() -> str:
     if not has_request_context():  # CLI commands, services called from tests
-        return getattr(g, "lang", None) or current_app.config["DEFAULT_LOCALE"]
-    return getattr(g, "lang", None) or negotiate_language()
+        return getattr(g, "locale", None) or current_app.config["DEFAULT_LOCALE"]
+    return getattr(g, "locale", None) or negotiate_locale()
 
 
 QUERY_SAFE = "/?:@&=+$,;%!*'()~"
 
 
-def switch_language_url(lang: str) -> str:
+def switch_locale_url(locale: str) -> str:
     """The current page in another language, keeping its query string."""
-    if request.url_rule is None or "lang" not in request.url_rule.arguments:
-        return url_for("storefront.home", lang=lang)
+    if request.url_rule is None or "locale" not in request.url_rule.arguments:
+        return url_for("storefront.home", locale=locale)
     args = dict(request.view_args or {})
-    args["lang"] = lang
+    args["locale"] = locale
     url = url_for(request.endpoint, **args)
     if request.query_string:
         # As sent, but with any raw (non-ASCII or unsafe) byte percent-encoded: some clients
@@ -68,18 +68,18 @@ def switch_language_url(lang: str) -> str:
 
 def alternate_urls() -> dict[str, str]:
     """hreflang alternates of the current page (empty for unprefixed routes)."""
-    if request.url_rule is None or "lang" not in request.url_rule.arguments:
+    if request.url_rule is None or "locale" not in request.url_rule.arguments:
         return {}
-    return {code: switch_language_url(code) for code in LANGUAGES}
+    return {code: switch_locale_url(code) for code in LOCALES}
 
 
 def _redirect_unprefixed(error: Exception):
     """A path without a language prefix goes to the same path in the best language."""
     path = request.path
     first = path.strip("/").split("/", 1)[0]
-    if first in LANGUAGES or request.method not in ("GET", "HEAD"):
+    if first in LOCALES or request.method not in ("GET", "HEAD"):
         return None
-    target = f"/{negotiate_language()}{path if path != '/' else '/'}"
+    target = f"/{negotiate_locale()}{path if path != '/' else '/'}"
     adapter = current_app.url_map.bind("localhost")
     try:
         adapter.match(target, method="GET")
@@ -93,27 +93,27 @@ def _redirect_unprefixed(error: Exception):
 
 
 def init_app(app: Flask) -> None:
-    app.url_map.converters["lang"] = LangConverter
+    app.url_map.converters["locale"] = LocaleConverter
 
     @app.url_value_preprocessor
-    def pull_lang(endpoint, values):
-        if values and "lang" in values:
-            g.lang = values.pop("lang")
+    def pull_locale(endpoint, values):
+        if values and "locale" in values:
+            g.locale = values.pop("locale")
 
     @app.url_defaults
-    def add_lang(endpoint, values):
-        if "lang" in values or not endpoint:
+    def add_locale(endpoint, values):
+        if "locale" in values or not endpoint:
             return
-        if app.url_map.is_endpoint_expecting(endpoint, "lang"):
-            values["lang"] = current_lang()
+        if app.url_map.is_endpoint_expecting(endpoint, "locale"):
+            values["locale"] = current_locale()
 
     @app.after_request
-    def remember_lang(response):
-        lang = getattr(g, "lang", None)
-        if lang and request.cookies.get(LANG_COOKIE) != lang:
+    def remember_locale(response):
+        locale = getattr(g, "locale", None)
+        if locale and request.cookies.get(LOCALE_COOKIE) != locale:
             response.set_cookie(
-                LANG_COOKIE,
-                lang,
+                LOCALE_COOKIE,
+                locale,
                 max_age=365 * 24 * 3600,
                 samesite="Lax",
                 httponly=True,
@@ -124,9 +124,9 @@ def init_app(app: Flask) -> None:
     app.extensions["i18n_redirect_unprefixed"] = _redirect_unprefixed
 
 
-def country_name(code: str | None, lang: str | None = None) -> str:
-    """A country's name in ``lang`` (the page's language by default), from CLDR."""
-    return Locale.parse(lang or current_lang()).territories.get(code or "", code or "")
+def country_name(code: str | None, locale: str | None = None) -> str:
+    """A country's name in ``locale`` (the page's language by default), from CLDR."""
+    return Locale.parse(locale or current_locale()).territories.get(code or "", code or "")
 
 
 # --- translated content -------------------------------------------------------------
@@ -156,7 +156,7 @@ class Picked:
 
 def pick(translations: Iterable[Translation], locale: str | None = None) -> Picked:
     """Best translation for ``locale``: that language, else the first of FALLBACK_ORDER."""
-    locale = locale or current_lang()
+    locale = locale or current_locale()
     by_locale = {t.locale: t for t in translations}
     if locale in by_locale:
         return Picked(by_locale[locale], False)

@@ -100,7 +100,7 @@ def render_mail(to: str, locale: str, template: str, subject, **context) -> Outg
     """
     with force_locale(locale):
         subject_text = str(subject() if callable(subject) else subject)
-        context.setdefault("mail_lang", locale)
+        context.setdefault("mail_locale", locale)
         text = render_template(f"email/{template}.txt", **context).translate(_MARKS_TO_ISOLATES)
         html = None
         if current_app.jinja_env.loader and _template_exists(f"email/{template}.html"):

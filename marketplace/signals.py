@@ -27,7 +27,7 @@ cooperative_renamed = signals.signal("cooperative-renamed")
 # returns the response: that template rendered with the product grid.
 cooperative_listing = signals.signal("cooperative-listing")
 # How many products each cooperative shows (the list of cooperatives): sender None; kwargs
-# lang (str). Each receiver returns {cooperative id: number of visible products}.
+# locale (str). Each receiver returns {cooperative id: number of visible products}.
 cooperative_product_counts = signals.signal("cooperative-product-counts")
 # What else a product needs for the public to see it, beside being active and of a verified
 # cooperative (catalogue.queries.visible_products_filter): sender None. Each receiver returns

@@ -15,13 +15,13 @@ from marketplace.cooperatives.validators import format_phone
 from marketplace.fairs import services as fairs
 from marketplace.http import url_with
 from marketplace.i18n import (
-    LANGUAGE_NAMES,
-    LANGUAGES,
+    LOCALE_NAMES,
+    LOCALES,
     alternate_urls,
     country_name,
-    current_lang,
+    current_locale,
     pick,
-    switch_language_url,
+    switch_locale_url,
     text_direction,
 )
 from marketplace.labels import models as labels_models
@@ -37,9 +37,9 @@ from marketplace.reviews.structured import product_json_ld
 from marketplace.web import csp_nonce, strip_bidi_controls
 
 
-def money(cents: int | None, lang: str | None = None) -> str:
-    """``cents|money`` on pages, ``cents|money(mail_lang)`` in a message."""
-    return "" if cents is None else format_mad(int(cents), lang or current_lang())
+def money(cents: int | None, locale: str | None = None) -> str:
+    """``cents|money`` on pages, ``cents|money(mail_locale)`` in a message."""
+    return "" if cents is None else format_mad(int(cents), locale or current_locale())
 
 
 def cart_count() -> int:
@@ -53,20 +53,20 @@ def cash_collected_for(sub_order) -> bool:
     return payments.cash_collection_for(sub_order) is not None
 
 
-def unit_label(item, lang: str | None = None) -> str:
+def unit_label(item, locale: str | None = None) -> str:
     """``product|unit_label``: the unit of sale of a product or order line in the page's
-    language ("500 غرام", "500 g"), or in ``lang`` (e-mails); "" when it has none."""
-    return units.label(item.unit_quantity_milli, item.unit_code, lang or current_lang())
+    language ("500 غرام", "500 g"), or in ``locale`` (e-mails); "" when it has none."""
+    return units.label(item.unit_quantity_milli, item.unit_code, locale or current_locale())
 
 
-def unit_text(item, lang: str | None = None) -> str:
+def unit_text(item, locale: str | None = None) -> str:
     """``line|unit_text``: unit and size of a product or order line ("500 g", "150 × 230 cm")."""
-    return units.describe(item, lang or current_lang())
+    return units.describe(item, locale or current_locale())
 
 
-def size_label(item, lang: str | None = None) -> str:
+def size_label(item, locale: str | None = None) -> str:
     """``product|size_label``: the size of a product or order line ("150 × 230 سم")."""
-    return units.size_label(item.size, lang or current_lang())
+    return units.size_label(item.size, locale or current_locale())
 
 
 def isolate(text) -> str:
@@ -101,7 +101,7 @@ def product_badges(products, cooperative=None) -> dict:
     wanted = [p.id for p in products if p.id not in memo["p"]]
     coops = [cooperative.id] if cooperative is not None and cooperative.id not in memo["c"] else []
     if wanted or coops:
-        by_product, by_cooperative = labels.badges(wanted, coops, current_lang())
+        by_product, by_cooperative = labels.badges(wanted, coops, current_locale())
         memo["p"].update({pid: by_product.get(pid, []) for pid in wanted})
         memo["c"].update({cid: by_cooperative.get(cid, []) for cid in coops})
     return {p.id: memo["p"][p.id] for p in products}
@@ -134,7 +134,7 @@ FILTERS = {
     "unit_label": unit_label,
     "size_label": size_label,
     "unit_text": unit_text,
-    # ``variant|option_label``: the variant's name in the page's language (.text, .lang and
+    # ``variant|option_label``: the variant's name in the page's language (.text, .locale and
     # .fallback, as catalogue.variants.option_label).
     "option_label": variants.option_label,
     "ltr": ltr,
@@ -149,10 +149,10 @@ GLOBALS = {
     "product_grid": cards.product_grid,
     "province_name": province_name,
     "url_with": url_with,
-    "switch_language_url": switch_language_url,
+    "switch_locale_url": switch_locale_url,
     "alternate_urls": alternate_urls,
-    "LANGUAGES": LANGUAGES,
-    "LANGUAGE_NAMES": LANGUAGE_NAMES,
+    "LOCALES": LOCALES,
+    "LOCALE_NAMES": LOCALE_NAMES,
     "cart_count": cart_count,
     "order_status_label": status_label,
     "actor_label": actor_label,
@@ -178,8 +178,8 @@ GLOBALS = {
 
 def per_request() -> dict[str, Any]:
     """The two values that change with each request's language."""
-    lang = current_lang()
-    return {"current_lang": lang, "text_dir": text_direction(lang)}
+    locale = current_locale()
+    return {"current_locale": locale, "text_dir": text_direction(locale)}
 
 
 def init_app(app: Flask) -> None:

@@ -185,7 +185,7 @@ def place_test_order(items, *, user=None, payment_method="cod", token=None, **sh
         shipping=ShippingDetails(**details),
         payment_method=payment_method,
         idempotency_token=token or make_idempotency_token(),
-        language=getattr(user, "locale", None) or "fr",
+        locale=getattr(user, "locale", None) or "fr",
         user=user,
     )
 

@@ -64,10 +64,10 @@ def subject_is(subject: str, msgid: str) -> bool:
     anything) in one of the site's languages: each recipient gets it in their own."""
     from flask_babel import force_locale, gettext
 
-    from marketplace.i18n import LANGUAGES
+    from marketplace.i18n import LOCALES
 
-    for lang in LANGUAGES:
-        with force_locale(lang):
+    for locale in LOCALES:
+        with force_locale(locale):
             translated = gettext(msgid)
         pattern = re.sub(r"%\\\(\w+\\\)s", ".+", re.escape(translated))
         if re.fullmatch(pattern, subject):

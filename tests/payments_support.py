@@ -15,7 +15,7 @@ from marketplace.payments import ledger
 from tests.factories import AdminFactory, ProductFactory, UserFactory
 
 
-def place(products_and_quantities, *, method="card", user=None, language="fr") -> Order:
+def place(products_and_quantities, *, method="card", user=None, locale="fr") -> Order:
     """Place an order for ``[(product, quantity), ...]`` and commit it."""
     user = user or UserFactory()
     order = place_order(
@@ -32,7 +32,7 @@ def place(products_and_quantities, *, method="card", user=None, language="fr") -
         ),
         payment_method=method,
         idempotency_token=secrets.token_urlsafe(24),
-        language=language,
+        locale=locale,
         user=user,
     )
     db.session.commit()

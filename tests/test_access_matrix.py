@@ -418,7 +418,7 @@ def app_endpoints(app) -> dict[str, list[Rule]]:
     return endpoints
 
 
-def build_cases(app, world: World, lang: str = "en") -> list[Case]:
+def build_cases(app, world: World, locale: str = "en") -> list[Case]:
     """One URL per rule of every endpoint, built with url_for from the table's arguments."""
     from flask import url_for
 
@@ -431,12 +431,12 @@ def build_cases(app, world: World, lang: str = "en") -> list[Case]:
         arg_sets = spec.args(world)
         arg_sets = arg_sets if isinstance(arg_sets, list) else [arg_sets]
         covered: set[str] = set()
-        with app.test_request_context(f"/{lang}/"):
+        with app.test_request_context(f"/{locale}/"):
             for args in arg_sets:
                 values = dict(args)
                 expect = values.pop("expect", None)
-                if any("lang" in r.arguments for r in rules):
-                    values["lang"] = lang
+                if any("locale" in r.arguments for r in rules):
+                    values["locale"] = locale
                 url = url_for(endpoint, **values)
                 method = "GET" if spec.get is not None else "POST"
                 rule, _ = adapter.match(url.split("?")[0], method=method, return_rule=True)

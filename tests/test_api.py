@@ -730,7 +730,7 @@ def test_lowering_stock_while_orders_arrive_never_oversells(app):
                         ),
                         payment_method="cod",
                         idempotency_token=make_idempotency_token(),
-                        language="fr",
+                        locale="fr",
                         user=None,
                     )
                     db.session.commit()
@@ -818,7 +818,7 @@ def test_lowering_one_variants_stock_while_orders_arrive_never_oversells(app):
                         ),
                         payment_method="cod",
                         idempotency_token=make_idempotency_token(),
-                        language="fr",
+                        locale="fr",
                         user=None,
                     )
                     db.session.commit()

@@ -744,15 +744,15 @@ def test_set_user_active_command_ends_sessions(client, app):
     assert runner.invoke(args=["set-user-active", "ghost@example.ma"]).exit_code != 0
 
 
-@pytest.mark.parametrize("lang", ["ar", "fr", "en"])
-def test_auth_pages_render_in_every_language(client, lang):
+@pytest.mark.parametrize("locale", ["ar", "fr", "en"])
+def test_auth_pages_render_in_every_language(client, locale):
     for path in ("login", "register", "password/forgot"):
-        response = client.get(f"/{lang}/{path}")
+        response = client.get(f"/{locale}/{path}")
         assert response.status_code == 200
-        assert f'<html lang="{lang}"' in response.get_data(as_text=True)
+        assert f'<html lang="{locale}"' in response.get_data(as_text=True)
     login(client, MemberFactory())
     for path in ("account", "account/password", "dashboard/members"):
-        response = client.get(f"/{lang}/{path}")
+        response = client.get(f"/{locale}/{path}")
         assert response.status_code == 200, path
-    html = client.get(f"/{lang}/account").get_data(as_text=True)
-    assert _translated("My account", lang) in html
+    html = client.get(f"/{locale}/account").get_data(as_text=True)
+    assert _translated("My account", locale) in html

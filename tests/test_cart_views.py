@@ -244,26 +244,26 @@ def test_anonymous_cart_is_merged_into_the_account_on_login(client):
 
 
 @pytest.mark.parametrize(
-    ("lang", "quantity", "message"),
+    ("locale", "quantity", "message"),
     [
         ("ar", "0", "يجب أن تكون الكمية 1 على الأقل."),
         ("fr", "-2", "La quantité doit être d&#39;au moins 1."),
     ],
 )
-def test_bad_input_messages_are_translated(client, lang, quantity, message):
+def test_bad_input_messages_are_translated(client, locale, quantity, message):
     product = ProductFactory(stock=10)
-    token = csrf_token(client, f"/{lang}/products/{product.slug}")
+    token = csrf_token(client, f"/{locale}/products/{product.slug}")
     response = client.post(
-        f"/{lang}/cart/add",
+        f"/{locale}/cart/add",
         data={"csrf_token": token, "product_id": product.id, "quantity": quantity},
     )
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert message in html
     hidden = client.post(
-        f"/{lang}/cart/add", data={"csrf_token": token, "product_id": "999999", "quantity": "1"}
+        f"/{locale}/cart/add", data={"csrf_token": token, "product_id": "999999", "quantity": "1"}
     )
     html = client.get(hidden.headers["Location"]).get_data(as_text=True)
-    assert ("هذا المنتج غير موجود" if lang == "ar" else "Ce produit n&#39;existe pas") in html
+    assert ("هذا المنتج غير موجود" if locale == "ar" else "Ce produit n&#39;existe pas") in html
 
 
 def test_cart_page_queries_do_not_grow_with_its_lines(app, client):

@@ -129,7 +129,7 @@ def test_removing_every_language_but_one(app):
         product_input(category, texts=catalogue.TextsInput(names={"ar": "تمر"})),
     )
     assert [(t.locale, t.name) for t in product.translations] == [("ar", "تمر")]
-    assert catalogue.missing_languages(product.translations) == ["fr", "en"]
+    assert catalogue.missing_locales(product.translations) == ["fr", "en"]
 
 
 def test_images_are_limited_and_reordered(app):

@@ -35,8 +35,8 @@ def photo(name="photo.png", color=(200, 120, 40)):
     return (io.BytesIO(png(color)), name)
 
 
-def edit_url(product, lang="en") -> str:
-    return f"/{lang}/dashboard/products/{product.id}/edit"
+def edit_url(product, locale="en") -> str:
+    return f"/{locale}/dashboard/products/{product.id}/edit"
 
 
 def product_data(cat, **overrides) -> dict:
@@ -101,8 +101,8 @@ def test_product_in_arabic_only_appears_in_arabic_catalogue_search_and_with_mark
     assert "زعفران تالوين" in arabic
     found = client.get("/ar/search?q=زعفران").get_data(as_text=True)
     assert "زعفران تالوين" in found
-    for lang in ("en", "fr"):
-        page = client.get(f"/{lang}/products").get_data(as_text=True)
+    for locale in ("en", "fr"):
+        page = client.get(f"/{locale}/products").get_data(as_text=True)
         assert "زعفران تالوين" in page
         assert 'class="fallback-marker" lang="ar"' in page
 

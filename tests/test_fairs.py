@@ -325,7 +325,7 @@ def test_collecting_at_a_fair_the_cooperative_does_not_attend_is_refused(app):
             ),
             payment_method="cod",
             idempotency_token=make_idempotency_token(),
-            language="fr",
+            locale="fr",
             collect_fair_id=fair.id,
         )
     db.session.rollback()

@@ -611,7 +611,7 @@ def test_stripe_webhooks_wait_out_a_database_outage_then_apply_in_any_order(
         order = place([(product, 2)], method="card")
         with pg_app.test_request_context("/fr/"):
             payments.start_card_checkout(
-                order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+                order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
             )
         db.session.commit()
         payment = payments.payment_for(order)

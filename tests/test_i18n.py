@@ -39,15 +39,15 @@ def shop(app):
 
 
 PAGES = [
-    "/{lang}/",
-    "/{lang}/products",
-    "/{lang}/products?sort=price_asc&in_stock=y",
-    "/{lang}/products/mejhoul",
-    "/{lang}/categories/dates",
-    "/{lang}/cooperatives",
-    "/{lang}/cooperatives/nakhil",
-    "/{lang}/search?q=dattes",
-    "/{lang}/products/unknown",  # the 404 page
+    "/{locale}/",
+    "/{locale}/products",
+    "/{locale}/products?sort=price_asc&in_stock=y",
+    "/{locale}/products/mejhoul",
+    "/{locale}/categories/dates",
+    "/{locale}/cooperatives",
+    "/{locale}/cooperatives/nakhil",
+    "/{locale}/search?q=dattes",
+    "/{locale}/products/unknown",  # the 404 page
 ]
 EXPECTED = {
     # a phrase of the page chrome, in each language
@@ -57,19 +57,19 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("lang", ["ar", "fr", "en"])
+@pytest.mark.parametrize("locale", ["ar", "fr", "en"])
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_type_renders_in_every_language(client, shop, lang, page):
-    url = page.format(lang=lang)
+def test_every_page_type_renders_in_every_language(client, shop, locale, page):
+    url = page.format(locale=locale)
     response = client.get(url)
     assert response.status_code == (404 if "unknown" in url else 200)
     html = response.get_data(as_text=True)
-    direction = "rtl" if lang == "ar" else "ltr"
-    assert f'<html lang="{lang}" dir="{direction}">' in html
-    assert EXPECTED[lang] in html
+    direction = "rtl" if locale == "ar" else "ltr"
+    assert f'<html lang="{locale}" dir="{direction}">' in html
+    assert EXPECTED[locale] in html
     for code in ("ar", "fr", "en"):
         assert f'hreflang="{code}"' in html
-    assert 'class="lang-switcher"' in html and 'name="q"' in html  # switcher and search box
+    assert 'class="locale-switcher"' in html and 'name="q"' in html  # switcher and search box
 
 
 def test_arabic_pages_show_arabic_content_and_chrome(client, shop):
@@ -81,9 +81,9 @@ def test_arabic_pages_show_arabic_content_and_chrome(client, shop):
 
 def test_language_switcher_keeps_the_page_and_query_string(client, shop):
     html = client.get("/fr/products?sort=price_desc&province=errachidia").get_data(as_text=True)
-    switcher = html.split('class="lang-switcher"', 1)[1].split("</nav>", 1)[0]
+    switcher = html.split('class="locale-switcher"', 1)[1].split("</nav>", 1)[0]
     links = dict(re.findall(r'href="([^"]+)" lang="(ar|fr|en)"', switcher))
-    assert {lang: url.replace("&amp;", "&") for url, lang in links.items()} == {
+    assert {locale: url.replace("&amp;", "&") for url, locale in links.items()} == {
         "ar": "/ar/products?sort=price_desc&province=errachidia",
         "fr": "/fr/products?sort=price_desc&province=errachidia",
         "en": "/en/products?sort=price_desc&province=errachidia",
@@ -121,7 +121,7 @@ def test_prices_are_formatted_for_the_locale(client, shop):
 
 
 @pytest.mark.parametrize(
-    ("lang", "expected_date", "expected_datetime", "expected_price"),
+    ("locale", "expected_date", "expected_datetime", "expected_price"),
     [
         ("fr", "6 novembre 2025", "06/11/2025 00:30", "1\u202f234,50\xa0MAD"),
         ("en", "November 6, 2025", "11/6/25, 12:30\u202fAM", "MAD\xa01,234.50"),
@@ -129,11 +129,11 @@ def test_prices_are_formatted_for_the_locale(client, shop):
     ],
 )
 def test_dates_and_prices_are_formatted_by_babel_for_the_locale(
-    app, lang, expected_date, expected_datetime, expected_price
+    app, locale, expected_date, expected_datetime, expected_price
 ):
     # 23:30 UTC is already the next day in Casablanca (UTC+1 in November 2025).
     moment = datetime(2025, 11, 5, 23, 30, tzinfo=UTC)
-    with app.test_request_context(f"/{lang}/"), force_locale(lang):
+    with app.test_request_context(f"/{locale}/"), force_locale(locale):
         rendered = render_template_string(
             "{{ d|date('long') }}|{{ d|datetime('short') }}|{{ cents|money }}",
             d=moment,

@@ -82,7 +82,7 @@ def known(app, stripe_keys):
     o1 = place([(a_dates, 2), (a_pot, 1)], method="card", user=s1)
     with app.test_request_context("/fr/"):
         payments.start_card_checkout(
-            o1, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+            o1, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     payment = payments.payment_for(o1)

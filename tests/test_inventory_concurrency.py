@@ -93,7 +93,7 @@ def place(lines, token=None):
         shipping=SHIPPING,
         payment_method="cod",
         idempotency_token=token or make_idempotency_token(),
-        language="fr",
+        locale="fr",
     )
 
 

@@ -95,7 +95,7 @@ def test_commission_plus_net_is_gross_and_the_balance_adds_up(
         if spec["card"]:
             with app.test_request_context("/fr/"):
                 services.start_card_checkout(
-                    order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+                    order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
                 )
             db.session.commit()
             payment = services.payment_for(order)
@@ -224,7 +224,7 @@ def test_the_books_balance_after_every_money_event(app, stripe_keys, monkeypatch
                 if card:
                     with app.test_request_context("/fr/"):
                         services.start_card_checkout(
-                            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+                            order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
                         )
                     db.session.commit()
                     payment = services.payment_for(order)
@@ -309,7 +309,7 @@ def test_check_ledger_passes_on_right_books_and_fails_on_tampered_ones(app, stri
     order = place([(product, 1)], method="card")
     with app.test_request_context("/fr/"):
         services.start_card_checkout(
-            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     payment = services.payment_for(order)

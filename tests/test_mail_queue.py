@@ -144,8 +144,8 @@ def test_the_admin_sees_given_up_mails_and_sends_one_again(app, queued, outbox):
     row_id = row.id
     admin = app.test_client()
     login(admin, AdminFactory())
-    for lang in ("en", "fr", "ar"):
-        html = admin.get(f"/{lang}/admin/mail").get_data(as_text=True)
+    for locale in ("en", "fr", "ar"):
+        html = admin.get(f"/{locale}/admin/mail").get_data(as_text=True)
         assert "salma@example.ma" in html and "SMTPServerDisconnected" in html
         assert "shopper@example.ma" not in html  # waiting ones are on the other tab
     assert "Abandonnés (1)" in admin.get("/fr/admin/mail").get_data(as_text=True)

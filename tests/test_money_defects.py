@@ -66,7 +66,7 @@ def test_every_money_column_is_64_bit_on_postgresql(app):
 def test_an_order_above_the_cap_is_refused_with_a_clear_message(app, stripe_keys):
     product = ProductFactory(price_cents=MILLION_MAD, stock=50)
     with app.test_request_context("/en/"), pytest.raises(InvalidInput) as refused:
-        place([(product, 22)], method="card", language="en")
+        place([(product, 22)], method="card", locale="en")
     assert "may not exceed" in english(refused.value.message)
     db.session.rollback()
     assert db.session.scalar(select(Order)) is None
@@ -110,7 +110,7 @@ def _card_paid(app, stripe_fake, product, quantity=1):
     order = place([(product, quantity)], method="card")
     with app.test_request_context("/fr/"):
         services.start_card_checkout(
-            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     payment = services.payment_for(order)
@@ -250,7 +250,7 @@ def _expire_unpaid(app) -> str:
 def _start(app, order):
     with app.test_request_context("/fr/"):
         return services.start_card_checkout(
-            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
         )
 
 

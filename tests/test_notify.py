@@ -660,7 +660,7 @@ def test_a_payout_sent_reaches_the_cooperative_by_sms(app, stripe_keys, twilio_k
     order = place([(product, 1)], method="card")
     with app.test_request_context("/fr/"):
         payments.start_card_checkout(
-            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     payment = payments.payment_for(order)

@@ -33,16 +33,16 @@ def _link(message, marker: str) -> str:
 def _public_places(shop, slug: str, coop_slug: str) -> dict[str, tuple[int, str]]:
     """Status and text of every public place where a product can show up."""
     places = {}
-    for lang in ("ar", "fr", "en"):
+    for locale in ("ar", "fr", "en"):
         for name, url in (
-            ("catalogue", f"/{lang}/products"),
-            ("home", f"/{lang}/"),
-            ("search", f"/{lang}/search?q=زعفران"),
-            ("cooperative", f"/{lang}/cooperatives/{coop_slug}"),
-            ("product", f"/{lang}/products/{slug}"),
+            ("catalogue", f"/{locale}/products"),
+            ("home", f"/{locale}/"),
+            ("search", f"/{locale}/search?q=زعفران"),
+            ("cooperative", f"/{locale}/cooperatives/{coop_slug}"),
+            ("product", f"/{locale}/products/{slug}"),
         ):
             response = shop.get(url)
-            places[f"{lang}:{name}"] = (response.status_code, response.get_data(as_text=True))
+            places[f"{locale}:{name}"] = (response.status_code, response.get_data(as_text=True))
     response = shop.get("/sitemap.xml")
     places["sitemap"] = (response.status_code, response.get_data(as_text=True))
     return places
@@ -120,10 +120,10 @@ def test_done_when_register_apply_approve_sell_in_arabic_then_suspend(app, outbo
         status, html = visible[place]
         assert status == 200 and NAME_AR in html, place
         assert MARKER_AR not in html, place
-    for lang in ("fr", "en"):
+    for locale in ("fr", "en"):
         for place in ("catalogue", "search", "product"):
-            status, html = visible[f"{lang}:{place}"]
-            assert status == 200 and NAME_AR in html and MARKER_AR in html, f"{lang}:{place}"
+            status, html = visible[f"{locale}:{place}"]
+            assert status == 200 and NAME_AR in html and MARKER_AR in html, f"{locale}:{place}"
     status, sitemap = visible["sitemap"]
     assert status == 200 and f"/ar/products/{slug}" in sitemap
     assert f"/ar/cooperatives/{coop_slug}" in sitemap

@@ -117,7 +117,7 @@ def failing_app(make_app):
     def explode():
         raise RuntimeError("database password is hunter2")
 
-    other.add_url_rule("/<lang:lang>/explode", "explode", explode)
+    other.add_url_rule("/<locale:locale>/explode", "explode", explode)
     return other
 
 
@@ -205,15 +205,15 @@ def test_proxy_fix_takes_the_client_address_from_the_trusted_hops(
 # --- request size limit -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lang", ["ar", "fr", "en"])
-def test_too_large_requests_get_a_translated_413_page(app, client, monkeypatch, lang):
+@pytest.mark.parametrize("locale", ["ar", "fr", "en"])
+def test_too_large_requests_get_a_translated_413_page(app, client, monkeypatch, locale):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
-    response = client.post(f"/{lang}/login", data={"email": "x" * 4000, "password": "y"})
+    response = client.post(f"/{locale}/login", data={"email": "x" * 4000, "password": "y"})
     assert response.status_code == 413
     html = response.get_data(as_text=True)
-    with app.test_request_context(f"/{lang}/"), force_locale(lang):
+    with app.test_request_context(f"/{locale}/"), force_locale(locale):
         title = gettext("File or request too large")
-    if lang != "en":
+    if locale != "en":
         assert title != "File or request too large", "413 title not translated"
     assert title in html
     assert "Content-Security-Policy" in response.headers

@@ -131,7 +131,7 @@ def test_done_when_journey_on_the_demo_data(app, outbox):
     order = db.session.scalar(select(Order).order_by(Order.id.desc()).limit(1))  # not a demo one
     assert response.headers["Location"].endswith(f"/ar/orders/{order.number}")
     assert order.status == "confirmed" and order.payment_method == "cod"
-    assert order.user.email == SHOPPER and order.language == "ar"
+    assert order.user.email == SHOPPER and order.locale == "ar"
     assert len(order.sub_orders) == 2
     assert (stock(DATES), stock(ROSES)) == (before[DATES] - 2, before[ROSES] - 1)
     assert order.total_cents == sum(s.total_cents for s in order.sub_orders)

@@ -237,7 +237,7 @@ def test_place_order_refuses_bad_input_and_writes_nothing(app):
             shipping=ShippingDetails("A", "+212612345678", "x", "y", "a@b.ma"),
             payment_method="cod",
             idempotency_token=make_idempotency_token(),
-            language="fr",
+            locale="fr",
         )
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 0
@@ -255,7 +255,7 @@ def test_a_quote_that_is_not_the_confirmed_cart_places_nothing(app):
             shipping=ShippingDetails("A", "+212612345678", "x", "y", "a@b.ma"),
             payment_method="cod",
             idempotency_token=make_idempotency_token(),
-            language="fr",
+            locale="fr",
             quote=quote,
         )
 

@@ -553,10 +553,10 @@ def test_pages_render_in_every_language(client, app, two_cooperatives):
     add(client, p1)
     add(client, p2)
     fill_checkout(client)
-    for lang in ("ar", "fr", "en"):
+    for locale in ("ar", "fr", "en"):
         for path in ("/cart", "/checkout", "/checkout/review"):
-            response = client.get(f"/{lang}{path}")
-            assert response.status_code == 200, (lang, path)
+            response = client.get(f"/{locale}{path}")
+            assert response.status_code == 200, (locale, path)
     confirm(client)
     order = db.session.scalar(select(Order))
     html = client.get(f"/ar/orders/{order.number}").get_data(as_text=True)
@@ -564,10 +564,10 @@ def test_pages_render_in_every_language(client, app, two_cooperatives):
     member = app.test_client()
     login(member, "dates@example.ma")
     sub = next(s for s in order.sub_orders if s.cooperative_id == dates.id)
-    for lang in ("ar", "fr"):
-        assert member.get(f"/{lang}/dashboard/orders").status_code == 200
-        assert member.get(f"/{lang}/dashboard/orders/{sub.id}").status_code == 200
-        assert member.get(f"/{lang}/dashboard/orders/{sub.id}/packing-slip").status_code == 200
+    for locale in ("ar", "fr"):
+        assert member.get(f"/{locale}/dashboard/orders").status_code == 200
+        assert member.get(f"/{locale}/dashboard/orders/{sub.id}").status_code == 200
+        assert member.get(f"/{locale}/dashboard/orders/{sub.id}/packing-slip").status_code == 200
 
 
 def test_order_lines_keep_the_names_of_the_day_in_every_language(client, app, outbox):

@@ -88,12 +88,12 @@ def test_paying_twice_reuses_the_open_session(client, order, shopper, stripe_fak
     assert len(stripe_fake.requests_to("/v1/checkout/sessions")) == 1
 
 
-@pytest.mark.parametrize(("lang", "stripe_locale"), [("en", "en"), ("ar", "auto")])
+@pytest.mark.parametrize(("locale", "stripe_locale"), [("en", "en"), ("ar", "auto")])
 def test_the_checkout_page_speaks_the_shoppers_language(
-    client, order, shopper, stripe_fake, lang, stripe_locale
+    client, order, shopper, stripe_fake, locale, stripe_locale
 ):
     login(client, shopper)
-    post_form(client, f"/{lang}/orders/{order.number}/pay", {})
+    post_form(client, f"/{locale}/orders/{order.number}/pay", {})
     [created] = stripe_fake.requests_to("/v1/checkout/sessions")
     assert created["params"]["locale"] == stripe_locale
 
@@ -157,7 +157,7 @@ def test_reconcile_applies_what_the_webhooks_missed(app, client, order, shopper,
     post_form(client, f"/fr/orders/{order.number}/pay", {})
     with app.test_request_context("/fr/"):
         services.start_card_checkout(
-            other, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+            other, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     stripe_fake.complete_session(_payment(order).stripe_session_id)

@@ -49,7 +49,7 @@ def post_event(client, event):
 def _pay(app, stripe_fake, client, order):
     with app.test_request_context("/fr/"):
         services.start_card_checkout(
-            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     session = stripe_fake.complete_session(services.payment_for(order).stripe_session_id)

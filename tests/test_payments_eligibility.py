@@ -71,7 +71,7 @@ def _card_sale(app, stripe_fake, product, quantity):
     order = place([(product, quantity)], method="card")
     with app.test_request_context("/fr/"):
         services.start_card_checkout(
-            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     payment = services.payment_for(order)

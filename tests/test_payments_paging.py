@@ -41,7 +41,7 @@ def _card_sale(app, stripe_fake, product):
     order = place([(product, 1)], method="card")
     with app.test_request_context("/fr/"):
         services.start_card_checkout(
-            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     payment = services.payment_for(order)

@@ -51,7 +51,7 @@ def paid_card(app, client, stripe_keys, stripe_fake):
     order = place([(product, 2)], method="card")
     with app.test_request_context("/fr/"):
         services.start_card_checkout(
-            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     session = stripe_fake.complete_session(services.payment_for(order).stripe_session_id)

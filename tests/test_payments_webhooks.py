@@ -37,7 +37,7 @@ def card(app, stripe_keys):
     order = place([(product, 2)], method="card")
     with app.test_request_context("/fr/"):
         services.start_card_checkout(
-            order, lang="fr", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="fr", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     payment = services.payment_for(order)

@@ -22,12 +22,12 @@ def test_arabic_amounts_have_one_full_stop_at_the_end_of_a_sentence():
 def test_the_empty_name_error_is_under_the_field_of_the_pages_language(client):
     login(client, UserFactory())
     empty_names = {**IDENTITY, "name_ar": "", "name_fr": ""}
-    for lang, field in (("ar", "name_ar"), ("fr", "name_fr")):
-        response = post_form(client, f"/{lang}/apply/step/1", empty_names)
+    for locale, field in (("ar", "name_ar"), ("fr", "name_fr")):
+        response = post_form(client, f"/{locale}/apply/step/1", empty_names)
         html = response.get_data(as_text=True)
         assert response.status_code in (200, 400)
         errors = re.findall(r'<ul class="errors" id="([a-z_]+)-err"', html)
-        assert errors == [field], (lang, errors)
+        assert errors == [field], (locale, errors)
         assert re.search(
             rf'id="{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="{field}"', html
         )

@@ -42,8 +42,8 @@ def shop():
     return {"product": product, "member": member, "shopper": shopper, "sub": sub}
 
 
-def write(client, sub, product, lang="en", **data):
-    url = f"/{lang}/reviews/write/{sub.id}/{product.id}"
+def write(client, sub, product, locale="en", **data):
+    url = f"/{locale}/reviews/write/{sub.id}/{product.id}"
     return post_form(client, url, data, content_type="multipart/form-data")
 
 
@@ -257,7 +257,7 @@ def test_review_text_is_plain_isolated_and_free_of_bidi_controls(app, client, sh
         '<script>alert("x")</script><img src=x onerror=alert(1)>'
         "\u202eثمن رخيص\u202c \u2066إعلان\u2069 \u200fok\u0007"
     )
-    write(client, shop["sub"], shop["product"], lang="ar", rating="3", body=hostile)
+    write(client, shop["sub"], shop["product"], locale="ar", rating="3", body=hostile)
     review = db.session.scalar(select(Review))
     for control in ("\u202e", "\u202c", "\u2066", "\u2069", "\u200f", "\u0007"):
         assert control not in review.body
@@ -357,10 +357,10 @@ def test_reviews_come_in_the_pages_language_first_then_newest_in_keyset_pages(cl
             ("4", "fr new", "fr", 0),
         ],
     )
-    lang_first = services.product_reviews(shop["product"].id, "en", per_page=2)
-    assert [r.body for r in lang_first.reviews] == ["en new", "en old"]
+    locale_first = services.product_reviews(shop["product"].id, "en", per_page=2)
+    assert [r.body for r in locale_first.reviews] == ["en new", "en old"]
     rest = services.product_reviews(
-        shop["product"].id, "en", per_page=2, after=lang_first.next_cursor
+        shop["product"].id, "en", per_page=2, after=locale_first.next_cursor
     )
     assert [r.body for r in rest.reviews] == ["fr new", "ar new"]
     last = services.product_reviews(shop["product"].id, "en", per_page=2, after=rest.next_cursor)
@@ -391,7 +391,7 @@ def test_the_delivered_email_invites_the_shopper_once_in_their_language(app, out
     member = MemberFactory(cooperative=product.cooperative)
     shopper = UserFactory(locale="ar")
     order = place_cod_order(shopper, product, 1)
-    order.language = "ar"
+    order.locale = "ar"
     db.session.commit()
     sub = order.sub_orders[0]
     transition(sub, "shipped", member, carrier="Amana", tracking_number="AM1")

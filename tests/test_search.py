@@ -49,8 +49,8 @@ def catalogue(app):
     }
 
 
-def slugs(query: str, lang: str = "fr") -> list[str]:
-    return sorted(p.slug for p in search_products(query, lang).products)
+def slugs(query: str, locale: str = "fr") -> list[str]:
+    return sorted(p.slug for p in search_products(query, locale).products)
 
 
 @pytest.mark.parametrize("query", ["تمر", "تَمْر", "تـــمر", "التمر", "dattes", "DATTES", "Dâttes"])

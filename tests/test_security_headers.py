@@ -148,5 +148,5 @@ def test_production_cookies_are_host_only_secure_and_httponly(make_app):
     for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
         assert flag in session_cookie, (flag, session_cookie)
     assert "Domain=" not in session_cookie
-    lang_cookie = next(c for c in cookies if c.startswith("lang="))
-    assert "Secure" in lang_cookie
+    locale_cookie = next(c for c in cookies if c.startswith("lang="))
+    assert "Secure" in locale_cookie

@@ -36,7 +36,7 @@ def test_money_in_the_page_language_and_in_a_message_language(app):
     with app.test_request_context("/fr/"):
         from flask import g
 
-        g.lang = "fr"
+        g.locale = "fr"
         french = app.jinja_env.from_string("{{ 123450|money }}").render()
         arabic = app.jinja_env.from_string("{{ 123450|money('ar') }}").render()
     assert "1" in french and "234,50" in french.replace("\u202f", " ").replace("\xa0", " ")

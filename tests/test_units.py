@@ -69,7 +69,9 @@ def test_every_demo_unit_converts_and_reads_right_in_arabic_french_and_english(a
             converted = units.from_text(typed)
             assert units.problem(converted.unit_quantity_milli, converted.unit_code) is None, typed
             if converted.unit_code:
-                shown = {lang: units.label(*converted[:2], lang) for lang in ("ar", "fr", "en")}
+                shown = {
+                    locale: units.label(*converted[:2], locale) for locale in ("ar", "fr", "en")
+                }
                 # Pieces are worded by the catalog (translated later); the rest by CLDR.
                 if converted.unit_code != "piece":
                     assert ARABIC.search(shown["ar"]) and not LATIN.search(shown["ar"]), shown
@@ -181,7 +183,7 @@ def test_quantities_people_do_not_write_are_refused(typed):
 # --- the product form ---------------------------------------------------------------------
 
 
-def product_form(lang="en", **values) -> ProductForm:
+def product_form(locale="en", **values) -> ProductForm:
     category = CategoryFactory()
     data = {
         "name_fr": "Dattes",
@@ -285,32 +287,32 @@ def test_a_product_listed_with_arabic_digits_keeps_its_unit_and_a_tampered_unit_
 # --- pages, cart and orders ---------------------------------------------------------------
 
 
-def add_to_cart(client, product, lang="en"):
-    token = csrf_token(client, f"/{lang}/products/{product.slug}")
+def add_to_cart(client, product, locale="en"):
+    token = csrf_token(client, f"/{locale}/products/{product.slug}")
     response = client.post(
-        f"/{lang}/cart/add", data={"csrf_token": token, "product_id": product.id, "quantity": 1}
+        f"/{locale}/cart/add", data={"csrf_token": token, "product_id": product.id, "quantity": 1}
     )
     assert response.status_code == 303
 
 
 @pytest.mark.parametrize(
-    ("lang", "shown"),
+    ("locale", "shown"),
     [("ar", f"500{NBSP}غرام"), ("fr", f"500{NNBSP}g"), ("en", f"500{NBSP}g")],
 )
-def test_product_page_card_and_cart_show_the_unit_in_their_language(client, lang, shown):
+def test_product_page_card_and_cart_show_the_unit_in_their_language(client, locale, shown):
     product = ProductFactory(unit_quantity_milli=500_000, unit_code="g")
     carpet = ProductFactory(unit_quantity_milli=None, unit_code=None, size="150 × 230 cm")
     db.session.commit()
-    page = client.get(f"/{lang}/products/{product.slug}").get_data(as_text=True)
+    page = client.get(f"/{locale}/products/{product.slug}").get_data(as_text=True)
     assert f"<bdi>{shown}</bdi>" in page
-    listing = client.get(f"/{lang}/products").get_data(as_text=True)
+    listing = client.get(f"/{locale}/products").get_data(as_text=True)
     assert f"/ <bdi>{shown}</bdi>" in listing
-    carpet_size = units.size_label("150 × 230 cm", lang)
-    assert f"<bdi>{carpet_size}</bdi>" in client.get(f"/{lang}/products/{carpet.slug}").get_data(
+    carpet_size = units.size_label("150 × 230 cm", locale)
+    assert f"<bdi>{carpet_size}</bdi>" in client.get(f"/{locale}/products/{carpet.slug}").get_data(
         as_text=True
     )
-    add_to_cart(client, product, lang)
-    cart = client.get(f"/{lang}/cart").get_data(as_text=True)
+    add_to_cart(client, product, locale)
+    cart = client.get(f"/{locale}/cart").get_data(as_text=True)
     assert f"<bdi>{shown}</bdi>" in cart
 
 

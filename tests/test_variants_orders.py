@@ -73,10 +73,10 @@ def dates(**extra) -> Product:
     )
 
 
-def add(client, product, quantity="1", lang="en", **extra):
-    token = csrf_token(client, f"/{lang}/products/{product.slug}")
+def add(client, product, quantity="1", locale="en", **extra):
+    token = csrf_token(client, f"/{locale}/products/{product.slug}")
     data = {"csrf_token": token, "product_id": product.id, "quantity": quantity, **extra}
-    return client.post(f"/{lang}/cart/add", data=data)
+    return client.post(f"/{locale}/cart/add", data=data)
 
 
 def flashed(client, response) -> str:
@@ -173,8 +173,10 @@ def test_an_out_of_stock_variant_is_refused(client):
     assert "Your cart is empty." in cart_html(client)
 
 
-@pytest.mark.parametrize("lang", ["en", "fr"])
-def test_an_inactive_foreign_or_tampered_variant_is_refused_with_a_translated_message(client, lang):
+@pytest.mark.parametrize("locale", ["en", "fr"])
+def test_an_inactive_foreign_or_tampered_variant_is_refused_with_a_translated_message(
+    client, locale
+):
     product = dates()
     small, family = product.variants
     set_variant(family, active=False)
@@ -182,13 +184,13 @@ def test_an_inactive_foreign_or_tampered_variant_is_refused_with_a_translated_me
     db.session.commit()
     bad_values = [family.id, other.variants[0].id, "abc", "-1", "1.5", "9" * 30, "٣x", 0]
     for bad in bad_values:
-        response = add(client, product, "1", lang=lang, variant_id=bad)
+        response = add(client, product, "1", locale=locale, variant_id=bad)
         assert response.status_code == 303, bad
-        assert NOT_AVAILABLE[lang] in flashed(client, response), bad
+        assert NOT_AVAILABLE[locale] in flashed(client, response), bad
         json = client.post(
-            f"/{lang}/cart/add",
+            f"/{locale}/cart/add",
             data={
-                "csrf_token": csrf_token(client, f"/{lang}/products/{product.slug}"),
+                "csrf_token": csrf_token(client, f"/{locale}/products/{product.slug}"),
                 "product_id": product.id,
                 "variant_id": bad,
                 "quantity": "1",
@@ -303,7 +305,7 @@ def test_the_order_line_keeps_the_variant_as_ordered(app, client):
     assert (line.unit_price_cents, line.line_total_cents, line.sku) == (18000, 36000, sku)
     assert line.variant_label_in("en").text == "Family box"
     in_arabic = line.variant_label_in("ar")  # French comes first among the fallbacks
-    assert (in_arabic.text, in_arabic.lang, in_arabic.fallback) == ("Boîte familiale", "fr", True)
+    assert (in_arabic.text, in_arabic.locale, in_arabic.fallback) == ("Boîte familiale", "fr", True)
 
     login(client, shopper)
     page = client.get(f"/en/orders/{order.number}").get_data(as_text=True)
@@ -338,7 +340,7 @@ def test_a_variant_price_changed_after_it_was_confirmed_places_nothing(app):
             shipping=SHIPPING,
             payment_method="cod",
             idempotency_token=make_idempotency_token(),
-            language="en",
+            locale="en",
         )
     db.session.rollback()
     assert variant_stock(family.id) == 3
@@ -352,7 +354,7 @@ def test_a_variant_of_another_product_cannot_be_ordered_under_this_one(app):
             shipping=SHIPPING,
             payment_method="cod",
             idempotency_token=make_idempotency_token(),
-            language="en",
+            locale="en",
         )
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
@@ -425,13 +427,13 @@ def test_a_paid_variant_is_named_at_stripe_and_a_refund_returns_its_goods(
         shipping=SHIPPING,
         payment_method="card",
         idempotency_token=make_idempotency_token(),
-        language="en",
+        locale="en",
         user=UserFactory(),
     )
     db.session.commit()
     with app.test_request_context("/en/"):
         services.start_card_checkout(
-            order, lang="en", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="en", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     created = stripe_fake.requests_to("/v1/checkout/sessions")[-1]
@@ -472,7 +474,7 @@ def place_variants(lines):
         shipping=SHIPPING,
         payment_method="cod",
         idempotency_token=make_idempotency_token(),
-        language="fr",
+        locale="fr",
     )
 
 

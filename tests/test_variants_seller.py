@@ -56,8 +56,8 @@ def dates(cooperative, **kw):
     )
 
 
-def edit_url(product, lang="en") -> str:
-    return f"/{lang}/dashboard/products/{product.id}/edit"
+def edit_url(product, locale="en") -> str:
+    return f"/{locale}/dashboard/products/{product.id}/edit"
 
 
 def reload(model, id_):
@@ -97,12 +97,12 @@ def audit_actions() -> list[str]:
     return list(db.session.scalars(select(AuditLogEntry.action).order_by(AuditLogEntry.id)))
 
 
-def action(client, product, variant, verb, lang="en"):
+def action(client, product, variant, verb, locale="en"):
     return post_form(
         client,
-        f"/{lang}/dashboard/variants/{variant.id}/action",
+        f"/{locale}/dashboard/variants/{variant.id}/action",
         {"action": verb},
-        form_url=edit_url(product, lang),
+        form_url=edit_url(product, locale),
     )
 
 
@@ -415,8 +415,8 @@ def test_query_counts_do_not_grow_with_variants(client, seller, app):
 # --- CSV --------------------------------------------------------------------------------
 
 
-def upload(client, content: bytes, lang="en", name="variants.csv"):
-    url = f"/{lang}/dashboard/variants/import"
+def upload(client, content: bytes, locale="en", name="variants.csv"):
+    url = f"/{locale}/dashboard/variants/import"
     return client.post(
         url,
         data={"csrf_token": csrf_token(client, url), "file": (io.BytesIO(content), name)},

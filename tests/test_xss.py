@@ -18,7 +18,7 @@ from tests.form_filler import submit
 from tests.helpers import login
 from tests.world import PDF_BYTES, build_world
 
-LANGS = ("ar", "fr", "en")
+LOCALES = ("ar", "fr", "en")
 ROOT = Path(__file__).resolve().parent.parent
 
 # What must never reach a page raw: markup that runs script, and bidi overrides.
@@ -70,8 +70,8 @@ def check_pages(client, urls: list[str], shown: dict[str, str]) -> dict[str, set
     expected (``shown[tag]`` is the escaped or cleaned form to look for)."""
     seen: dict[str, set[str]] = {tag: set() for tag in shown}
     for template in urls:
-        for lang in LANGS:
-            url = template.format(lang=lang)
+        for locale in LOCALES:
+            url = template.format(locale=locale)
             response = client.get(url)
             assert response.status_code == 200, f"GET {url}: {response.status_code}"
             html = response.get_data(as_text=True)
@@ -84,8 +84,8 @@ def check_pages(client, urls: list[str], shown: dict[str, str]) -> dict[str, set
 
 def assert_shown(seen: dict[str, set[str]], tag: str, *url_parts: str) -> None:
     for part in url_parts:
-        for lang in LANGS:
-            needle = part.format(lang=lang)
+        for locale in LOCALES:
+            needle = part.format(locale=locale)
             assert any(needle in url for url in seen[tag]), (
                 f"{tag} not shown (escaped) on {needle}; shown on {sorted(seen[tag])}"
             )
@@ -163,28 +163,30 @@ def test_shopper_texts_are_escaped_on_every_page(app):
     tags = ["XSScontact", "XSSaddr1", "XSSaddr2", "XSScity", "XSSregion"]
     shown = {tag: escaped(tag) for tag in [*tags, "XSSname"]}
 
-    seen = check_pages(client, ["/{lang}/account", f"/{{lang}}/orders/{order.number}"], shown)
-    assert_shown(seen, "XSSname", "/{lang}/account")
+    seen = check_pages(client, ["/{locale}/account", f"/{{locale}}/orders/{order.number}"], shown)
+    assert_shown(seen, "XSSname", "/{locale}/account")
     for tag in tags:
-        assert_shown(seen, tag, f"/{{lang}}/orders/{order.number}")
+        assert_shown(seen, tag, f"/{{locale}}/orders/{order.number}")
 
     seller = app.test_client()
     login(seller, w.member_a)
     seller_pages = [
-        "/{lang}/dashboard/orders",
-        f"/{{lang}}/dashboard/orders/{sub_order.id}",
-        f"/{{lang}}/dashboard/orders/{sub_order.id}/packing-slip",
+        "/{locale}/dashboard/orders",
+        f"/{{locale}}/dashboard/orders/{sub_order.id}",
+        f"/{{locale}}/dashboard/orders/{sub_order.id}/packing-slip",
     ]
     seen = check_pages(seller, seller_pages, shown)
     for tag in ("XSScontact", "XSSaddr1", "XSScity"):
-        assert_shown(seen, tag, f"/{{lang}}/dashboard/orders/{sub_order.id}/packing-slip")
+        assert_shown(seen, tag, f"/{{locale}}/dashboard/orders/{sub_order.id}/packing-slip")
 
     admin = app.test_client()
     login(admin, w.admin)
     seen = check_pages(
-        admin, ["/{lang}/admin/orders", f"/{{lang}}/admin/payments/orders/{order.number}"], shown
+        admin,
+        ["/{locale}/admin/orders", f"/{{locale}}/admin/payments/orders/{order.number}"],
+        shown,
     )
-    assert_shown(seen, "XSScontact", "/{lang}/admin/orders")
+    assert_shown(seen, "XSScontact", "/{locale}/admin/orders")
 
 
 # --- cooperatives: the application ---------------------------------------------------------
@@ -243,16 +245,16 @@ def test_cooperative_application_texts_are_escaped_on_every_page(app):
     shown = {tag: escaped(tag) for tag in tags}
     shown["XSSfile"] = "XSSfile&lt;img src=x onerror=alert(1)&gt;fdp.exe"  # no bidi override
 
-    seen = check_pages(client, ["/{lang}/apply/status"], shown)
-    assert_shown(seen, "XSSnamefr", "/{lang}/apply/status")
+    seen = check_pages(client, ["/{locale}/apply/status"], shown)
+    assert_shown(seen, "XSSnamefr", "/{locale}/apply/status")
 
     admin = app.test_client()
     login(admin, w.admin)
-    application = f"/{{lang}}/admin/applications/{cooperative.id}"
-    seen = check_pages(admin, ["/{lang}/admin/", application], shown)
+    application = f"/{{locale}}/admin/applications/{cooperative.id}"
+    seen = check_pages(admin, ["/{locale}/admin/", application], shown)
     for tag in ("XSSnamefr", "XSSnamear", "XSSstoryfr", "XSSfile"):
         assert_shown(seen, tag, application)
-    html = admin.get(application.format(lang="ar")).get_data(as_text=True)
+    html = admin.get(application.format(locale="ar")).get_data(as_text=True)
     assert LONG_ARABIC in html
 
     from marketplace.cooperatives import services as cooperatives
@@ -260,11 +262,11 @@ def test_cooperative_application_texts_are_escaped_on_every_page(app):
     cooperatives.change_status(cooperative, "verified", w.admin)
     db.session.commit()
     public = app.test_client()
-    detail = f"/{{lang}}/cooperatives/{cooperative.slug}"
-    seen = check_pages(public, ["/{lang}/cooperatives", detail], shown)
+    detail = f"/{{locale}}/cooperatives/{cooperative.slug}"
+    seen = check_pages(public, ["/{locale}/cooperatives", detail], shown)
     assert_shown(seen, "XSSnamear", "/ar/cooperatives")
     assert_shown(seen, "XSSstoryfr", "/fr/cooperatives/")
-    assert LONG_ARABIC in public.get(detail.format(lang="ar")).get_data(as_text=True)
+    assert LONG_ARABIC in public.get(detail.format(locale="ar")).get_data(as_text=True)
 
 
 # --- cooperatives: the seller dashboard ----------------------------------------------------
@@ -314,16 +316,16 @@ def test_cooperative_profile_and_products_are_escaped_on_every_page(app):
     # Descriptions keep allowed formatting: the script is removed, the text stays.
     shown |= {"XSSdescfr": "XSSdescfr", "XSSdescen": "XSSdescen"}
 
-    product_page = f"/{{lang}}/products/{created.slug}"
-    coop_page = f"/{{lang}}/cooperatives/{w.coop_a.slug}"
+    product_page = f"/{{locale}}/products/{created.slug}"
+    coop_page = f"/{{locale}}/cooperatives/{w.coop_a.slug}"
     pages = [
         product_page,
         coop_page,
-        "/{lang}/cooperatives",
-        "/{lang}/products",
-        "/{lang}/",
-        f"/{{lang}}/categories/{w.category.slug}",
-        "/{lang}/search?q=XSSprodfr",
+        "/{locale}/cooperatives",
+        "/{locale}/products",
+        "/{locale}/",
+        f"/{{locale}}/categories/{w.category.slug}",
+        "/{locale}/search?q=XSSprodfr",
     ]
     visitor = app.test_client()
     seen = check_pages(visitor, pages, shown)
@@ -334,20 +336,20 @@ def test_cooperative_profile_and_products_are_escaped_on_every_page(app):
     assert_shown(seen, "XSSpstoryfr", "/fr/cooperatives/")
     assert_shown(seen, "XSSsize", product_page)
 
-    html = visitor.get(product_page.format(lang="fr")).get_data(as_text=True)
+    html = visitor.get(product_page.format(locale="fr")).get_data(as_text=True)
     assert "<strong>Riche</strong>" in html  # formatting allowed by nh3 is kept
     assert "<em>et doux</em>" in html
-    html = visitor.get(product_page.format(lang="ar")).get_data(as_text=True)
+    html = visitor.get(product_page.format(locale="ar")).get_data(as_text=True)
     assert LONG_ARABIC in html
-    html = visitor.get(coop_page.format(lang="ar")).get_data(as_text=True)
+    html = visitor.get(coop_page.format(locale="ar")).get_data(as_text=True)
     assert LONG_ARABIC in html
 
     # The seller's own pages, including the edit forms that put the texts in attributes.
     dashboard_pages = [
-        "/{lang}/dashboard",
-        "/{lang}/dashboard/products",
-        f"/{{lang}}/dashboard/products/{created.id}/edit",
-        "/{lang}/dashboard/profile",
+        "/{locale}/dashboard",
+        "/{locale}/dashboard/products",
+        f"/{{locale}}/dashboard/products/{created.id}/edit",
+        "/{locale}/dashboard/profile",
     ]
     check_pages(seller, dashboard_pages, shown)
 
@@ -355,12 +357,12 @@ def test_cooperative_profile_and_products_are_escaped_on_every_page(app):
     shopper = app.test_client()
     login(shopper, w.shopper_a)
     submit(shopper, f"/fr/products/{created.slug}", {"quantity": "1"}, having={"product_id"})
-    seen = check_pages(shopper, ["/{lang}/cart"], shown)
+    seen = check_pages(shopper, ["/{locale}/cart"], shown)
     assert_shown(seen, "XSSprodfr", "/fr/cart")
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_descriptions_are_cleaned_when_shown_even_if_stored_raw(app, lang):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_descriptions_are_cleaned_when_shown_even_if_stored_raw(app, locale):
     """A description that did not go through the form (older data, a script, the shell) is
     still cleaned by the allow-list when the product page shows it."""
     w = build_world()
@@ -371,8 +373,8 @@ def test_descriptions_are_cleaned_when_shown_even_if_stored_raw(app, lang):
             + '<style>body{display:none}</style><form action="https://evil.example"></form>'
         )
     db.session.commit()
-    html = app.test_client().get(f"/{lang}/products/{w.product_a.slug}").get_data(as_text=True)
-    assert_safe(html, f"/{lang}/products/{w.product_a.slug}")
+    html = app.test_client().get(f"/{locale}/products/{w.product_a.slug}").get_data(as_text=True)
+    assert_safe(html, f"/{locale}/products/{w.product_a.slug}")
     assert "XSSraw" in html
     assert "<em>Doux</em>" in html
     for forbidden in ("onclick", "<iframe", "evil.example", "<style>body", "<form action"):
@@ -396,9 +398,9 @@ def test_seller_shipping_notes_are_escaped_for_the_shopper(app):
 
     shopper = app.test_client()
     login(shopper, w.shopper_a)
-    seen = check_pages(shopper, [f"/{{lang}}/orders/{order.number}"], shown)
-    assert_shown(seen, "XSScarrier", f"/{{lang}}/orders/{order.number}")
-    check_pages(seller, [f"/{{lang}}/dashboard/orders/{sub_order.id}"], shown)
+    seen = check_pages(shopper, [f"/{{locale}}/orders/{order.number}"], shown)
+    assert_shown(seen, "XSScarrier", f"/{{locale}}/orders/{order.number}")
+    check_pages(seller, [f"/{{locale}}/dashboard/orders/{sub_order.id}"], shown)
 
 
 def test_seller_cancel_reason_is_escaped_for_the_shopper(app):
@@ -412,9 +414,9 @@ def test_seller_cancel_reason_is_escaped_for_the_shopper(app):
     shown = {"XSSreason": escaped("XSSreason")}
     shopper = app.test_client()
     login(shopper, w.shopper_b)
-    seen = check_pages(shopper, [f"/{{lang}}/orders/{order.number}"], shown)
-    assert_shown(seen, "XSSreason", f"/{{lang}}/orders/{order.number}")
-    check_pages(seller, [page.replace("/fr/", "/{lang}/")], shown)
+    seen = check_pages(shopper, [f"/{{locale}}/orders/{order.number}"], shown)
+    assert_shown(seen, "XSSreason", f"/{{locale}}/orders/{order.number}")
+    check_pages(seller, [page.replace("/fr/", "/{locale}/")], shown)
 
 
 def test_member_names_are_escaped_on_the_members_page(app):
@@ -425,8 +427,8 @@ def test_member_names_are_escaped_on_the_members_page(app):
     assert response.status_code in (200, 302, 303), problems(response)
     owner = app.test_client()
     login(owner, w.member_a)
-    seen = check_pages(owner, ["/{lang}/dashboard/members"], {"XSSmember": escaped("XSSmember")})
-    assert_shown(seen, "XSSmember", "/{lang}/dashboard/members")
+    seen = check_pages(owner, ["/{locale}/dashboard/members"], {"XSSmember": escaped("XSSmember")})
+    assert_shown(seen, "XSSmember", "/{locale}/dashboard/members")
 
 
 def test_registration_name_is_escaped(app, outbox):
@@ -445,8 +447,8 @@ def test_registration_name_is_escaped(app, outbox):
     assert user.name.startswith("XSSregister<script>")  # stored as typed, escaped when shown
     if client.get("/fr/account").status_code != 200:  # not logged in by the registration
         login(client, user, "a long enough passphrase 42")
-    seen = check_pages(client, ["/{lang}/account"], {"XSSregister": escaped("XSSregister")})
-    assert_shown(seen, "XSSregister", "/{lang}/account")
+    seen = check_pages(client, ["/{locale}/account"], {"XSSregister": escaped("XSSregister")})
+    assert_shown(seen, "XSSregister", "/{locale}/account")
     for message in outbox():  # the welcome/verification e-mail greets them by name
         for part in message.walk():
             if part.get_content_type() == "text/html":
@@ -471,13 +473,13 @@ def test_long_words_wrap_instead_of_breaking_the_layout():
     assert "left" not in section and "right" not in section  # logical properties only
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_the_long_arabic_word_is_shown_whole_on_the_cooperative_page(app, lang):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_long_arabic_word_is_shown_whole_on_the_cooperative_page(app, locale):
     w = build_world()
     for translation in w.coop_a.translations:
         translation.story = LONG_ARABIC
     db.session.commit()
-    response = app.test_client().get(f"/{lang}/cooperatives/{w.coop_a.slug}")
+    response = app.test_client().get(f"/{locale}/cooperatives/{w.coop_a.slug}")
     assert response.status_code == 200
     assert LONG_ARABIC in response.get_data(as_text=True)
     assert db.session.get(Cooperative, w.coop_a.id) is not None

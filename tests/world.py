@@ -211,7 +211,7 @@ def place_cod_order(shopper, product, quantity: int = 2, method: str = "cod"):
         ),
         payment_method=method,
         idempotency_token=make_idempotency_token(),
-        language="fr",
+        locale="fr",
         user=shopper,
     )
     db.session.commit()
@@ -341,7 +341,7 @@ def grow_world(w: World) -> dict[str, Any]:
             shipping=shipping,
             payment_method=method,
             idempotency_token=make_idempotency_token(),
-            language="fr",
+            locale="fr",
             user=w.shopper_a,
         )
         db.session.commit()

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-LANG = "<lang:lang>"
+LOCALE = "<locale:locale>"
 
 
 def _module_path(module: str) -> str:
@@ -47,7 +47,7 @@ def url_rows(app) -> dict[str, set[str]]:
         else:
             module = _module_path(app.view_functions[rule.endpoint].__module__)
         parts = rule.rule.split("/")[1:]
-        head = "/<lang>" if parts and parts[0] == LANG else ""
+        head = "/<locale>" if parts and parts[0] == LOCALE else ""
         if head:
             parts = parts[1:]
         segments = _static(parts)

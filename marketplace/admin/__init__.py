@@ -1,4 +1,4 @@
-"""The `admin` domain: blueprint `bp` (pages under /<lang>/)."""
+"""The `admin` domain: blueprint `bp` (pages under /<locale>/)."""
 
 from flask import Blueprint
 

@@ -3,7 +3,7 @@ page for personal access tokens.
 
 ``blp`` is a flask-smorest blueprint: its marshmallow schemas validate the requests and
 describe the API in the OpenAPI 3.1 document served at /api/v1/openapi.json. ``bp`` holds the
-dashboard page (under /<lang>/, like every page)."""
+dashboard page (under /<locale>/, like every page)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from marketplace.api.models import Scope
 from marketplace.catalogue.queries import PROVINCES, SORTS
 from marketplace.catalogue.variants import MAX_PRICE_CENTS, MAX_STOCK, SKU_MAX
 from marketplace.http import parse_int
-from marketplace.i18n import LANGUAGES
+from marketplace.i18n import LOCALES
 from marketplace.orders.models import SubOrderStatus
 
 MAX_ID = 2_147_483_647
@@ -58,14 +58,14 @@ def json_int(minimum: int, maximum: int, **kwargs) -> WholeNumber:
 # --- requests -------------------------------------------------------------------------------
 
 
-class LangQuery(Schema):
+class LocaleQuery(Schema):
     lang = fields.String(
-        validate=validate.OneOf(LANGUAGES),
+        validate=validate.OneOf(LOCALES),
         metadata={"description": "Language of the texts (else Accept-Language, else French)."},
     )
 
 
-class ProductListQuery(LangQuery):
+class ProductListQuery(LocaleQuery):
     category = fields.String(
         validate=validate.Length(min=1, max=120),
         metadata={"description": "Slug of a category (its sub-categories included)."},
@@ -85,7 +85,7 @@ class ProductListQuery(LangQuery):
     )
 
 
-class CursorQuery(LangQuery):
+class CursorQuery(LocaleQuery):
     limit = query_int(1, 100, load_default=50)
     after = fields.String(
         validate=validate.Length(min=1, max=600),
@@ -93,7 +93,7 @@ class CursorQuery(LangQuery):
     )
 
 
-class SearchQuery(LangQuery):
+class SearchQuery(LocaleQuery):
     q = fields.String(
         required=True,
         validate=validate.Length(min=1, max=200),

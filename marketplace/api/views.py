@@ -30,7 +30,7 @@ from marketplace.catalogue.views import safe_description
 from marketplace.cooperatives.models import Cooperative, province_label
 from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.extensions import db, limiter
-from marketplace.i18n import LANGUAGES, pick
+from marketplace.i18n import LOCALES, pick
 from marketplace.orders.models import CooperativeOrder
 from marketplace.orders.queries import get_sub_order_for_cooperative
 from marketplace.orders.status import COOPERATIVE, allowed_next
@@ -52,26 +52,26 @@ BAD_CURSOR = _l("This cursor is not valid. Start again from the first page.")
 # --- request-wide: language, errors, caching, CORS, rate limits ----------------------------
 
 
-def api_language() -> str:
+def api_locale() -> str:
     """?lang= when it is a language of the site, else the best of Accept-Language, else the
     default (French)."""
     asked = request.args.get("lang")
-    if asked in LANGUAGES:
+    if asked in LOCALES:
         return asked
-    best = request.accept_languages.best_match(LANGUAGES)
+    best = request.accept_languages.best_match(LOCALES)
     return best or current_app.config["DEFAULT_LOCALE"]
 
 
 @blp.before_request
-def choose_language() -> None:
-    g.lang = g.api_lang = api_language()
+def choose_locale() -> None:
+    g.locale = g.api_locale = api_locale()
     flask_babel.refresh()  # the locale may have been read before this
 
 
 @blp.after_request
 def api_headers(response):
-    g.pop("lang", None)  # no language cookie for API clients: the language is per request
-    response.headers["Content-Language"] = g.get("api_lang", "fr")
+    g.pop("locale", None)  # no language cookie for API clients: the language is per request
+    response.headers["Content-Language"] = g.get("api_locale", "fr")
     response.vary.add("Accept-Language")
     if request.endpoint in PUBLIC_ENDPOINTS:
         response.headers["Access-Control-Allow-Origin"] = "*"
@@ -162,8 +162,8 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def text(translations, attribute: str, lang: str) -> dict:
-    picked = pick(translations, lang)
+def text(translations, attribute: str, locale: str) -> dict:
+    picked = pick(translations, locale)
     if not picked:
         return {"value": "", "lang": None, "fallback": False}
     return {
@@ -178,70 +178,70 @@ def image(stored) -> dict:
     return {"url": storage.image_url(stored.stored_name, "card"), "width": width, "height": height}
 
 
-def category_ref(category: Category | None, lang: str) -> dict | None:
+def category_ref(category: Category | None, locale: str) -> dict | None:
     if category is None:
         return None
     return {
         "id": category.id,
         "slug": category.slug,
-        "name": text(category.translations, "name", lang),
+        "name": text(category.translations, "name", locale),
     }
 
 
-def cooperative_ref(cooperative: Cooperative, lang: str) -> dict:
+def cooperative_ref(cooperative: Cooperative, locale: str) -> dict:
     return {
         "id": cooperative.id,
         "slug": cooperative.slug,
-        "name": text(cooperative.translations, "name", lang),
+        "name": text(cooperative.translations, "name", locale),
     }
 
 
-def option_label(variant: ProductVariant, lang: str) -> dict:
-    """A variant's name as a translated text: its label in ``lang``, else in another language
-    (a fallback), else its unit and size in ``lang``."""
-    label = variants.option_label(variant, lang)
-    return {"value": label.text, "lang": label.lang, "fallback": label.fallback}
+def option_label(variant: ProductVariant, locale: str) -> dict:
+    """A variant's name as a translated text: its label in ``locale``, else in another language
+    (a fallback), else its unit and size in ``locale``."""
+    label = variants.option_label(variant, locale)
+    return {"value": label.text, "lang": label.locale, "fallback": label.fallback}
 
 
-def variant_data(variant: ProductVariant, lang: str) -> dict:
+def variant_data(variant: ProductVariant, locale: str) -> dict:
     return {
         "id": variant.id,
         "sku": variant.sku,
-        "label": option_label(variant, lang),
+        "label": option_label(variant, locale),
         "price_cents": variant.price_cents,
         "stock": variant.stock,
         "in_stock": variant.stock > 0,
-        "unit": units.as_json(variant, lang),
+        "unit": units.as_json(variant, locale),
         "weight_grams": variant.weight_grams,
     }
 
 
-def product_summary(product: Product, lang: str) -> dict:
+def product_summary(product: Product, locale: str) -> dict:
     shown = variants.active_variants(product)
     return {
         "id": product.id,
         "slug": product.slug,
-        "url": url_for("storefront.product", slug=product.slug, lang=lang),
-        "name": text(product.translations, "name", lang),
-        "unit": units.as_json(product, lang),
+        "url": url_for("storefront.product", slug=product.slug, locale=locale),
+        "name": text(product.translations, "name", locale),
+        "unit": units.as_json(product, locale),
         "price_cents": product.price_cents,
         "price_min_cents": min((v.price_cents for v in shown), default=product.price_cents),
         "price_max_cents": max((v.price_cents for v in shown), default=product.price_cents),
         "currency": "MAD",
         "stock": product.stock,
         "in_stock": product.stock > 0,
-        "variants": [variant_data(v, lang) for v in shown],
-        "category": category_ref(product.category, lang),
-        "cooperative": cooperative_ref(product.cooperative, lang),
+        "variants": [variant_data(v, locale) for v in shown],
+        "category": category_ref(product.category, locale),
+        "cooperative": cooperative_ref(product.cooperative, locale),
         "image": image(product.images[0]) if product.images else None,
         "created_at": aware(product.created_at),
         "updated_at": aware(product.updated_at),
     }
 
 
-def product_detail(product: Product, lang: str) -> dict:
-    data = product_summary(product, lang)
-    description = text(product.translations, "description", lang)
+def product_detail(product: Product, locale: str) -> dict:
+    data = product_summary(product, locale)
+    description = text(product.translations, "description", locale)
     description["value"] = str(safe_description(description["value"]))
     chosen = variants.default_variant(product)
     data.update(
@@ -265,7 +265,7 @@ def api_options() -> tuple:
 
 
 @blp.get("/categories", endpoint="categories")
-@blp.arguments(s.LangQuery, location="query")
+@blp.arguments(s.LocaleQuery, location="query")
 @blp.response(200, s.CategoryList)
 @cacheable
 @problems(*PUBLIC_PROBLEMS)
@@ -273,7 +273,7 @@ def categories(args):
     """The categories.
 
     Every category, with its number of products on sale (its sub-categories' included)."""
-    lang = g.api_lang
+    locale = g.api_locale
     rows = db.session.scalars(
         select(Category)
         .options(selectinload(Category.translations))
@@ -296,15 +296,15 @@ def categories(args):
             category_id = parents[category_id]
     items = [
         {
-            **category_ref(c, lang),
+            **category_ref(c, locale),
             "parent_id": c.parent_id,
             "position": c.position,
-            "description": text(c.translations, "description", lang),
+            "description": text(c.translations, "description", locale),
             "product_count": totals.get(c.id, 0),
         }
         for c in rows
     ]
-    return {"lang": lang, "items": items}
+    return {"lang": locale, "items": items}
 
 
 # --- public: products -----------------------------------------------------------------------
@@ -321,7 +321,7 @@ def _catalogue_filters(args) -> queries.Filters | None:
     )
     if not (args.get("category") or args.get("cooperative")):
         return filters
-    facet_data = queries.facets(g.api_lang)  # cached for a minute
+    facet_data = queries.facets(g.api_locale)  # cached for a minute
     if args.get("category"):
         by_slug = {f.slug: f for f in facet_data["categories"]}
         if args["category"] not in by_slug:
@@ -347,15 +347,15 @@ def products(args):
 
     Filtered and sorted like the catalogue, a page at a time: pass the answer's
     ``next_cursor`` as ``after`` for the next page (null on the last one)."""
-    lang = g.api_lang
+    locale = g.api_locale
     filters = _catalogue_filters(args)
     if filters is None:
-        return {"lang": lang, "items": [], "next_cursor": None}
+        return {"lang": locale, "items": [], "next_cursor": None}
     try:
         page = queries.list_products(
             filters,
             args["sort"],
-            lang,
+            locale,
             per_page=args["limit"],
             after=args.get("after"),
             options=api_options(),
@@ -363,14 +363,14 @@ def products(args):
     except queries.BadCursor as exc:
         raise InvalidInput(BAD_CURSOR) from exc
     return {
-        "lang": lang,
-        "items": [product_summary(p, lang) for p in page.products],
+        "lang": locale,
+        "items": [product_summary(p, locale) for p in page.products],
         "next_cursor": page.next_cursor,
     }
 
 
 @blp.get(f"/products/<{ID}:product_id>", endpoint="product")
-@blp.arguments(s.LangQuery, location="query")
+@blp.arguments(s.LocaleQuery, location="query")
 @blp.response(200, s.ProductDetail)
 @cacheable
 @problems(404, *PUBLIC_PROBLEMS)
@@ -385,17 +385,17 @@ def product(args, product_id: int):
     )
     if found is None:
         raise NotFound(_l("This product does not exist or is no longer for sale."))
-    return product_detail(found, g.api_lang)
+    return product_detail(found, g.api_locale)
 
 
 # --- public: cooperatives -------------------------------------------------------------------
 
 
-def cooperative_data(cooperative: Cooperative, lang: str, product_count: int) -> dict:
+def cooperative_data(cooperative: Cooperative, locale: str, product_count: int) -> dict:
     return {
-        **cooperative_ref(cooperative, lang),
-        "url": url_for("cooperatives.detail", slug=cooperative.slug, lang=lang),
-        "story": text(cooperative.translations, "story", lang),
+        **cooperative_ref(cooperative, locale),
+        "url": url_for("cooperatives.detail", slug=cooperative.slug, locale=locale),
+        "story": text(cooperative.translations, "story", locale),
         "province": cooperative.province,
         "province_name": province_label(cooperative.province),
         "commune": cooperative.commune or "",
@@ -433,7 +433,7 @@ def cooperatives(args):
     """The cooperatives.
 
     Verified cooperatives, oldest first, a page at a time (``after`` = ``next_cursor``)."""
-    lang = g.api_lang
+    locale = g.api_locale
     statement = select(Cooperative).where(queries.visible_cooperatives_filter())
     if args.get("after"):
         try:
@@ -450,14 +450,14 @@ def cooperatives(args):
     rows = rows[: args["limit"]]
     counts = _product_counts([c.id for c in rows])
     return {
-        "lang": lang,
-        "items": [cooperative_data(c, lang, counts.get(c.id, 0)) for c in rows],
+        "lang": locale,
+        "items": [cooperative_data(c, locale, counts.get(c.id, 0)) for c in rows],
         "next_cursor": queries.encode_cursor([rows[-1].id]) if more else None,
     }
 
 
 @blp.get(f"/cooperatives/<{ID}:cooperative_id>", endpoint="cooperative")
-@blp.arguments(s.LangQuery, location="query")
+@blp.arguments(s.LocaleQuery, location="query")
 @blp.response(200, s.Cooperative)
 @cacheable
 @problems(404, *PUBLIC_PROBLEMS)
@@ -470,7 +470,7 @@ def cooperative(args, cooperative_id: int):
     )
     if found is None:
         raise NotFound(_l("This cooperative does not exist."))
-    return cooperative_data(found, g.api_lang, _product_counts([found.id]).get(found.id, 0))
+    return cooperative_data(found, g.api_locale, _product_counts([found.id]).get(found.id, 0))
 
 
 # --- public: search -------------------------------------------------------------------------
@@ -487,17 +487,17 @@ def search(args):
     Products matching every word of ``q``, best first, with the site's folding: Arabic
     without diacritics, tatweel or letter variants, French without accents or case; a word
     matches by its beginning, in any language. Counting stops past 100 results."""
-    lang = g.api_lang
+    locale = g.api_locale
     results = search_products(
-        args["q"], lang, page=args["page"], per_page=args["limit"], options=api_options()
+        args["q"], locale, page=args["page"], per_page=args["limit"], options=api_options()
     )
     return {
-        "lang": lang,
+        "lang": locale,
         "query": args["q"],
         "total": min(results.total, 100),
         "more_than_counted": results.more_than_counted,
         "page": args["page"],
-        "items": [product_summary(p, lang) for p in results.products],
+        "items": [product_summary(p, locale) for p in results.products],
     }
 
 
@@ -543,7 +543,7 @@ def token_required(scope: Scope):
     return decorator
 
 
-def sub_order_data(sub: CooperativeOrder, lang: str) -> dict:
+def sub_order_data(sub: CooperativeOrder, locale: str) -> dict:
     order = sub.order
     return {
         "id": sub.id,
@@ -574,9 +574,9 @@ def sub_order_data(sub: CooperativeOrder, lang: str) -> dict:
                 "product_id": line.product_id,
                 "variant_id": line.variant_id,
                 "sku": line.sku or "",
-                "variant_label": _ordered_label(line, lang),
-                "name": dict(zip(("value", "lang", "fallback"), line.name_in(lang), strict=True)),
-                "unit": units.as_json(line, lang),
+                "variant_label": _ordered_label(line, locale),
+                "name": dict(zip(("value", "lang", "fallback"), line.name_in(locale), strict=True)),
+                "unit": units.as_json(line, locale),
                 "quantity": line.quantity,
                 "unit_price_cents": line.unit_price_cents,
                 "line_total_cents": line.line_total_cents,
@@ -586,13 +586,13 @@ def sub_order_data(sub: CooperativeOrder, lang: str) -> dict:
     }
 
 
-def _ordered_label(line, lang: str) -> dict | None:
-    """The variant's option label as ordered, in ``lang`` or a fallback; None when the
+def _ordered_label(line, locale: str) -> dict | None:
+    """The variant's option label as ordered, in ``locale`` or a fallback; None when the
     variant had none (its unit, ``unit``, names it)."""
-    label = line.variant_label_in(lang)
+    label = line.variant_label_in(locale)
     if label is None:
         return None
-    return {"value": label.text, "lang": label.lang, "fallback": label.fallback}
+    return {"value": label.text, "lang": label.locale, "fallback": label.fallback}
 
 
 SUB_ORDER_COLUMNS = [(CooperativeOrder.id, True, "int")]
@@ -608,7 +608,7 @@ def orders(args):
 
     Your cooperative's part of each order (sub-orders), newest first, a page at a time.
     Needs the ``orders:read`` scope."""
-    lang = g.api_lang
+    locale = g.api_locale
     statement = select(CooperativeOrder).where(
         CooperativeOrder.cooperative_id == g.api_token.cooperative_id
     )
@@ -630,8 +630,8 @@ def orders(args):
     more = len(rows) > args["limit"]
     rows = rows[: args["limit"]]
     return {
-        "lang": lang,
-        "items": [sub_order_data(sub, lang) for sub in rows],
+        "lang": locale,
+        "items": [sub_order_data(sub, locale) for sub in rows],
         "next_cursor": queries.encode_cursor([rows[-1].id]) if more else None,
     }
 
@@ -642,7 +642,7 @@ def _own_sub_order(sub_order_id: int) -> CooperativeOrder:
 
 @blp.get(f"/cooperative/orders/<{ID}:sub_order_id>", endpoint="order")
 @token_required(Scope.ORDERS_READ)
-@blp.arguments(s.LangQuery, location="query")
+@blp.arguments(s.LocaleQuery, location="query")
 @blp.response(200, s.SubOrder)
 @problems(404, *TOKEN_PROBLEMS)
 def order(args, sub_order_id: int):
@@ -650,7 +650,7 @@ def order(args, sub_order_id: int):
 
     One of your cooperative's sub-orders (another cooperative's id: 404). Needs the
     ``orders:read`` scope."""
-    return sub_order_data(_own_sub_order(sub_order_id), g.api_lang)
+    return sub_order_data(_own_sub_order(sub_order_id), g.api_locale)
 
 
 @blp.post(f"/cooperative/orders/<{ID}:sub_order_id>/status", endpoint="order_status")
@@ -666,7 +666,7 @@ def order_status(data, sub_order_id: int):
     delivery. Needs the ``orders:status`` scope; recorded with the token's name."""
     sub = _own_sub_order(sub_order_id)
     services.change_status(g.api_token, sub, data)
-    return sub_order_data(_own_sub_order(sub_order_id), g.api_lang)
+    return sub_order_data(_own_sub_order(sub_order_id), g.api_locale)
 
 
 @blp.get("/cooperative/products", endpoint="own_products")
@@ -680,7 +680,7 @@ def own_products(args):
     Your cooperative's products (drafts and hidden ones too) by id, each with its variants
     (inactive ones too): their id, SKU, stock and price, for a bulk update. Needs the
     ``products:write`` scope."""
-    lang = g.api_lang
+    locale = g.api_locale
     statement = select(Product).where(Product.cooperative_id == g.api_token.cooperative_id)
     if args.get("after"):
         try:
@@ -696,14 +696,14 @@ def own_products(args):
     more = len(rows) > args["limit"]
     rows = rows[: args["limit"]]
     return {
-        "lang": lang,
+        "lang": locale,
         "items": [
             {
                 "id": p.id,
                 "slug": p.slug,
-                "name": text(p.translations, "name", lang),
+                "name": text(p.translations, "name", locale),
                 "status": p.status,
-                "unit": units.as_json(p, lang),
+                "unit": units.as_json(p, locale),
                 "stock": p.stock,
                 "price_cents": p.price_cents,
                 "price_max_cents": p.price_max_cents,
@@ -711,10 +711,10 @@ def own_products(args):
                     {
                         "id": v.id,
                         "sku": v.sku,
-                        "label": option_label(v, lang),
+                        "label": option_label(v, locale),
                         "active": v.active,
                         "position": v.position,
-                        "unit": units.as_json(v, lang),
+                        "unit": units.as_json(v, locale),
                         "stock": v.stock,
                         "price_cents": v.price_cents,
                         "weight_grams": v.weight_grams,

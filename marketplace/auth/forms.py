@@ -9,10 +9,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from marketplace.auth.passwords import MAX_LENGTH, password_problem
-from marketplace.i18n import LANGUAGE_NAMES, LANGUAGES
+from marketplace.i18n import LOCALE_NAMES, LOCALES
 
-LANGUAGE_CHOICES = [
-    SelectChoice(code, LANGUAGE_NAMES[code], render_kw={"lang": code}) for code in LANGUAGES
+LOCALE_CHOICES = [
+    SelectChoice(code, LOCALE_NAMES[code], render_kw={"lang": code}) for code in LOCALES
 ]
 
 
@@ -48,10 +48,10 @@ def _name_field():
     )
 
 
-def _language_field():
+def _locale_field():
     return SelectField(
         _l("Preferred language"),
-        choices=LANGUAGE_CHOICES,
+        choices=LOCALE_CHOICES,
         validators=[DataRequired(message=_l("Please choose a language."))],
     )
 
@@ -89,7 +89,7 @@ class NewPasswordMixin:
 class RegisterForm(NewPasswordMixin, FlaskForm):
     name = _name_field()
     email = _email_field()
-    locale = _language_field()
+    locale = _locale_field()
     password = _new_password_field(_l("Password"))
     submit = SubmitField(_l("Create my account"))
 
@@ -101,7 +101,7 @@ class InvitationRegisterForm(NewPasswordMixin, FlaskForm):
     """Registration from an invitation: the e-mail address is the invited one."""
 
     name = _name_field()
-    locale = _language_field()
+    locale = _locale_field()
     password = _new_password_field(_l("Password"))
     submit = SubmitField(_l("Create my account and join"))
 
@@ -136,7 +136,7 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = _name_field()
-    locale = _language_field()
+    locale = _locale_field()
     submit = SubmitField(_l("Save"))
 
 
@@ -144,7 +144,7 @@ class InviteMemberForm(FlaskForm):
     email = _email_field(_l("E-mail address of the person to invite"))
     locale = SelectField(
         _l("Language of the invitation e-mail"),
-        choices=LANGUAGE_CHOICES,
+        choices=LOCALE_CHOICES,
         validators=[DataRequired(message=_l("Please choose a language."))],
     )
     submit = SubmitField(_l("Send the invitation"))

@@ -13,7 +13,7 @@ from marketplace.auth.decorators import cooperative_member_required
 from marketplace.auth.forms import ConfirmForm, InviteMemberForm
 from marketplace.errors import DomainError
 from marketplace.http import refuse
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 
 
 @bp.route("/dashboard/members", methods=["GET", "POST"])
@@ -22,7 +22,7 @@ def invite_member():
     user = current_user._get_current_object()
     form = InviteMemberForm() if user.is_cooperative_owner else None
     if request.method == "GET" and form is not None:
-        form.locale.data = current_lang()
+        form.locale.data = current_locale()
     if request.method == "POST":
         if form is None:
             return render_template(

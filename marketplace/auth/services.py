@@ -27,7 +27,7 @@ from marketplace.auth.passwords import (
 )
 from marketplace.errors import DomainError, Forbidden, InvalidInput, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import LANGUAGES, pick
+from marketplace.i18n import LOCALES, pick
 from marketplace.mail import queue_mail, render_mail
 from marketplace.timeutil import utcnow
 
@@ -94,7 +94,7 @@ def user_by_email(email: str) -> User | None:
 
 
 def _locale(locale: str | None) -> str:
-    return locale if locale in LANGUAGES else current_app.config["DEFAULT_LOCALE"]
+    return locale if locale in LOCALES else current_app.config["DEFAULT_LOCALE"]
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -177,7 +177,7 @@ def send_verification(user: User, issued_at: datetime | None = None) -> None:
         "auth_verify_email",
         _l("Confirm your e-mail address"),
         user=user,
-        link=external_url("auth.verify_email", token=token, lang=user.locale),
+        link=external_url("auth.verify_email", token=token, locale=user.locale),
     )
 
 
@@ -314,7 +314,7 @@ def _send_login_failures_notice(user: User | None, email: str) -> None:
             "auth_login_failures",
             subject,
             user=None,
-            link=external_url("auth.forgot_password", lang=locale),
+            link=external_url("auth.forgot_password", locale=locale),
         )
         return
     queue_mail(
@@ -323,7 +323,7 @@ def _send_login_failures_notice(user: User | None, email: str) -> None:
         "auth_login_failures",
         subject,
         user=user,
-        link=external_url("auth.forgot_password", lang=user.locale),
+        link=external_url("auth.forgot_password", locale=user.locale),
     )
 
 
@@ -357,7 +357,7 @@ def request_password_reset(email: str, locale: str, issued_at: datetime | None =
             "auth_reset_password",
             _l("Reset your password"),
             user=None,
-            link=external_url("auth.reset_password", token=token, lang=_locale(locale)),
+            link=external_url("auth.reset_password", token=token, locale=_locale(locale)),
         )
         return
     token = tokens.make_token(
@@ -371,7 +371,7 @@ def request_password_reset(email: str, locale: str, issued_at: datetime | None =
         "auth_reset_password",
         _l("Reset your password"),
         user=user,
-        link=external_url("auth.reset_password", token=token, lang=user.locale),
+        link=external_url("auth.reset_password", token=token, locale=user.locale),
     )
 
 
@@ -424,7 +424,7 @@ def update_profile(user: User, name: str, locale: str) -> None:
     name = (name or "").strip()
     if not name:
         raise InvalidInput(_l("Please enter your name."), field="name")
-    if locale not in LANGUAGES:
+    if locale not in LOCALES:
         raise InvalidInput(_l("Please choose a language."), field="locale")
     user.name = name[:120]
     user.locale = locale
@@ -544,7 +544,7 @@ def invite_member(inviter: User, email: str, locale: str) -> Invitation:
         _l("You are invited to join a cooperative"),
         inviter=inviter,
         cooperative_name=pick(inviter.cooperative.translations, invitation.locale).name,
-        link=external_url("auth.accept_invitation", token=token, lang=invitation.locale),
+        link=external_url("auth.accept_invitation", token=token, locale=invitation.locale),
         days=INVITATION_DAYS,
     )
     return invitation

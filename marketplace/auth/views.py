@@ -29,7 +29,7 @@ from marketplace.auth.forms import (
 from marketplace.errors import DomainError
 from marketplace.extensions import limiter
 from marketplace.http import refuse, safe_redirect_target
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 
 DEFAULT_AUTH_LIMIT = "10 per minute;50 per hour"
 DEFAULT_RESET_EMAIL_LIMIT = "5 per hour"
@@ -51,7 +51,7 @@ def _email_key() -> str:
 
 
 def _home_for(user) -> str:
-    return url_for("storefront.home", lang=user.locale or current_lang())
+    return url_for("storefront.home", locale=user.locale or current_locale())
 
 
 # --- registration and verification --------------------------------------------------------
@@ -64,7 +64,7 @@ def register():
         return redirect(url_for("auth.account"))
     form = RegisterForm()
     if request.method == "GET":
-        form.locale.data = current_lang()
+        form.locale.data = current_locale()
     if form.validate_on_submit():
         try:
             user = services.register_user(
@@ -84,7 +84,7 @@ def register():
             )
             return redirect(
                 safe_redirect_target(request.args.get("next"))
-                or url_for("auth.account", lang=user.locale)
+                or url_for("auth.account", locale=user.locale)
             )
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
@@ -165,7 +165,7 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data, current_lang())
+        services.request_password_reset(form.email.data, current_locale())
         # The same answer for known and unknown addresses.
         return render_template("auth/forgot_password_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
@@ -225,7 +225,7 @@ def account():
             refuse(error, form)
         else:
             flash(_("Your profile is saved."), "success")
-            return redirect(url_for("auth.account", lang=current_user.locale))
+            return redirect(url_for("auth.account", locale=current_user.locale))
     return render_template("auth/account.html", form=form), 400 if form.errors else 200
 
 
@@ -263,7 +263,7 @@ def accept_invitation(token: str):
         else:
             login_user(user)
             flash(_("Welcome! You are now a member of the cooperative."), "success")
-            return redirect(url_for("cooperatives.dashboard", lang=user.locale))
+            return redirect(url_for("cooperatives.dashboard", locale=user.locale))
     return render_template(
         "auth/invitation.html", invitation=invitation, form=form, has_account=has_account
     ), 400 if form.errors else 200

@@ -1,4 +1,4 @@
-"""The `catalogue` domain: blueprint `bp` (the seller's product pages under /<lang>/dashboard;
+"""The `catalogue` domain: blueprint `bp` (the seller's product pages under /<locale>/dashboard;
 the public pages are the storefront's) and `root_bp` (unprefixed: /sitemap.xml and
 /media/<name>)."""
 

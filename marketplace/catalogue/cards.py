@@ -38,7 +38,7 @@ from marketplace import timeutil
 from marketplace.catalogue.models import Product
 from marketplace.catalogue.queries import card_options
 from marketplace.extensions import cache, db
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 
 CSRF_MARK = "\x00csrf\x00"
 NEXT_MARK = "\x00next\x00"  # what the add-to-cart form is given as the page to come back to
@@ -69,7 +69,7 @@ def product_grid(products: Sequence[Product], lazy_after: int = 4) -> Markup:
 
 
 def _cached_cards(products: Sequence[Product], lazies: list[bool]) -> list[tuple[str, ...]]:
-    lang = current_lang()
+    locale = current_locale()
     if not page_cache.available():  # Redis failed a moment ago: do not wait on it again
         return _render(products, lazies)
     try:
@@ -79,7 +79,7 @@ def _cached_cards(products: Sequence[Product], lazies: list[bool]) -> list[tuple
         return _render(products, lazies)
     day = timeutil.today().isoformat()  # a label's badge shows until its expiry date
     keys = [
-        f"card:{_templates_digest()}:{version}:{day}:{lang}:{product.id}:"
+        f"card:{_templates_digest()}:{version}:{day}:{locale}:{product.id}:"
         f"{product.stock}:{int(lazy)}"
         for product, lazy in zip(products, lazies, strict=True)
     ]

@@ -99,9 +99,9 @@ SORTS = ("newest", "price_asc", "price_desc", "name")
 DEFAULT_SORT = "newest"
 
 
-def name_sort_key(lang: str):
-    """The product's name in ``lang`` (else in the fallback order), lower-cased, as SQL."""
-    order = [lang, *(code for code in FALLBACK_ORDER if code != lang)]
+def name_sort_key(locale: str):
+    """The product's name in ``locale`` (else in the fallback order), lower-cased, as SQL."""
+    order = [locale, *(code for code in FALLBACK_ORDER if code != locale)]
     preference = case(
         *((ProductTranslation.locale == code, rank) for rank, code in enumerate(order)),
         else_=len(order),
@@ -116,7 +116,7 @@ def name_sort_key(lang: str):
     )
 
 
-def sort_columns(sort: str, lang: str) -> list[tuple[Any, bool, str]]:
+def sort_columns(sort: str, locale: str) -> list[tuple[Any, bool, str]]:
     """(expression, descending, kind) for each sort key, the id last as a tie-breaker. Prices
     sort by the cheapest active variant's (the product's summary, ``price_cents``)."""
     if sort == "price_asc":
@@ -124,7 +124,10 @@ def sort_columns(sort: str, lang: str) -> list[tuple[Any, bool, str]]:
     if sort == "price_desc":
         return [(Product.price_cents, True, "int"), (Product.id, True, "int")]
     if sort == "name":
-        return [(func.coalesce(name_sort_key(lang), ""), False, "str"), (Product.id, False, "int")]
+        return [
+            (func.coalesce(name_sort_key(locale), ""), False, "str"),
+            (Product.id, False, "int"),
+        ]
     return [(Product.created_at, True, "datetime"), (Product.id, True, "int")]
 
 
@@ -236,7 +239,7 @@ MAX_OFFSET_PAGE = 20  # page=N without a cursor (links shared by people) up to t
 def list_products(
     filters: Filters,
     sort: str,
-    lang: str,
+    locale: str,
     *,
     per_page: int,
     page: int = 1,
@@ -249,7 +252,7 @@ def list_products(
     accepted only up to MAX_OFFSET_PAGE. Raises BadCursor on a tampered cursor. ``options``:
     the loader options of the products (default: ``grid_options()``)."""
     sort = sort if sort in SORTS else DEFAULT_SORT
-    columns = sort_columns(sort, lang)
+    columns = sort_columns(sort, locale)
     # The sort keys come with each row, as the database computed them: the cursors are
     # made of exactly what the next page's condition compares.
     statement = (
@@ -415,11 +418,11 @@ def clear_facet_cache() -> None:
     _facet_cache.clear()
 
 
-def facets(lang: str) -> dict[str, list[Facet]]:
-    """Categories and cooperatives that have visible products, with their names in ``lang``
+def facets(locale: str) -> dict[str, list[Facet]]:
+    """Categories and cooperatives that have visible products, with their names in ``locale``
     and product counts. Two queries, cached for a minute (filters and menus only)."""
     seconds = _cache_seconds()
-    cached = _facet_cache.get(lang)
+    cached = _facet_cache.get(locale)
     if cached and seconds and time.monotonic() - cached[0] < seconds:
         return cached[1]
     visible = visible_products_filter()
@@ -443,7 +446,7 @@ def facets(lang: str) -> dict[str, list[Facet]]:
             category_id = by_id[category_id].parent_id
     category_facets = []
     for category in sorted(categories, key=lambda c: (c.position, c.id)):
-        picked = pick(category.translations, lang)
+        picked = pick(category.translations, locale)
         category_facets.append(
             Facet(
                 id=category.id,
@@ -468,7 +471,7 @@ def facets(lang: str) -> dict[str, list[Facet]]:
     ).all()
     cooperative_facets = []
     for cooperative in cooperatives:
-        picked = pick(cooperative.translations, lang)
+        picked = pick(cooperative.translations, locale)
         cooperative_facets.append(
             Facet(
                 id=cooperative.id,
@@ -493,5 +496,5 @@ def facets(lang: str) -> dict[str, list[Facet]]:
         ],
     }
     if seconds:
-        _facet_cache[lang] = (time.monotonic(), result)
+        _facet_cache[locale] = (time.monotonic(), result)
     return result

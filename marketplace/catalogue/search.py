@@ -220,7 +220,7 @@ class SearchResults:
 
 def search_products(
     query: str,
-    lang: str | None = None,
+    locale: str | None = None,
     *,
     page: int = 1,
     per_page: int = 24,
@@ -228,7 +228,7 @@ def search_products(
 ) -> SearchResults:
     """Visible products matching every word of ``query`` (any language), best first.
 
-    ``lang`` is the page's language; matching covers all languages so that a shopper finds a
+    ``locale`` is the page's language; matching covers all languages so that a shopper finds a
     product whatever language its cooperative wrote it in. ``options``: the loader options of
     the products (default: ``grid_options()``).
     """

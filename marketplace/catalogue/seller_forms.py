@@ -22,7 +22,7 @@ from marketplace.catalogue import services as catalogue
 from marketplace.catalogue import units, variants
 from marketplace.catalogue.models import ProductStatus
 from marketplace.http import parse_int
-from marketplace.i18n import LANGUAGES, current_lang
+from marketplace.i18n import LOCALES, current_locale
 from marketplace.number_fields import MoneyField as _MoneyField
 from marketplace.number_fields import QuantityField, WholeNumberField
 
@@ -70,7 +70,7 @@ def int_field(label, minimum, maximum, required=True, **kw):
     return WholeNumberField(label, validators, **kw)
 
 
-LANG_LABELS = {
+LOCALE_LABELS = {
     "ar": (_l("Name in Arabic"), _l("Description in Arabic")),
     "fr": (_l("Name in French"), _l("Description in French")),
     "en": (_l("Name in English"), _l("Description in English")),
@@ -101,17 +101,17 @@ class SaleFields(FlaskForm):
 
 
 class ProductForm(SaleFields):
-    name_ar = StringField(LANG_LABELS["ar"][0], [Length(max=catalogue.NAME_MAX)])
+    name_ar = StringField(LOCALE_LABELS["ar"][0], [Length(max=catalogue.NAME_MAX)])
     description_ar = TextAreaField(
-        LANG_LABELS["ar"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
+        LOCALE_LABELS["ar"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
     )
-    name_fr = StringField(LANG_LABELS["fr"][0], [Length(max=catalogue.NAME_MAX)])
+    name_fr = StringField(LOCALE_LABELS["fr"][0], [Length(max=catalogue.NAME_MAX)])
     description_fr = TextAreaField(
-        LANG_LABELS["fr"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
+        LOCALE_LABELS["fr"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
     )
-    name_en = StringField(LANG_LABELS["en"][0], [Length(max=catalogue.NAME_MAX)])
+    name_en = StringField(LOCALE_LABELS["en"][0], [Length(max=catalogue.NAME_MAX)])
     description_en = TextAreaField(
-        LANG_LABELS["en"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
+        LOCALE_LABELS["en"][1], [Length(max=catalogue.DESCRIPTION_MAX)], render_kw={"rows": 6}
     )
     category = SelectField(
         _l("Category"), [DataRequired(message=_l("Choose a category."))], choices=[]
@@ -156,24 +156,24 @@ class ProductForm(SaleFields):
             *(SelectChoice(value, label) for value, label in choices),
         ]
 
-    def language_fields(self):
-        """(code, name field, description field) for each language, in LANGUAGES order."""
-        return [(code, self[f"name_{code}"], self[f"description_{code}"]) for code in LANGUAGES]
+    def locale_fields(self):
+        """(code, name field, description field) for each language, in LOCALES order."""
+        return [(code, self[f"name_{code}"], self[f"description_{code}"]) for code in LOCALES]
 
-    def missing_languages(self) -> list[str]:
-        return [code for code in LANGUAGES if not (self[f"name_{code}"].data or "").strip()]
+    def missing_locales(self) -> list[str]:
+        return [code for code in LOCALES if not (self[f"name_{code}"].data or "").strip()]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if not any((self[f"name_{code}"].data or "").strip() for code in LANGUAGES):
+        if not any((self[f"name_{code}"].data or "").strip() for code in LOCALES):
             self.form_errors.append(_l("Give the product a name in at least one language."))
-            for code in LANGUAGES:
+            for code in LOCALES:
                 self[f"name_{code}"].errors = [
                     *self[f"name_{code}"].errors,
                     _l("Enter a name in at least one language."),
                 ]
             ok = False
-        for code in LANGUAGES:
+        for code in LOCALES:
             name, description = self[f"name_{code}"], self[f"description_{code}"]
             if (description.data or "").strip() and not (name.data or "").strip():
                 description.errors = [
@@ -190,8 +190,8 @@ class ProductForm(SaleFields):
 
     def to_input(self) -> catalogue.ProductInput:
         texts = catalogue.TextsInput(
-            names={code: self[f"name_{code}"].data or "" for code in LANGUAGES},
-            descriptions={code: self[f"description_{code}"].data or "" for code in LANGUAGES},
+            names={code: self[f"name_{code}"].data or "" for code in LOCALES},
+            descriptions={code: self[f"description_{code}"].data or "" for code in LOCALES},
         )
         category_id = int(self.category.data) if self.category.data else None
         if not self.has_variant_fields:
@@ -241,7 +241,7 @@ class ProductForm(SaleFields):
 def unit_choices() -> list[SelectChoice]:
     return [
         SelectChoice("", _l("No unit")),
-        *(SelectChoice(code, name) for code, name in units.code_choices(current_lang())),
+        *(SelectChoice(code, name) for code, name in units.code_choices(current_locale())),
     ]
 
 
@@ -324,8 +324,8 @@ class VariantForm(SaleFields):
 
     def label_fields(self):
         """(code, field) of each option name, the page's language first."""
-        lang = current_lang()
-        codes = sorted(LANGUAGES, key=lambda code: code != lang)
+        locale = current_locale()
+        codes = sorted(LOCALES, key=lambda code: code != locale)
         return [(code, self[f"label_{code}"]) for code in codes]
 
     def validate(self, extra_validators=None) -> bool:
@@ -335,7 +335,7 @@ class VariantForm(SaleFields):
     def to_input(self) -> variants.VariantInput:
         return variants.VariantInput(
             sku=self.sku.data or "",
-            labels={code: self[f"label_{code}"].data or "" for code in LANGUAGES},
+            labels={code: self[f"label_{code}"].data or "" for code in LOCALES},
             price_cents=self.price.data,
             stock=self.stock.data,
             unit_quantity_milli=self.unit_quantity.data,

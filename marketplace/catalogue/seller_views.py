@@ -36,7 +36,7 @@ from marketplace.cooperatives.seller_views import render_dashboard as _render_da
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.http import page_arg, refuse
-from marketplace.i18n import current_lang, pick
+from marketplace.i18n import current_locale, pick
 from marketplace.storage import UploadRejected, delete_after_commit, delete_image
 
 PRODUCTS_PER_PAGE = 50
@@ -51,8 +51,8 @@ PRODUCT_STATUS_LABELS = {
 
 def _category_choices() -> list[tuple[str, str]]:
     categories = db.session.scalars(select(Category).order_by(Category.position, Category.id))
-    lang = current_lang()
-    choices = [(str(c.id), pick(c.translations, lang).name or c.slug) for c in categories]
+    locale = current_locale()
+    choices = [(str(c.id), pick(c.translations, locale).name or c.slug) for c in categories]
     return sorted(choices, key=lambda choice: choice[1].casefold())
 
 
@@ -92,7 +92,7 @@ def _product_rows(products):
             {
                 "product": product,
                 "picked": pick(product.translations),
-                "missing": catalogue.missing_languages(product.translations),
+                "missing": catalogue.missing_locales(product.translations),
                 "thumb": product.images[0].stored_name if product.images else None,
                 "variants": product.variants if several else [],
             }
@@ -183,7 +183,7 @@ def _render_product_form(form: ProductForm, product=None, status: int = 200):
         images_form=ImagesForm(formdata=None) if product is not None else None,
         picked=pick(product.translations) if product is not None else None,
         max_images=catalogue.MAX_IMAGES,
-        missing=form.missing_languages(),
+        missing=form.missing_locales(),
     )
 
 
@@ -315,7 +315,7 @@ def _variants_url(product_id: int) -> str:
 def _attach_variant_error(form: VariantForm, error: DomainError) -> None:
     field_name = error.details.get("field")
     if field_name == "labels":
-        field_name = f"label_{current_lang()}"
+        field_name = f"label_{current_locale()}"
     target = getattr(form, field_name, None) if field_name else None
     if target is not None and hasattr(target, "errors"):
         target.errors = [*target.errors, error.message]
@@ -416,7 +416,7 @@ def variant_action(variant_id: int):
 @bp.get("/dashboard/variants.csv")
 @verified_cooperative_required
 def variants_export():
-    body = variant_csv.export_csv(current_user.cooperative_id, current_lang())
+    body = variant_csv.export_csv(current_user.cooperative_id, current_locale())
     response = Response(body, mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="variants.csv"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -436,7 +436,7 @@ def variants_import():
         form.file.errors = [*form.file.errors, _("Choose a CSV file.")]
         return render_dashboard("cooperatives/variants_import.html", 400, form=form, preview=None)
     data = upload.stream.read(variant_csv.MAX_BYTES + 1)
-    preview = variant_csv.preview(current_user.cooperative_id, data, current_lang())
+    preview = variant_csv.preview(current_user.cooperative_id, data, current_locale())
     return render_dashboard(
         "cooperatives/variants_import.html",
         200 if preview.valid else 400,

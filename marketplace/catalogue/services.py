@@ -38,7 +38,7 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.cooperatives.services import ensure_can_sell
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import LANGUAGES
+from marketplace.i18n import LOCALES
 
 MAX_IMAGES = 8
 NAME_MAX = 200
@@ -101,19 +101,19 @@ def _clean_line(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
-def missing_languages(translations: Iterable[ProductTranslation]) -> list[str]:
-    """Languages (in LANGUAGES order) without a name for this product."""
+def missing_locales(translations: Iterable[ProductTranslation]) -> list[str]:
+    """Languages (in LOCALES order) without a name for this product."""
     present = {t.locale for t in translations if (t.name or "").strip()}
-    return [code for code in LANGUAGES if code not in present]
+    return [code for code in LOCALES if code not in present]
 
 
 def _checked_texts(texts: TextsInput) -> tuple[dict[str, str], dict[str, str]]:
     """Names and descriptions per language, refused when no language has a name."""
-    names = {code: _clean_line(texts.names.get(code)) for code in LANGUAGES}
-    descriptions = {code: (texts.descriptions.get(code) or "").strip() for code in LANGUAGES}
+    names = {code: _clean_line(texts.names.get(code)) for code in LOCALES}
+    descriptions = {code: (texts.descriptions.get(code) or "").strip() for code in LOCALES}
     if not any(names.values()):
         raise InvalidInput(_l("Give the product a name in at least one language."))
-    for code in LANGUAGES:
+    for code in LOCALES:
         if len(names[code]) > NAME_MAX:
             raise InvalidInput(_l("A name may have at most %(n)d characters.", n=NAME_MAX))
         if descriptions[code] and not names[code]:
@@ -128,7 +128,7 @@ def _checked_texts(texts: TextsInput) -> tuple[dict[str, str], dict[str, str]]:
 def _apply_product_texts(product: Product, texts: TextsInput) -> None:
     names, descriptions = _checked_texts(texts)
     existing = {t.locale: t for t in product.translations}
-    for code in LANGUAGES:
+    for code in LOCALES:
         name = names[code]
         row = existing.get(code)
         if not name:
@@ -429,7 +429,7 @@ class Attention:
 
 def dashboard_attention(cooperative: Cooperative) -> Attention:
     products = list(db.session.scalars(cooperative_products(cooperative.id)))
-    missing = [(p, m) for p in products if (m := missing_languages(p.translations))]
+    missing = [(p, m) for p in products if (m := missing_locales(p.translations))]
     out = [p for p in products if p.stock <= 0 and p.status == ProductStatus.ACTIVE.value]
     drafts = sum(1 for p in products if p.status == ProductStatus.DRAFT.value)
     gaps: list[str] = []
@@ -438,7 +438,7 @@ def dashboard_attention(cooperative: Cooperative) -> Attention:
     if not cooperative.cover_path:
         gaps.append("cover")
     stories = {t.locale for t in cooperative.translations if (t.story or "").strip()}
-    if any(code not in stories for code in LANGUAGES):
+    if any(code not in stories for code in LOCALES):
         gaps.append("story")
     return Attention(missing, out, drafts, len(products), gaps)
 

@@ -246,13 +246,13 @@ def code_choices(locale: str) -> list[tuple[str, str]]:
     return [(code, unit_name(code, locale)) for code in UNITS]
 
 
-def as_json(item, lang: str) -> dict:
+def as_json(item, locale: str) -> dict:
     """A product's or order line's unit for the API: the quantity as a decimal string, the
-    code, the label in ``lang`` and the size (as shown in ``lang``)."""
+    code, the label in ``locale`` and the size (as shown in ``locale``)."""
     milli, code = item.unit_quantity_milli, item.unit_code
     return {
         "quantity": None if milli is None else str(quantity(milli)),
         "code": code or None,
-        "label": label(milli, code, lang),
-        "size": size_label(item.size, lang),
+        "label": label(milli, code, locale),
+        "size": size_label(item.size, locale),
     }

@@ -106,7 +106,7 @@ def _price_text(cents: int) -> str:
 # --- export ---------------------------------------------------------------------------
 
 
-def export_csv(cooperative_id: int, lang: str) -> bytes:
+def export_csv(cooperative_id: int, locale: str) -> bytes:
     """The cooperative's variants as CSV bytes (UTF-8 with BOM, "," between cells)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -115,8 +115,8 @@ def export_csv(cooperative_id: int, lang: str) -> bytes:
         writer.writerow(
             [
                 variant.sku,
-                pick(variant.product.translations, lang).name,
-                variants.option_label(variant, lang).text,
+                pick(variant.product.translations, locale).name,
+                variants.option_label(variant, locale).text,
                 _price_text(variant.price_cents),
                 variant.stock,
                 "yes" if variant.active else "no",
@@ -232,7 +232,7 @@ def _stock(text: str, line: int, errors: list[LineError]) -> int | None:
     return stock
 
 
-def preview(cooperative_id: int, data: bytes, lang: str) -> Preview:
+def preview(cooperative_id: int, data: bytes, locale: str) -> Preview:
     """What importing ``data`` would change, and what is wrong with it, line by line."""
     result = Preview()
     try:
@@ -286,8 +286,8 @@ def preview(cooperative_id: int, data: bytes, lang: str) -> Preview:
                     line=line,
                     variant_id=variant.id,
                     sku=variant.sku,
-                    product_name=pick(variant.product.translations, lang).name,
-                    option=variants.option_label(variant, lang).text,
+                    product_name=pick(variant.product.translations, locale).name,
+                    option=variants.option_label(variant, locale).text,
                     old_price_cents=variant.price_cents,
                     new_price_cents=price,
                     old_stock=variant.stock,

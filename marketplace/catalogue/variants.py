@@ -28,7 +28,7 @@ from marketplace.catalogue.search import refresh_search_document
 from marketplace.cooperatives.services import ensure_can_sell
 from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import FALLBACK_ORDER, LANGUAGES, current_lang
+from marketplace.i18n import FALLBACK_ORDER, LOCALES, current_locale
 
 SKU_MAX = 64
 MAX_PRICE_CENTS = 100_000_000  # 1 000 000 MAD
@@ -38,11 +38,11 @@ MAX_WEIGHT_GRAMS = 1_000_000
 
 @dataclass(frozen=True)
 class OptionLabel:
-    """A variant's name in a language: ``lang`` is the language of ``text`` (for ``lang=``
+    """A variant's name in a language: ``locale`` is the language of ``text`` (for ``lang=``
     on the page) and ``fallback`` whether it is another one than asked."""
 
     text: str
-    lang: str
+    locale: str
     fallback: bool
 
     def __str__(self) -> str:
@@ -72,7 +72,7 @@ def find_active(product: Product, variant_id: int | None) -> ProductVariant | No
 
 
 def option_label(variant: ProductVariant, locale: str | None = None) -> OptionLabel:
-    locale = locale or current_lang()
+    locale = locale or current_locale()
     labels = {code: text for code, text in (variant.labels or {}).items() if text}
     if locale in labels:
         return OptionLabel(labels[locale], locale, False)
@@ -216,7 +216,7 @@ def _checked(product: Product, data: VariantInput, exclude_id: int | None = None
         data.size,
         data.weight_grams,
     )
-    labels = {code: _clean(data.labels.get(code)) for code in LANGUAGES}
+    labels = {code: _clean(data.labels.get(code)) for code in LOCALES}
     if any(len(text) > LABEL_MAX for text in labels.values()):
         raise InvalidInput(
             _l("An option name may have at most %(n)d characters.", n=LABEL_MAX), field="labels"

@@ -24,7 +24,7 @@ from marketplace.catalogue.models import Category, Product
 from marketplace.catalogue.services import ALLOWED_TAGS
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
-from marketplace.i18n import LANGUAGES
+from marketplace.i18n import LOCALES
 
 MEDIA_MAX_AGE = 365 * 24 * 3600
 
@@ -95,7 +95,7 @@ def sitemap():
         pages.extend(source())
     entries = []
     for endpoint, args, lastmod in pages:
-        urls = {code: base + url_for(endpoint, lang=code, **args) for code in LANGUAGES}
+        urls = {code: base + url_for(endpoint, locale=code, **args) for code in LOCALES}
         entries.append({"urls": urls, "lastmod": lastmod})
-    xml = render_template("catalogue/sitemap.xml", entries=entries, languages=LANGUAGES)
+    xml = render_template("catalogue/sitemap.xml", entries=entries, locales=LOCALES)
     return Response(xml, mimetype="application/xml")

@@ -1,4 +1,4 @@
-"""The `cooperatives` domain: blueprint `bp` (pages under /<lang>/)."""
+"""The `cooperatives` domain: blueprint `bp` (pages under /<locale>/)."""
 
 from flask import Blueprint
 

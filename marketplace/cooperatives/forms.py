@@ -34,7 +34,7 @@ from marketplace.cooperatives.validators import (
     clean_rib,
     normalize_phone,
 )
-from marketplace.i18n import LANGUAGES
+from marketplace.i18n import LOCALES
 from marketplace.number_fields import MoneyField, WholeNumberField
 from marketplace.timeutil import utcnow
 
@@ -301,15 +301,15 @@ class ProfileForm(FlaskForm):
     cover = FileField(_l("Cover photo"), render_kw={"accept": IMAGE_ACCEPT})
     remove_cover = BooleanField(_l("Remove the cover photo"))
 
-    def language_fields(self):
-        return [(code, self[f"name_{code}"], self[f"story_{code}"]) for code in LANGUAGES]
+    def locale_fields(self):
+        return [(code, self[f"name_{code}"], self[f"story_{code}"]) for code in LOCALES]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if not any((self[f"name_{code}"].data or "").strip() for code in LANGUAGES):
+        if not any((self[f"name_{code}"].data or "").strip() for code in LOCALES):
             self.form_errors.append(_l("Give the cooperative's name in at least one language."))
             ok = False
-        for code in LANGUAGES:
+        for code in LOCALES:
             name, story = self[f"name_{code}"], self[f"story_{code}"]
             if (story.data or "").strip() and not (name.data or "").strip():
                 story.errors = [
@@ -326,8 +326,8 @@ class ProfileForm(FlaskForm):
 
     def to_input(self) -> cooperatives.ProfileInput:
         return cooperatives.ProfileInput(
-            names={code: self[f"name_{code}"].data or "" for code in LANGUAGES},
-            stories={code: self[f"story_{code}"].data or "" for code in LANGUAGES},
+            names={code: self[f"name_{code}"].data or "" for code in LOCALES},
+            stories={code: self[f"story_{code}"].data or "" for code in LOCALES},
             logo=self._one_file(self.logo),
             cover=self._one_file(self.cover),
             remove_logo=bool(self.remove_logo.data),

@@ -21,7 +21,7 @@ from marketplace.cooperatives.services import (
 )
 from marketplace.errors import DomainError
 from marketplace.http import refuse
-from marketplace.i18n import LANGUAGE_NAMES, pick
+from marketplace.i18n import LOCALE_NAMES, pick
 from marketplace.storage import image_url
 
 
@@ -29,8 +29,8 @@ def _has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
 
-def _language_list(codes) -> str:
-    return ", ".join(LANGUAGE_NAMES[code] for code in codes)
+def _locale_list(codes) -> str:
+    return ", ".join(LOCALE_NAMES[code] for code in codes)
 
 
 def render_dashboard(template: str, http_status: int = 200, **context):
@@ -41,7 +41,7 @@ def render_dashboard(template: str, http_status: int = 200, **context):
     html = render_template(
         template,
         image_url=image_url,
-        language_list=_language_list,
+        locale_list=_locale_list,
         pick=pick,
         **context,
     )

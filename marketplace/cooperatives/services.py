@@ -33,7 +33,7 @@ from marketplace.cooperatives.models import (
 )
 from marketplace.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
 from marketplace.extensions import db
-from marketplace.i18n import LANGUAGES, pick
+from marketplace.i18n import LOCALES, pick
 from marketplace.mail import queue_mail
 from marketplace.notify import services as notify
 from marketplace.notify.models import NoticeKind
@@ -209,7 +209,7 @@ def _mail_members(cooperative: Cooperative, old: CooperativeStatus, new: Coopera
 
     action = _action_name(old, new)
     for member in active_members(cooperative):
-        locale = member.locale if member.locale in LANGUAGES else "fr"
+        locale = member.locale if member.locale in LOCALES else "fr"
         notify.notify_user(
             member,
             NoticeKind.VERIFICATION,
@@ -254,7 +254,7 @@ def display_name(cooperative: Cooperative, locale: str) -> str:
 def external_url(endpoint: str, locale: str, **values: Any) -> str:
     """Absolute URL for an e-mail, also outside a request (CLI, demo data)."""
     try:
-        return auth_services.external_url(endpoint, lang=locale, **values)
+        return auth_services.external_url(endpoint, locale=locale, **values)
     except Exception:  # noqa: BLE001 - an endpoint not built yet must not break a decision
         return ""
 
@@ -461,7 +461,7 @@ def submit_application(user: User, draft: ApplicationDraft) -> Cooperative:
         status_changed_at=utcnow(),
     )
     names = {"ar": name_ar, "fr": name_fr}
-    for locale in LANGUAGES:
+    for locale in LOCALES:
         own_name = names.get(locale, "")
         text = (story.get(f"story_{locale}") or "").strip()
         if own_name or text:
@@ -504,7 +504,7 @@ def submit_application(user: User, draft: ApplicationDraft) -> Cooperative:
 def _mail_application_received(user: User, cooperative: Cooperative) -> None:
     """Tell the applicant their application arrived and every admin that one awaits review."""
     number = cooperative.registration_number
-    locale = user.locale if user.locale in LANGUAGES else "fr"
+    locale = user.locale if user.locale in LOCALES else "fr"
     queue_mail(
         user.email,
         locale,
@@ -518,7 +518,7 @@ def _mail_application_received(user: User, cooperative: Cooperative) -> None:
         select(User).where(User.role == Role.ADMIN.value, User.active.is_(True))
     )
     for admin in admins:
-        admin_locale = admin.locale if admin.locale in LANGUAGES else "fr"
+        admin_locale = admin.locale if admin.locale in LOCALES else "fr"
         queue_mail(
             admin.email,
             admin_locale,
@@ -637,11 +637,11 @@ class ProfileInput:
 
 def update_cooperative_profile(cooperative: Cooperative, data: ProfileInput) -> Cooperative:
     ensure_can_sell(cooperative)
-    names = {code: _clean_line(data.names.get(code)) for code in LANGUAGES}
-    stories = {code: (data.stories.get(code) or "").strip() for code in LANGUAGES}
+    names = {code: _clean_line(data.names.get(code)) for code in LOCALES}
+    stories = {code: (data.stories.get(code) or "").strip() for code in LOCALES}
     if not any(names.values()):
         raise InvalidInput(_l("Give the cooperative's name in at least one language."))
-    for code in LANGUAGES:
+    for code in LOCALES:
         if len(names[code]) > NAME_MAX:
             raise InvalidInput(_l("A name may have at most %(n)d characters.", n=NAME_MAX))
         if len(stories[code]) > STORY_MAX:
@@ -650,7 +650,7 @@ def update_cooperative_profile(cooperative: Cooperative, data: ProfileInput) -> 
             raise InvalidInput(_l("A story needs the cooperative's name in the same language."))
     existing = {t.locale: t for t in cooperative.translations}
     old_names = {code: t.name for code, t in existing.items()}
-    for code in LANGUAGES:
+    for code in LOCALES:
         row = existing.get(code)
         if not names[code]:
             if row is not None:

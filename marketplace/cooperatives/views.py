@@ -30,13 +30,13 @@ from marketplace.cooperatives.validators import format_phone, mask_rib
 from marketplace.errors import Conflict, DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.http import download_name, refuse
-from marketplace.i18n import current_lang, pick
+from marketplace.i18n import current_locale, pick
 
 
 @bp.get("/cooperatives")
 def index():
     """Verified cooperatives, grouped by province (optionally one province)."""
-    lang = current_lang()
+    locale = current_locale()
     province = request.args.get("province", "")
     provinces = [p.value for p in Province]
     if province and province not in provinces:
@@ -44,12 +44,12 @@ def index():
     cooperatives = services.visible_cooperatives(province)
     # Their products are shown by the storefront (layers above): it answers with the counts.
     counts = {}
-    for _receiver, answer in signals.cooperative_product_counts.send(None, lang=lang):
+    for _receiver, answer in signals.cooperative_product_counts.send(None, locale=locale):
         counts.update(answer)
     groups = []
     for code in provinces:
         members = [c for c in cooperatives if c.province == code]
-        members.sort(key=lambda c: (pick(c.translations, lang).name or c.slug).lower())
+        members.sort(key=lambda c: (pick(c.translations, locale).name or c.slug).lower())
         if members:
             groups.append((code, province_label(code), members))
     return render_template(

@@ -1,6 +1,6 @@
 """The `fairs` domain: the region's fairs (public pages, calendar file), stand applications
 from cooperatives, admin decisions, and orders collected at a fair. Blueprint `bp` (pages
-under /<lang>/)."""
+under /<locale>/)."""
 
 from flask import Blueprint
 

@@ -171,7 +171,7 @@ def _collect_orders(ctx, fair: Fair, spec: dict, shoppers: list[User], count: in
             ),
             payment_method="cod",
             idempotency_token=make_idempotency_token(),
-            language=shopper.locale,
+            locale=shopper.locale,
             user=shopper,
             collect_fair_id=fair.id,
         )

@@ -15,7 +15,7 @@ from marketplace.fairs import bp, services
 from marketplace.fairs.forms import ActionForm, StandApplicationForm
 from marketplace.fairs.models import STAND_STATUS_LABELS, StandStatus
 from marketplace.http import parse_int, refuse
-from marketplace.i18n import current_lang, pick
+from marketplace.i18n import current_locale, pick
 from marketplace.orders.models import CooperativeOrder
 
 
@@ -99,7 +99,7 @@ def fair_day(fair_id: int):
     return render_template(
         "fairs/fair_day.html",
         fair=fair,
-        name=services.fair_name(fair, current_lang()),
+        name=services.fair_name(fair, current_locale()),
         to_hand_over=[s for s in subs if s.status != "delivered"],
         handed_over=[s for s in subs if s.status == "delivered"],
         form=ActionForm(),

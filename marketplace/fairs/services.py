@@ -21,7 +21,7 @@ from marketplace.cooperatives.models import Cooperative, Province
 from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.fairs.models import Fair, FairTranslation, StandApplication, StandStatus
-from marketplace.i18n import LANGUAGES, pick
+from marketplace.i18n import LOCALES, pick
 from marketplace.mail import queue_mail
 from marketplace.orders.checkout import Pickup
 from marketplace.orders.models import CooperativeOrder, Order, PaymentMethod, SubOrderStatus
@@ -39,8 +39,8 @@ def today() -> date:
 # --- reading --------------------------------------------------------------------------------
 
 
-def fair_name(fair: Fair, lang: str | None = None) -> str:
-    return pick(fair.translations, lang).name if fair.translations else fair.slug
+def fair_name(fair: Fair, locale: str | None = None) -> str:
+    return pick(fair.translations, locale).name if fair.translations else fair.slug
 
 
 def fair_by_slug(slug: str) -> Fair:
@@ -185,7 +185,7 @@ class FairData:
 
 
 def _check(data: FairData) -> None:
-    if not any((data.names.get(code) or "").strip() for code in LANGUAGES):
+    if not any((data.names.get(code) or "").strip() for code in LOCALES):
         raise InvalidInput(_l("Give the fair's name in at least one language."))
     if data.province not in {p.value for p in Province}:
         raise InvalidInput(_l("Choose the province."))
@@ -214,7 +214,7 @@ def _apply(fair: Fair, data: FairData) -> None:
     if data.cover_path:
         fair.cover_path = data.cover_path
     existing = {t.locale: t for t in fair.translations}
-    for code in LANGUAGES:
+    for code in LOCALES:
         name = (data.names.get(code) or "").strip()
         description = (data.descriptions.get(code) or "").strip()
         if name:
@@ -334,7 +334,7 @@ def decide(application: StandApplication, accept: bool, reason: str, actor: User
             fair_label=fair_name(fair, member.locale),
             accepted=accept,
             reason=reason,
-            link=external_url("fairs.detail", slug=fair.slug, lang=member.locale),
+            link=external_url("fairs.detail", slug=fair.slug, locale=member.locale),
         )
 
 
@@ -364,9 +364,9 @@ def _fold(line: str) -> str:
     return "\r\n".join(out)
 
 
-def ics(fair: Fair, lang: str, url: str) -> str:
-    """The fair as an all-day iCalendar event (its days in Morocco), in ``lang``."""
-    chosen = pick(fair.translations, lang) if fair.translations else None
+def ics(fair: Fair, locale: str, url: str) -> str:
+    """The fair as an all-day iCalendar event (its days in Morocco), in ``locale``."""
+    chosen = pick(fair.translations, locale) if fair.translations else None
     place = ", ".join(p for p in (fair.venue, fair.address, fair.city) if p)
     stamp = utcnow().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [

@@ -10,7 +10,7 @@ from marketplace.cooperatives.models import province_label
 from marketplace.errors import NotFound
 from marketplace.fairs import bp, services
 from marketplace.http import download_name
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 
 
 def _fair_or_404(slug: str):
@@ -61,7 +61,7 @@ def detail(slug: str):
 def calendar(slug: str):
     fair = _fair_or_404(slug)
     url = request.url_root.rstrip("/") + url_for("fairs.detail", slug=fair.slug)
-    body = services.ics(fair, current_lang(), url)
+    body = services.ics(fair, current_locale(), url)
     response = Response(body, mimetype="text/calendar")
     name = download_name(f"{fair.slug}.ics", "fair.ics")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -1,5 +1,5 @@
 """The `impact` domain: the council's impact dashboard (observers and admins), its charts and
-exports, and the public transparency page. Blueprint `bp` (pages under /<lang>/)."""
+exports, and the public transparency page. Blueprint `bp` (pages under /<locale>/)."""
 
 from flask import Blueprint
 

@@ -28,18 +28,18 @@ class Point:
     value: int  # cents for money, else a count
 
 
-def month_label(key: str, lang: str) -> str:
+def month_label(key: str, locale: str) -> str:
     year, month = (int(part) for part in key.split("-"))
-    return format_date(date(year, month, 1), "MMM y", locale=lang)
+    return format_date(date(year, month, 1), "MMM y", locale=locale)
 
 
-def compact(value: int, lang: str, money: bool) -> str:
+def compact(value: int, locale: str, money: bool) -> str:
     amount = value / 100 if money else value
-    return format_compact_decimal(amount, locale=lang, fraction_digits=1)
+    return format_compact_decimal(amount, locale=locale, fraction_digits=1)
 
 
 def _axis(
-    top: int, lang: str, money: bool, rtl: bool
+    top: int, locale: str, money: bool, rtl: bool
 ) -> tuple[list[str], Callable[[float], float]]:
     """Horizontal grid lines with their labels; returns the parts and value → y."""
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
@@ -61,7 +61,7 @@ def _axis(
         )
         parts.append(
             f'<text x="{label_x}" y="{y + 4:.1f}" text-anchor="{anchor}" font-size="12" '
-            f'fill="{INK}">{escape(compact(round(value), lang, money))}</text>'
+            f'fill="{INK}">{escape(compact(round(value), locale, money))}</text>'
         )
     return parts, y_of
 
@@ -96,10 +96,10 @@ def _svg(title_id: str, title: str, parts: list[str], width: int = WIDTH, height
 
 
 def bar_chart(
-    points: Sequence[Point], *, title: str, chart_id: str, lang: str, rtl: bool, money: bool
+    points: Sequence[Point], *, title: str, chart_id: str, locale: str, rtl: bool, money: bool
 ) -> Markup:
     top = max((p.value for p in points), default=0)
-    parts, y_of = _axis(top, lang, money, rtl)
+    parts, y_of = _axis(top, locale, money, rtl)
     slots = _slots(len(points), rtl)
     base = y_of(0)
     for point, (x, width) in zip(points, slots, strict=True):
@@ -113,10 +113,10 @@ def bar_chart(
 
 
 def line_chart(
-    points: Sequence[Point], *, title: str, chart_id: str, lang: str, rtl: bool, money: bool
+    points: Sequence[Point], *, title: str, chart_id: str, locale: str, rtl: bool, money: bool
 ) -> Markup:
     top = max((p.value for p in points), default=0)
-    parts, y_of = _axis(top, lang, money, rtl)
+    parts, y_of = _axis(top, locale, money, rtl)
     slots = _slots(len(points), rtl)
     coords = [(x + width / 2, y_of(p.value)) for p, (x, width) in zip(points, slots, strict=True)]
     if coords:
@@ -153,7 +153,7 @@ def shade(value: int, top: int) -> str:
 
 
 def province_map(
-    values: dict[str, int], labels: dict[str, str], *, title: str, chart_id: str, lang: str
+    values: dict[str, int], labels: dict[str, str], *, title: str, chart_id: str, locale: str
 ) -> Markup:
     top = max(values.values(), default=0)
     parts = []
@@ -166,7 +166,7 @@ def province_map(
     for code, (x, y) in LABEL_AT.items():
         for dy, text, size in (
             (0, labels.get(code, code), 14),
-            (18, compact(values.get(code, 0), lang, True), 12),
+            (18, compact(values.get(code, 0), locale, True), 12),
         ):
             parts.append(
                 f'<text x="{x}" y="{y + dy}" text-anchor="middle" font-size="{size}" '

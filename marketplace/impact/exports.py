@@ -44,7 +44,7 @@ def _month_date(key: str) -> date:
     return date(year, month, 1)
 
 
-def tables(figures, lang: str) -> list[Table]:
+def tables(figures, locale: str) -> list[Table]:
     f = figures
     sales, orders, items = _("Sales"), _("Orders"), _("Items sold")
     summary = [
@@ -119,7 +119,7 @@ def tables(figures, lang: str) -> list[Table]:
             "countries",
             str(TABLE_TITLES["countries"]),
             [(_("Country"), TEXT), (_("Shoppers"), INT), (orders, INT), (sales, MONEY)],
-            [[country_name(r.key, lang), r.extra, r.orders, r.sales_cents] for r in f.countries],
+            [[country_name(r.key, locale), r.extra, r.orders, r.sales_cents] for r in f.countries],
         ),
         Table(
             "cooperatives",

@@ -8,7 +8,7 @@ from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from marketplace.i18n import LANGUAGE_NAMES, LANGUAGES
+from marketplace.i18n import LOCALE_NAMES, LOCALES
 
 
 class ObserverForm(FlaskForm):
@@ -23,7 +23,7 @@ class ObserverForm(FlaskForm):
     locale = SelectField(
         _l("Language of the e-mails"),
         choices=[
-            SelectChoice(code, LANGUAGE_NAMES[code], render_kw={"lang": code}) for code in LANGUAGES
+            SelectChoice(code, LOCALE_NAMES[code], render_kw={"lang": code}) for code in LOCALES
         ],
         default="fr",
     )

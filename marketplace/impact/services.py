@@ -345,7 +345,7 @@ def _grouped(sales: _Sales) -> dict[str, list[_Sums]]:
     return found
 
 
-def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
+def compute(f: Filters, locale: str, *, min_orders: int = 0) -> Figures:
     """Every figure of the dashboard, read from ``impact_sales`` (kept in step with the
     orders by marketplace/impact/rollup.py) in a constant number of queries; ``min_orders``
     > 0 leaves out of the top cooperatives those with fewer orders (the public page
@@ -422,7 +422,7 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
     )
     for category_id, s, o, i in category_rows:
         category = categories.get(category_id)
-        label = pick(category.translations, lang).name if category else ""
+        label = pick(category.translations, locale).name if category else ""
         out.categories.append(Row(str(category_id or ""), label, s, o, i))
 
     # 3. top cooperatives, and their names
@@ -438,7 +438,7 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
     )
     queries += 1
     out.top_cooperatives = [
-        Row(str(cid), _label(names.get(cid), lang), s, o, i) for cid, s, o, i in coop_rows
+        Row(str(cid), _label(names.get(cid), locale), s, o, i) for cid, s, o, i in coop_rows
     ]
 
     # 4. top products (a deleted product keeps the name its order lines recorded)
@@ -463,7 +463,7 @@ def compute(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
     out.top_products = [
         Row(
             str(pid or ""),
-            _label(names.get(pid), lang) or recorded.get(pid, ""),
+            _label(names.get(pid), locale) or recorded.get(pid, ""),
             _int(s),
             _int(o),
             _int(i),
@@ -578,7 +578,7 @@ def pending_orders() -> int:
     return rollup_pending_orders()
 
 
-def cached_figures(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
+def cached_figures(f: Filters, locale: str, *, min_orders: int = 0) -> Figures:
     """``compute``, kept IMPACT_CACHE_SECONDS (300 s by default) in the application cache
     (Redis in production) per filters, language and threshold: the figures of a year of
     orders take a second or more to aggregate, the council does not need them to the
@@ -586,15 +586,15 @@ def cached_figures(f: Filters, lang: str, *, min_orders: int = 0) -> Figures:
     seconds = int(current_app.config.get("IMPACT_CACHE_SECONDS", 300))
     f = f.normalised()
     if seconds <= 0:
-        return compute(f, lang, min_orders=min_orders)
+        return compute(f, locale, min_orders=min_orders)
     key = (
         f"impact:{f.start}:{f.end}:{f.province}:{f.category_id}:{f.cooperative_id}:"
-        f"{lang}:{min_orders}"
+        f"{locale}:{min_orders}"
     )
     found = cache.get(key)
     if isinstance(found, Figures):
         return found
-    figures = compute(f, lang, min_orders=min_orders)
+    figures = compute(f, locale, min_orders=min_orders)
     cache.set(key, figures, timeout=seconds)
     return figures
 
@@ -616,11 +616,11 @@ def _names(model, owner_column, ids) -> dict[int, list]:
     return found
 
 
-def _label(translations, lang: str) -> str:
-    return pick(translations, lang).name if translations else ""
+def _label(translations, locale: str) -> str:
+    return pick(translations, locale).name if translations else ""
 
 
-def cooperative_choices(lang: str) -> list[tuple[int, str]]:
+def cooperative_choices(locale: str) -> list[tuple[int, str]]:
     """Verified or suspended cooperatives (those that may have sold), by name."""
     rows = db.session.execute(
         select(Cooperative.id, CooperativeTranslation.locale, CooperativeTranslation.name)
@@ -633,17 +633,17 @@ def cooperative_choices(lang: str) -> list[tuple[int, str]]:
         )
     ).all()
     by_id: dict[int, dict[str, str]] = {}
-    for coop_id, locale, name in rows:
-        by_id.setdefault(coop_id, {})[locale] = name
+    for coop_id, name_locale, name in rows:
+        by_id.setdefault(coop_id, {})[name_locale] = name
     choices = []
     for coop_id, names in by_id.items():
-        name = names.get(lang) or next(
+        name = names.get(locale) or next(
             (names[code] for code in ("fr", "ar", "en") if code in names), ""
         )
         choices.append((coop_id, name))
     return sorted(choices, key=lambda c: c[1].casefold())
 
 
-def category_choices(lang: str) -> list[tuple[int, str]]:
+def category_choices(locale: str) -> list[tuple[int, str]]:
     categories = db.session.scalars(select(Category).order_by(Category.position, Category.id))
-    return [(c.id, pick(c.translations, lang).name) for c in categories]
+    return [(c.id, pick(c.translations, locale).name) for c in categories]

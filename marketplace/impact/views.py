@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from marketplace.auth.decorators import observer_required
 from marketplace.cooperatives.models import PROVINCE_LABELS, Province, province_label
 from marketplace.http import download_name, int_arg, parse_int
-from marketplace.i18n import current_lang, text_direction
+from marketplace.i18n import current_locale, text_direction
 from marketplace.impact import bp, charts, exports, services
 
 PUBLIC_MIN_ORDERS_DEFAULT = 10
@@ -27,7 +27,7 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
-def filters_from_request(lang: str) -> tuple[services.Filters, dict[str, str]]:
+def filters_from_request(locale: str) -> tuple[services.Filters, dict[str, str]]:
     """The filters the query string asks for (anything invalid is ignored), and the names
     of the chosen category and cooperative."""
     default = services.Filters.this_year()
@@ -35,12 +35,12 @@ def filters_from_request(lang: str) -> tuple[services.Filters, dict[str, str]]:
     category_id = int_arg("category", minimum=1, maximum=2**31 - 1)
     cooperative_id = int_arg("cooperative", minimum=1, maximum=2**31 - 1)
     names: dict[str, str] = {}
-    categories = dict(services.category_choices(lang))
+    categories = dict(services.category_choices(locale))
     if category_id not in categories:
         category_id = None
     else:
         names["category"] = categories[category_id]
-    cooperatives = dict(services.cooperative_choices(lang))
+    cooperatives = dict(services.cooperative_choices(locale))
     if cooperative_id not in cooperatives:
         cooperative_id = None
     else:
@@ -70,11 +70,11 @@ def filter_args(filters: services.Filters) -> dict:
     return args
 
 
-def chart_set(figures: services.Figures, lang: str, prefix: str) -> dict:
-    rtl = text_direction(lang) == "rtl"
+def chart_set(figures: services.Figures, locale: str, prefix: str) -> dict:
+    rtl = text_direction(locale) == "rtl"
     months = figures.months
-    sales = [charts.Point(charts.month_label(r.key, lang), r.sales_cents) for r in months]
-    orders = [charts.Point(charts.month_label(r.key, lang), r.orders) for r in months]
+    sales = [charts.Point(charts.month_label(r.key, locale), r.sales_cents) for r in months]
+    orders = [charts.Point(charts.month_label(r.key, locale), r.orders) for r in months]
     provinces = [
         charts.Point(province_label(r.key), r.shown("sales_cents") or 0) for r in figures.provinces
     ]
@@ -83,7 +83,7 @@ def chart_set(figures: services.Figures, lang: str, prefix: str) -> dict:
             sales,
             title=_("Sales month by month (MAD)"),
             chart_id=f"{prefix}-sales-month",
-            lang=lang,
+            locale=locale,
             rtl=rtl,
             money=True,
         ),
@@ -91,7 +91,7 @@ def chart_set(figures: services.Figures, lang: str, prefix: str) -> dict:
             orders,
             title=_("Orders month by month"),
             chart_id=f"{prefix}-orders-month",
-            lang=lang,
+            locale=locale,
             rtl=rtl,
             money=False,
         ),
@@ -99,7 +99,7 @@ def chart_set(figures: services.Figures, lang: str, prefix: str) -> dict:
             provinces,
             title=_("Sales by province (MAD)"),
             chart_id=f"{prefix}-sales-province",
-            lang=lang,
+            locale=locale,
             rtl=rtl,
             money=True,
         ),
@@ -108,7 +108,7 @@ def chart_set(figures: services.Figures, lang: str, prefix: str) -> dict:
             {p.value: str(label) for p, label in PROVINCE_LABELS.items()},
             title=_("Map of the five provinces shaded by sales (schematic)"),
             chart_id=f"{prefix}-map",
-            lang=lang,
+            locale=locale,
         ),
     }
 
@@ -116,9 +116,9 @@ def chart_set(figures: services.Figures, lang: str, prefix: str) -> dict:
 @bp.get("/impact/dashboard")
 @observer_required
 def dashboard():
-    lang = current_lang()
-    filters, names = filters_from_request(lang)
-    figures = services.cached_figures(filters, lang)
+    locale = current_locale()
+    filters, names = filters_from_request(locale)
+    figures = services.cached_figures(filters, locale)
     return render_template(
         "impact/dashboard.html",
         figures=figures,
@@ -126,8 +126,8 @@ def dashboard():
         provinces=[(p.value, province_label(p.value)) for p in Province],
         categories=names["categories"],
         cooperatives=names["cooperatives"],
-        charts=chart_set(figures, lang, "dash"),
-        tables={t.name: t for t in exports.tables(figures, lang)},
+        charts=chart_set(figures, locale, "dash"),
+        tables={t.name: t for t in exports.tables(figures, locale)},
         export_args=filter_args(filters),
         pending_orders=services.pending_orders(),
     )
@@ -137,14 +137,14 @@ def dashboard():
 @observer_required
 def export(fmt: str):
     """Every table in one workbook (XLSX, a sheet each), or one table as CSV (``table``)."""
-    lang = current_lang()
-    filters, names = filters_from_request(lang)
-    figures = services.cached_figures(filters, lang)
-    all_tables = exports.tables(figures, lang)
+    locale = current_locale()
+    filters, names = filters_from_request(locale)
+    figures = services.cached_figures(filters, locale)
+    all_tables = exports.tables(figures, locale)
     header = exports.filter_lines(filters, names)
     stem = f"impact-{filters.start.isoformat()}-{filters.end.isoformat()}"
     if fmt == "xlsx":
-        body = exports.to_xlsx(all_tables, header, text_direction(lang) == "rtl")
+        body = exports.to_xlsx(all_tables, header, text_direction(locale) == "rtl")
         return _download(
             body,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -171,14 +171,14 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
 def public():
     """The council's transparency page: aggregate figures for a year; a cooperative is
     named only with at least IMPACT_PUBLIC_MIN_ORDERS orders."""
-    lang = current_lang()
+    locale = current_locale()
     this_year = datetime.now(services.MOROCCO).date().year
     year = parse_int(request.args.get("year"), minimum=2020, maximum=this_year) or this_year
     end = min(date(year, 12, 31), datetime.now(services.MOROCCO).date())
     filters = services.Filters(start=date(year, 1, 1), end=end)
     minimum = int(current_app.config.get("IMPACT_PUBLIC_MIN_ORDERS", PUBLIC_MIN_ORDERS_DEFAULT))
     minimum = max(minimum, 1)
-    figures = services.cached_figures(filters, lang, min_orders=minimum)
+    figures = services.cached_figures(filters, locale, min_orders=minimum)
     services.hide_small_groups(figures, minimum)
     return render_template(
         "impact/public.html",
@@ -186,6 +186,6 @@ def public():
         year=year,
         years=list(range(this_year, 2019, -1)),
         minimum=minimum,
-        charts=chart_set(figures, lang, "pub"),
-        tables={t.name: t for t in exports.tables(figures, lang)},
+        charts=chart_set(figures, locale, "pub"),
+        tables={t.name: t for t in exports.tables(figures, locale)},
     )

@@ -11,7 +11,7 @@ from marketplace.auth.decorators import admin_required
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.http import refuse
-from marketplace.i18n import LANGUAGES
+from marketplace.i18n import LOCALES
 from marketplace.labels import bp, services
 from marketplace.labels.forms import ActionForm, CertificateDecisionForm, LabelForm
 from marketplace.labels.models import Certificate, Label
@@ -28,8 +28,8 @@ def _label_data(form: LabelForm) -> services.LabelData:
         slug=form.slug.data.strip(),
         kind=form.kind.data,
         issuing_body=form.issuing_body.data or "",
-        names={code: form[f"name_{code}"].data or "" for code in LANGUAGES},
-        descriptions={code: form[f"description_{code}"].data or "" for code in LANGUAGES},
+        names={code: form[f"name_{code}"].data or "" for code in LOCALES},
+        descriptions={code: form[f"description_{code}"].data or "" for code in LOCALES},
         position=form.position.data or 0,
     )
 
@@ -63,7 +63,7 @@ def admin_label_edit(label_id: int):
     form = LabelForm(obj=label)
     if not form.is_submitted():
         for t in label.translations:
-            if t.locale in LANGUAGES:
+            if t.locale in LOCALES:
                 form[f"name_{t.locale}"].data = t.name
                 form[f"description_{t.locale}"].data = t.description
     if form.validate_on_submit() and (done := _save(label, form)):

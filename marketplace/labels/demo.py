@@ -299,7 +299,7 @@ def seed_reviews(ctx) -> None:
             ),
             payment_method="cod",
             idempotency_token=make_idempotency_token(),
-            language=user.locale,
+            locale=user.locale,
             user=user,
         )
         sub = order.sub_orders[0]

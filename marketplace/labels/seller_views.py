@@ -14,7 +14,7 @@ from marketplace.catalogue.models import Product
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.http import parse_int, refuse
-from marketplace.i18n import current_lang, pick
+from marketplace.i18n import current_locale, pick
 from marketplace.labels import bp, services
 from marketplace.labels.forms import CertificateForm
 
@@ -30,20 +30,20 @@ def seller_certificates():
 
 
 def _product_choices() -> list[tuple[str, str]]:
-    lang = current_lang()
+    locale = current_locale()
     products = db.session.scalars(
         select(Product)
         .where(Product.cooperative_id == current_user.cooperative_id)
         .order_by(Product.id)
     )
-    return [(str(p.id), pick(p.translations, lang).name or p.slug) for p in products]
+    return [(str(p.id), pick(p.translations, locale).name or p.slug) for p in products]
 
 
 @bp.route("/dashboard/certificates/new", methods=["GET", "POST"])
 @verified_cooperative_required
 def seller_certificate_new():
     form = CertificateForm()
-    form.label.choices = [SelectChoice(v, t) for v, t in services.label_choices(current_lang())]
+    form.label.choices = [SelectChoice(v, t) for v, t in services.label_choices(current_locale())]
     form.products.choices = [SelectChoice(v, t) for v, t in _product_choices()]
     if form.validate_on_submit():
         data = services.CertificateData(

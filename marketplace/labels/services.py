@@ -22,7 +22,7 @@ from marketplace.audit import record_audit
 from marketplace.catalogue.models import Product
 from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import LANGUAGES, pick
+from marketplace.i18n import LOCALES, pick
 from marketplace.labels.models import (
     Certificate,
     CertificateReminder,
@@ -72,7 +72,7 @@ def save_label(label: Label | None, data: LabelData, actor, logo=None) -> Label:
     label.issuing_body = data.issuing_body.strip()
     label.position = data.position
     existing = {t.locale: t for t in label.translations}
-    for code in LANGUAGES:
+    for code in LOCALES:
         name = (data.names.get(code) or "").strip()
         description = (data.descriptions.get(code) or "").strip()
         if name:
@@ -121,10 +121,11 @@ def label_by_slug(slug: str) -> Label | None:
     return db.session.scalar(select(Label).where(Label.slug == slug))
 
 
-def label_choices(lang: str) -> list[tuple[str, str]]:
-    """(id, name in ``lang``) of every label."""
+def label_choices(locale: str) -> list[tuple[str, str]]:
+    """(id, name in ``locale``) of every label."""
     return [
-        (str(label.id), pick(label.translations, lang).name or label.slug) for label in all_labels()
+        (str(label.id), pick(label.translations, locale).name or label.slug)
+        for label in all_labels()
     ]
 
 
@@ -254,7 +255,7 @@ def _tell_cooperative(certificate: Certificate) -> None:
             _l("Your certificate %(number)s", number=certificate.number),
             certificate=certificate,
             label_name=pick(certificate.label.translations, locale).name,
-            url=absolute_url("labels.seller_certificates", lang=locale),
+            url=absolute_url("labels.seller_certificates", locale=locale),
         )
 
 
@@ -303,8 +304,8 @@ class Badge:
     expires_on: date
 
 
-def _badge(label: Label, expires_on: date, lang: str) -> Badge:
-    picked = pick(label.translations, lang)
+def _badge(label: Label, expires_on: date, locale: str) -> Badge:
+    picked = pick(label.translations, locale)
     return Badge(
         label_id=label.id,
         slug=label.slug,
@@ -318,7 +319,7 @@ def _badge(label: Label, expires_on: date, lang: str) -> Badge:
 def badges(
     product_ids: Sequence[int],
     cooperative_ids: Sequence[int],
-    lang: str,
+    locale: str,
     day: date | None = None,
 ) -> tuple[dict[int, list[Badge]], dict[int, list[Badge]]]:
     """Badges of valid certificates: ({product id: [Badge]}, {cooperative id: [Badge]}), the
@@ -357,20 +358,20 @@ def badges(
     for kind, owner_id, label, expires_on in found:
         per = result[kind].setdefault(owner_id, {})
         if label.id not in per or per[label.id].expires_on < expires_on:
-            per[label.id] = _badge(label, expires_on, lang)
+            per[label.id] = _badge(label, expires_on, locale)
     return (
         {owner: list(per.values()) for owner, per in result["p"].items()},
         {owner: list(per.values()) for owner, per in result["c"].items()},
     )
 
 
-def product_badges(product_ids: Sequence[int], lang: str, day: date | None = None) -> dict:
-    return badges(product_ids, (), lang, day)[0]
+def product_badges(product_ids: Sequence[int], locale: str, day: date | None = None) -> dict:
+    return badges(product_ids, (), locale, day)[0]
 
 
-def cooperative_badges(cooperative_id: int, lang: str, day: date | None = None) -> list[Badge]:
+def cooperative_badges(cooperative_id: int, locale: str, day: date | None = None) -> list[Badge]:
     """Labels a cooperative holds itself (valid certificates for the cooperative)."""
-    return badges((), (cooperative_id,), lang, day)[1].get(cooperative_id, [])
+    return badges((), (cooperative_id,), locale, day)[1].get(cooperative_id, [])
 
 
 def label_holders(label: Label, day: date | None = None) -> tuple[list[int], list[int]]:
@@ -515,15 +516,15 @@ def send_reminders(day: date | None = None) -> int:
                 certificate=certificate,
                 label_name=pick(certificate.label.translations, locale).name,
                 days_left=(certificate.expires_on - day).days,
-                url=absolute_url("labels.seller_certificates", lang=locale),
+                url=absolute_url("labels.seller_certificates", locale=locale),
             )
         count += 1
     return count
 
 
-def label_facets(lang: str) -> list[tuple[str, str, int]]:
-    """(slug, name in ``lang``, id) of every label, for the catalogue's filter."""
+def label_facets(locale: str) -> list[tuple[str, str, int]]:
+    """(slug, name in ``locale``, id) of every label, for the catalogue's filter."""
     return [
-        (label.slug, pick(label.translations, lang).name or label.slug, label.id)
+        (label.slug, pick(label.translations, locale).name or label.slug, label.id)
         for label in all_labels()
     ]

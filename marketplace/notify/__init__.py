@@ -1,7 +1,7 @@
 """The `notify` domain: notices by SMS and WhatsApp beside the e-mails, verified phone
 numbers, each user's channels per kind of notice, and the outbox of text messages.
 
-Blueprint ``bp`` (under /<lang>/): the notification settings page, the unsubscribe link and
+Blueprint ``bp`` (under /<locale>/): the notification settings page, the unsubscribe link and
 the operator's page of messages; ``root_bp`` (unprefixed): the provider's signed callbacks
 (delivery status, inbound replies such as STOP).
 """

@@ -36,7 +36,7 @@ from marketplace.auth.services import external_url
 from marketplace.errors import InvalidInput, NotFound, TooManyRequests
 from marketplace.extensions import db
 from marketplace.http import ascii_digits
-from marketplace.i18n import LANGUAGES
+from marketplace.i18n import LOCALES
 from marketplace.notify import messages
 from marketplace.notify.models import (
     Channel,
@@ -94,7 +94,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _locale(value: str | None) -> str:
-    return value if value in LANGUAGES else current_app.config["DEFAULT_LOCALE"]
+    return value if value in LOCALES else current_app.config["DEFAULT_LOCALE"]
 
 
 # --- phone numbers ---------------------------------------------------------------------------
@@ -367,7 +367,7 @@ def unsubscribe_url(
     if user is None:
         return None
     token = unsubscribe_token(user.id, str(kind), channel)
-    return external_url("notify.unsubscribe", lang=locale, token=token)
+    return external_url("notify.unsubscribe", locale=locale, token=token)
 
 
 @dataclass(frozen=True)
@@ -418,7 +418,7 @@ def notify_user(
     for channel in PHONE_CHANNELS:
         if channel.value not in channels or phone.stopped(channel):
             continue
-        url = external_url(endpoint, lang=locale, **values)
+        url = external_url(endpoint, locale=locale, **values)
         _queue(user, channel, phone.e164, kind, template, locale, number=number, url=url)
         queued += 1
     return queued

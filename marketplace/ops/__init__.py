@@ -1,5 +1,5 @@
 """Operations: health checks, structured logs, request ids, database backups.
 
-Not a page domain: nothing here is served under /<lang>/. ``marketplace.web`` registers the
+Not a page domain: nothing here is served under /<locale>/. ``marketplace.web`` registers the
 health blueprint and the logging hooks; ``marketplace.cli`` lists the backup commands.
 """

@@ -1,4 +1,4 @@
-"""The `orders` domain: blueprint `bp` (pages under /<lang>/)."""
+"""The `orders` domain: blueprint `bp` (pages under /<locale>/)."""
 
 from flask import Blueprint
 

@@ -23,7 +23,7 @@ from marketplace.catalogue.variants import default_variant
 from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 from marketplace.money import format_mad, percent_of
 from marketplace.orders import notifications
 from marketplace.orders.models import (
@@ -103,7 +103,7 @@ def check_order_total(total_cents: int) -> None:
             _l(
                 "An order may not exceed %(amount)s. Please order fewer items, or place "
                 "several orders.",
-                amount=format_mad(cap, current_lang()),
+                amount=format_mad(cap, current_locale()),
             )
         )
 
@@ -199,7 +199,7 @@ def place_order(
     shipping: ShippingDetails,
     payment_method: str,
     idempotency_token: str,
-    language: str,
+    locale: str,
     user=None,
     save_address: bool = False,
     quote: Quote | None = None,
@@ -238,7 +238,7 @@ def place_order(
         token,
         shipping,
         country=country,
-        language=language,
+        locale=locale,
         payment_method=payment_method,
         quote=quote,
         collect_fair_id=collect_fair_id,
@@ -252,7 +252,7 @@ def place_order(
     _take_stock_for(wanted, quote)
     for group in quote.groups:
         db.session.add(
-            _sub_order(order, group, initial, now, language, user, collected=bool(collect_fair_id))
+            _sub_order(order, group, initial, now, locale, user, collected=bool(collect_fair_id))
         )
     if user is not None and save_address:
         remember_address(user, shipping, country)
@@ -358,7 +358,7 @@ def _new_order(
     shipping: ShippingDetails,
     *,
     country: str,
-    language: str,
+    locale: str,
     payment_method: str,
     quote: Quote,
     collect_fair_id: int | None,
@@ -380,7 +380,7 @@ def _new_order(
         region=(shipping.region or "").strip(),
         postal_code=(shipping.postal_code or "").strip(),
         country=country,
-        language=language,
+        locale=locale,
         payment_method=payment_method,
         currency="MAD",
         items_cents=quote.items_cents,
@@ -425,7 +425,7 @@ def _sub_order(
     group: QuoteGroup,
     initial: SubOrderStatus,
     now,
-    language: str,
+    locale: str,
     user,
     *,
     collected: bool,
@@ -441,7 +441,7 @@ def _sub_order(
         created_at=now,
         confirmed_at=now if initial == S.CONFIRMED else None,
     )
-    sub.lines.extend(_order_line(qline, language) for qline in group.lines)
+    sub.lines.extend(_order_line(qline, locale) for qline in group.lines)
     commission_cents = sum(percent_of(ln.line_total_cents, ln.commission_bp) for ln in sub.lines)
     sub.commission_cents = commission_cents
     sub.commission_bp = _effective_bp(sub.lines, commission_cents, group.items_cents)
@@ -457,7 +457,7 @@ def _sub_order(
     return sub
 
 
-def _order_line(qline: QuoteLine, language: str) -> OrderLine:
+def _order_line(qline: QuoteLine, locale: str) -> OrderLine:
     """A priced cart line as it is kept in the order: the product's names, the variant
     (its SKU, option labels, unit and size) as sold, the price and the commission rate of
     its category."""
@@ -468,7 +468,7 @@ def _order_line(qline: QuoteLine, language: str) -> OrderLine:
         variant_id=variant.id,
         sku=variant.sku,
         variant_labels=labels or None,
-        product_name=product_name(product, language),
+        product_name=product_name(product, locale),
         product_names={t.locale: t.name for t in product.translations if t.name},
         unit_quantity_milli=variant.unit_quantity_milli,
         unit_code=variant.unit_code,

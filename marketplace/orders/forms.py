@@ -37,8 +37,8 @@ def normalize_international_phone(value: str) -> str | None:
     return text
 
 
-def country_choices(codes, lang: str) -> list[tuple[str, str]]:
-    territories = Locale.parse(lang).territories
+def country_choices(codes, locale: str) -> list[tuple[str, str]]:
+    territories = Locale.parse(locale).territories
     choices = [(code, territories.get(code, code)) for code in codes]
     home = [c for c in choices if c[0] == HOME_COUNTRY]
     others = sorted((c for c in choices if c[0] != HOME_COUNTRY), key=lambda c: c[1])
@@ -87,8 +87,8 @@ class CheckoutForm(FlaskForm):
     delivery = RadioField(_l("Delivery"), default="ship", validate_choice=False)
     save_address = BooleanField(_l("Remember this address for my next orders"), default=True)
 
-    def set_choices(self, countries, methods, lang: str) -> None:
-        self.country.choices = country_choices(countries, lang)
+    def set_choices(self, countries, methods, locale: str) -> None:
+        self.country.choices = country_choices(countries, locale)
         self.payment_method.choices = [(m, payment_method_label(m)) for m in methods]
         if len(methods) == 1 and not self.payment_method.data:
             self.payment_method.data = methods[0]

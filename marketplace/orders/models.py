@@ -87,7 +87,7 @@ class Order(db.Model):
     region: Mapped[str] = mapped_column(String(100), default="")  # province / region
     postal_code: Mapped[str] = mapped_column(String(20), default="")
     country: Mapped[str] = mapped_column(String(2), default="MA")  # ISO 3166-1 alpha-2
-    language: Mapped[str] = mapped_column(String(5), default="fr")
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
     payment_method: Mapped[str] = mapped_column(String(10))
     currency: Mapped[str] = mapped_column(String(3), default="MAD")
     items_cents: Mapped[int] = mapped_column(BigInteger)
@@ -250,7 +250,7 @@ class OrderLine(db.Model):
         """The unit and size in the order's language (the line's name at the payment
         provider, written in the language of the checkout page)."""
         order = self.sub_order.order if self.sub_order is not None else None
-        return self.unit_in(order.language if order is not None else "fr")
+        return self.unit_in(order.locale if order is not None else "fr")
 
     def variant_label_in(self, locale: str | None) -> OptionLabel | None:
         """The variant's option label as ordered, in ``locale`` when it had one there, else in
@@ -273,8 +273,8 @@ class OrderLine(db.Model):
         names = self.product_names or {}
         if locale and names.get(locale):
             return LineName(names[locale], locale, False)
-        order_lang = self.sub_order.order.language if self.sub_order is not None else ""
-        source = next((code for code, n in names.items() if n == self.product_name), order_lang)
+        order_locale = self.sub_order.order.locale if self.sub_order is not None else ""
+        source = next((code for code, n in names.items() if n == self.product_name), order_locale)
         return LineName(self.product_name, source or "", bool(locale and locale != source))
 
 

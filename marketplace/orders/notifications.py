@@ -17,7 +17,7 @@ from marketplace.auth.models import User
 from marketplace.auth.services import external_url
 from marketplace.cooperatives.models import Cooperative
 from marketplace.extensions import db
-from marketplace.i18n import LANGUAGES
+from marketplace.i18n import LOCALES
 from marketplace.mail import queue_mail
 from marketplace.notify import services as notify
 from marketplace.notify.models import NoticeKind
@@ -52,16 +52,16 @@ def absolute_url(endpoint: str, **values) -> str:
 
 
 def _locale(value: str | None) -> str:
-    return value if value in LANGUAGES else current_app.config["DEFAULT_LOCALE"]
+    return value if value in LOCALES else current_app.config["DEFAULT_LOCALE"]
 
 
 def shopper_order_url(order: Order) -> str:
-    lang = _locale(order.language)
+    locale = _locale(order.locale)
     if order.user_id is None:
         return absolute_url(
-            "orders.detail", lang=lang, number=order.number, key=order_access_key(order)
+            "orders.detail", locale=locale, number=order.number, key=order_access_key(order)
         )
-    return absolute_url("orders.detail", lang=lang, number=order.number)
+    return absolute_url("orders.detail", locale=locale, number=order.number)
 
 
 def cooperative_recipients(cooperative_id: int, kind: str | None = None) -> list[tuple[str, str]]:
@@ -167,7 +167,7 @@ def write_placement_notices(order: Order) -> None:
     e-mails (members who kept them) and SMS or WhatsApp notices."""
     queue_mail(
         order.email,
-        _locale(order.language),
+        _locale(order.locale),
         "order_placed",
         _l("Your order %(number)s", number=order.number),
         order=order,
@@ -190,7 +190,7 @@ def write_placement_notices(order: Order) -> None:
                 _l("New order %(number)s", number=order.number),
                 order=order,
                 sub=sub,
-                order_url=absolute_url("orders.seller_order", lang=locale, sub_order_id=sub.id),
+                order_url=absolute_url("orders.seller_order", locale=locale, sub_order_id=sub.id),
                 unsubscribe_url=notify.unsubscribe_url(member, NoticeKind.NEW_ORDER, locale),
             )
 
@@ -217,7 +217,7 @@ def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> N
         # The delivered e-mail (sent once per sub-order) invites an account holder to review.
         review_url = None
         if new == SubOrderStatus.DELIVERED.value and order.user_id is not None:
-            review_url = absolute_url("reviews.mine", lang=_locale(order.language))
+            review_url = absolute_url("reviews.mine", locale=_locale(order.locale))
         if shopper is not None:
             notify.notify_user(
                 shopper,
@@ -230,7 +230,7 @@ def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> N
     if new in SHOPPER_TEMPLATES and notify.wants_email(shopper, NoticeKind.ORDER_STATUS):
         queue_mail(
             order.email,
-            _locale(order.language),
+            _locale(order.locale),
             SHOPPER_TEMPLATES[new],
             _shopper_subject(new, order.number),
             order=order,
@@ -239,7 +239,7 @@ def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> N
             order_url=shopper_order_url(order),
             review_url=review_url,
             unsubscribe_url=notify.unsubscribe_url(
-                shopper, NoticeKind.ORDER_STATUS, _locale(order.language)
+                shopper, NoticeKind.ORDER_STATUS, _locale(order.locale)
             ),
         )
     if new == SubOrderStatus.CANCELLED.value and role in ("shopper", "system", "admin"):
@@ -263,6 +263,6 @@ def sub_order_changed(sub: CooperativeOrder, old: str, new: str, role: str) -> N
                 order=order,
                 sub=sub,
                 by=role,
-                order_url=absolute_url("orders.seller_order", lang=locale, sub_order_id=sub.id),
+                order_url=absolute_url("orders.seller_order", locale=locale, sub_order_id=sub.id),
                 unsubscribe_url=notify.unsubscribe_url(member, NoticeKind.ORDER_STATUS, locale),
             )

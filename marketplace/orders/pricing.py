@@ -32,7 +32,7 @@ from marketplace.cooperatives.models import Cooperative, CooperativeStatus
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
 from marketplace.http import parse_int
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 from marketplace.money import format_mad
 from marketplace.orders.names import cooperative_name, variant_title
 from marketplace.orders.stock import NotEnoughStock
@@ -369,4 +369,4 @@ def describe_price_changes(quote: Quote) -> list[str]:
 
 def _format(cents: int | None) -> str:
 
-    return format_mad(int(cents or 0), current_lang())
+    return format_mad(int(cents or 0), current_locale())

@@ -21,7 +21,7 @@ from marketplace import transaction
 from marketplace.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.http import next_url, page_arg, parse_int, refuse, wants_json
-from marketplace.i18n import country_name, current_lang
+from marketplace.i18n import country_name, current_locale
 from marketplace.orders import bp, cart, notifications
 from marketplace.orders.checkout import (
     HOME_COUNTRY,
@@ -169,7 +169,7 @@ def checkout():
     countries = countries_for(quote.cooperatives)
     stored = _checkout_data()
     form = CheckoutForm()
-    form.set_choices(countries, methods, current_lang())
+    form.set_choices(countries, methods, current_locale())
     pickups = pickup_options(quote.cooperatives)
     form.delivery.choices = [("ship", _("Delivery to my address"))] + [
         (f"fair-{p.fair_id}", _("Collect it at %(fair)s (%(city)s), no shipping fee", fair=p.name,
@@ -340,7 +340,7 @@ def review():
             shipping=_shipping_from(data),
             payment_method=data["payment_method"],
             idempotency_token=form.token.data or data["token"],
-            language=current_lang(),
+            locale=current_locale(),
             user=_user(),
             save_address=bool(data.get("save_address")),
             quote=quote,

@@ -1,4 +1,4 @@
-"""The `payments` domain: blueprint `bp` (pages under /<lang>/) and `root_bp` (unprefixed:
+"""The `payments` domain: blueprint `bp` (pages under /<locale>/) and `root_bp` (unprefixed:
 the Stripe webhook)."""
 
 from flask import Blueprint

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from marketplace.auth.models import Role, User
 from marketplace.auth.services import external_url
 from marketplace.extensions import db
-from marketplace.i18n import LANGUAGES
+from marketplace.i18n import LOCALES
 from marketplace.mail import queue_mail
 from marketplace.notify import services as notify
 from marketplace.notify.models import NoticeKind
@@ -25,7 +25,7 @@ from marketplace.orders.notifications import cooperative_readers
 
 
 def _locale(value: str | None) -> str:
-    return value if value in LANGUAGES else current_app.config["DEFAULT_LOCALE"]
+    return value if value in LOCALES else current_app.config["DEFAULT_LOCALE"]
 
 
 def tell_admins(
@@ -46,7 +46,7 @@ def tell_admins(
             subject,
             admin=admin,
             order=order,
-            payment_url=external_url("payments.admin_order", lang=locale, number=order.number),
+            payment_url=external_url("payments.admin_order", locale=locale, number=order.number),
             cooperative=(
                 cooperative_name(sub_order.cooperative, locale) if sub_order is not None else ""
             ),
@@ -69,8 +69,8 @@ def tell_cooperative(sub_order: CooperativeOrder, template: str, subject, **cont
             order=order,
             sub=sub_order,
             cooperative=cooperative_name(sub_order.cooperative, locale),
-            order_url=external_url("orders.seller_order", lang=locale, sub_order_id=sub_order.id),
-            balance_url=external_url("payments.balance", lang=locale),
+            order_url=external_url("orders.seller_order", locale=locale, sub_order_id=sub_order.id),
+            balance_url=external_url("payments.balance", locale=locale),
             unsubscribe_url=notify.unsubscribe_url(member, NoticeKind.PAYMENT, locale),
             **context,
         )

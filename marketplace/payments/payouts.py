@@ -30,7 +30,7 @@ from marketplace.audit import record_audit
 from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 from marketplace.money import format_mad, from_cents
 from marketplace.notify import services as notify
 from marketplace.notify.models import NoticeKind
@@ -336,9 +336,9 @@ def mark_paid(batch: PayoutBatch, reference: str, actor) -> PayoutBatch:
                     "%(cooperative)s can now be paid %(amount)s, less than this batch pays "
                     "(%(batch_amount)s): a refund or a dispute was recorded since. Rebuild "
                     "the batch, download its new file, then mark it as paid.",
-                    cooperative=cooperative_name(payout.cooperative, current_lang()),
-                    amount=format_mad(max(current, 0), current_lang()),
-                    batch_amount=format_mad(payout.amount_cents, current_lang()),
+                    cooperative=cooperative_name(payout.cooperative, current_locale()),
+                    amount=format_mad(max(current, 0), current_locale()),
+                    batch_amount=format_mad(payout.amount_cents, current_locale()),
                 )
             )
     transfers = False

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
 from marketplace.http import parse_int
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 from marketplace.mail import queue_mail
 from marketplace.money import format_mad
 from marketplace.orders.models import CooperativeOrder
@@ -132,7 +132,7 @@ def create_refund(
         raise InvalidInput(
             _l(
                 "At most %(amount)s can be refunded for this order.",
-                amount=format_mad(left, current_lang()),
+                amount=format_mad(left, current_locale()),
             )
         )
     if shipping_only:
@@ -143,7 +143,7 @@ def create_refund(
             raise InvalidInput(
                 _l(
                     "At most %(amount)s of shipping costs can be refunded for this order.",
-                    amount=format_mad(max(shipping_left, 0), current_lang()),
+                    amount=format_mad(max(shipping_left, 0), current_locale()),
                 )
             )
     number = (
@@ -261,13 +261,13 @@ def _tell_the_shopper(refund: Refund) -> None:
     order = sub_order.order
     queue_mail(
         order.email,
-        order.language,
+        order.locale,
         "payment_refund",
         _l("Refund for your order %(number)s", number=order.number),
         order=order,
         refund=refund,
-        amount=format_mad(refund.amount_cents, order.language),
-        cooperative=cooperative_name(sub_order.cooperative, order.language),
+        amount=format_mad(refund.amount_cents, order.locale),
+        cooperative=cooperative_name(sub_order.cooperative, order.locale),
         order_url=_order_url(order),
     )
 
@@ -275,7 +275,7 @@ def _tell_the_shopper(refund: Refund) -> None:
 def _order_url(order) -> str:
     from marketplace.orders.notifications import absolute_url
 
-    return absolute_url("orders.detail", number=order.number, lang=order.language)
+    return absolute_url("orders.detail", number=order.number, locale=order.locale)
 
 
 class RefundNotKnownYet(NotReady):
@@ -384,7 +384,7 @@ def _on_sub_order_cancelling(sub_order: CooperativeOrder, **info) -> None:
     left = refundable_cents(sub_order, payment)
     if left <= 0:
         return
-    amount = format_mad(left, current_lang())
+    amount = format_mad(left, current_locale())
     if info.get("role") == "admin":
         raise RefundFirst(
             _l(

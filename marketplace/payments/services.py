@@ -22,7 +22,7 @@ from marketplace.audit import record_audit
 from marketplace.errors import Conflict, DomainError, IllegalTransition, InvalidInput
 from marketplace.extensions import db
 from marketplace.http import parse_int
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 from marketplace.money import format_mad
 from marketplace.orders.models import (
     CooperativeOrder,
@@ -159,7 +159,7 @@ def checkout_line_items(order: Order) -> list[dict]:
             continue
         for line in sub.lines:
             name = line.product_name
-            choice = line.variant_label_in(order.language)
+            choice = line.variant_label_in(order.locale)
             if choice is not None:
                 name = f"{name} — {choice.text}"
             if line.unit:
@@ -175,7 +175,7 @@ def checkout_line_items(order: Order) -> list[dict]:
                 }
             )
         if sub.shipping_cents > 0:
-            coop = cooperative_name(sub.cooperative, order.language)
+            coop = cooperative_name(sub.cooperative, order.locale)
             items.append(
                 {
                     "price_data": {
@@ -211,7 +211,7 @@ def payment_deadline(order: Order) -> datetime:
 
 
 def start_card_checkout(
-    order: Order, *, lang: str, success_url: str, cancel_url: str
+    order: Order, *, locale: str, success_url: str, cancel_url: str
 ) -> str | None:
     """The Stripe Checkout URL where the shopper pays ``order`` (an open session for the same
     amount is reused), or None when Stripe says the current session already ended (it was
@@ -269,7 +269,7 @@ def start_card_checkout(
             "payment_intent_data": {"metadata": metadata, "transfer_group": f"order-{order.id}"},
             "client_reference_id": order.number,
             "customer_email": order.email,
-            "locale": gateway.checkout_locale(lang),
+            "locale": gateway.checkout_locale(locale),
             "success_url": success_url,
             "cancel_url": cancel_url,
             "expires_at": int(time.time()) + max(30, min(minutes, 1440)) * 60,
@@ -619,8 +619,8 @@ def accept_flagged(payment: Payment, actor) -> Payment:
         raise Conflict(
             _l(
                 "Only %(received)s was received for %(due)s: refund the payment instead.",
-                received=format_mad(payment.received_cents, current_lang()),
-                due=format_mad(due, current_lang()),
+                received=format_mad(payment.received_cents, current_locale()),
+                due=format_mad(due, current_locale()),
             )
         )
     confirm_payment(order, actor)

@@ -19,8 +19,8 @@ class StripeUnavailable(RuntimeError):
     """Stripe is not configured, unreachable, or refused the request."""
 
 
-def checkout_locale(lang: str) -> str:
-    return CHECKOUT_LOCALES.get(lang, "auto")
+def checkout_locale(locale: str) -> str:
+    return CHECKOUT_LOCALES.get(locale, "auto")
 
 
 def get_client() -> stripe.StripeClient:

@@ -21,7 +21,7 @@ from marketplace import transaction
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf
 from marketplace.http import refuse
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 from marketplace.orders.models import Order, PaymentMethod, SubOrderStatus
 from marketplace.orders.queries import get_order_for
 from marketplace.payments import bp, root_bp, services, webhooks
@@ -72,7 +72,7 @@ def pay(number: str):
     try:
         url = services.start_card_checkout(
             order,
-            lang=current_lang(),
+            locale=current_locale(),
             success_url=url_for("payments.success", number=order.number, _external=True),
             cancel_url=url_for("payments.cancelled", number=order.number, _external=True),
         )

@@ -374,17 +374,21 @@ class ReviewPage:
     next_cursor: str | None
 
 
-def _sort_columns(lang: str):
-    in_lang = case((Review.locale == lang, 1), else_=0)
-    return [(in_lang, True, "int"), (Review.created_at, True, "datetime"), (Review.id, True, "int")]
+def _sort_columns(locale: str):
+    in_locale = case((Review.locale == locale, 1), else_=0)
+    return [
+        (in_locale, True, "int"),
+        (Review.created_at, True, "datetime"),
+        (Review.id, True, "int"),
+    ]
 
 
 def product_reviews(
-    product_id: int, lang: str, *, per_page: int = 10, after: str | None = None
+    product_id: int, locale: str, *, per_page: int = 10, after: str | None = None
 ) -> ReviewPage:
-    """Visible reviews of a product: those written in ``lang`` first, then newest first;
+    """Visible reviews of a product: those written in ``locale`` first, then newest first;
     keyset pagination (``after`` is the cursor of the previous page). Raises BadCursor."""
-    columns = _sort_columns(lang)
+    columns = _sort_columns(locale)
     statement = (
         select(Review, *(expr for expr, _, _ in columns))
         .where(Review.product_id == product_id, Review.status == ReviewStatus.VISIBLE.value)

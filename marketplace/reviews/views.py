@@ -13,7 +13,7 @@ from marketplace.catalogue import queries
 from marketplace.errors import DomainError, InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.http import next_url, parse_int, refuse
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 from marketplace.reviews import bp, services
 from marketplace.reviews.forms import ReportForm, ReviewForm
 from marketplace.reviews.models import Review
@@ -48,7 +48,7 @@ def write(sub_order_id: int, product_id: int):
         data = services.ReviewData(
             rating=parse_int(form.rating.data) or 0,
             body=form.body.data or "",
-            locale=current_lang(),
+            locale=current_locale(),
             photos=list(form.photos.data or []),
             remove_photo_ids=[parse_int(v) or 0 for v in form.remove_photos.data or []],
         )
@@ -96,7 +96,9 @@ def product_reviews(slug: str):
         raise NotFound(_l("This product does not exist or is no longer for sale."))
     after = request.args.get("after") or None
     try:
-        page = services.product_reviews(product.id, current_lang(), per_page=PER_PAGE, after=after)
+        page = services.product_reviews(
+            product.id, current_locale(), per_page=PER_PAGE, after=after
+        )
     except services.BadCursor as exc:
         raise InvalidInput(
             _l("This link is not valid. Please start again from the first page.")

@@ -15,6 +15,6 @@ def _cooperative_listing(cooperative, *, template: str):
     return listing(template, cooperative=cooperative)
 
 
-def _cooperative_product_counts(_sender, *, lang: str) -> dict[int, int]:
+def _cooperative_product_counts(_sender, *, locale: str) -> dict[int, int]:
     """{cooperative id: number of visible products}, from the catalogue's facets (cached)."""
-    return {facet.id: facet.product_count for facet in queries.facets(lang)["cooperatives"]}
+    return {facet.id: facet.product_count for facet in queries.facets(locale)["cooperatives"]}

@@ -16,7 +16,7 @@ from marketplace.cooperatives.models import Cooperative
 from marketplace.errors import InvalidInput
 from marketplace.errors import NotFound as DomainNotFound
 from marketplace.http import int_arg, page_arg
-from marketplace.i18n import current_lang
+from marketplace.i18n import current_locale
 from marketplace.labels import services as labels
 from marketplace.reviews import services as reviews
 from marketplace.reviews.forms import ReportForm
@@ -41,9 +41,9 @@ def listing(
     **context,
 ):
     """The product grid of the catalogue, a category or a cooperative, with its filters."""
-    lang = current_lang()
-    facet_data = queries.facets(lang)
-    label_facets = labels.label_facets(lang)
+    locale = current_locale()
+    facet_data = queries.facets(locale)
+    label_facets = labels.label_facets(locale)
     form = FilterForm(request.args)
     form.set_choices(
         [(f.slug, f.name) for f in facet_data["categories"]],
@@ -82,7 +82,7 @@ def listing(
         result = queries.list_products(
             filters,
             form.sort.data,
-            lang,
+            locale,
             per_page=current_app.config["PAGE_SIZE"],
             page=page,
             after=after,
@@ -160,8 +160,8 @@ def variant_choice(product: Product, variant_id: int | None) -> VariantChoice:
 
 @bp.get("/")
 def home():
-    lang = current_lang()
-    facet_data = queries.facets(lang)
+    locale = current_locale()
+    facet_data = queries.facets(locale)
     return render_template(
         "storefront/home.html",
         featured=queries.featured_products(8),
@@ -195,7 +195,7 @@ def product(slug: str):
         product=found,
         choice=variant_choice(found, int_arg("variant", minimum=1)),
         related=related,
-        reviews=reviews.product_reviews(found.id, current_lang(), per_page=5) if rated else None,
+        reviews=reviews.product_reviews(found.id, current_locale(), per_page=5) if rated else None,
         distribution=reviews.distribution(found.id) if rated else None,
         report_form=ReportForm(),
     )
@@ -209,7 +209,7 @@ def search():
     if page > queries.MAX_OFFSET_PAGE:
         raise DomainNotFound(_l("This page of results does not exist."))
     results = search_products(
-        query, current_lang(), page=page, per_page=current_app.config["PAGE_SIZE"]
+        query, current_locale(), page=page, per_page=current_app.config["PAGE_SIZE"]
     )
     if page > 1 and not results.products:
         raise DomainNotFound(_l("This page of results does not exist."))

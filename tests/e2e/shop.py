@@ -31,8 +31,8 @@ class Item:
     province: str = ""
     names: tuple[tuple[str, str], ...] = ()
 
-    def name(self, lang: str) -> str:
-        return dict(self.names)[lang]
+    def name(self, locale: str) -> str:
+        return dict(self.names)[locale]
 
 
 def _item(obj, names: dict | None = None) -> Item:
@@ -180,9 +180,9 @@ def release_database() -> None:
 # --- browser steps --------------------------------------------------------------------
 
 
-def log_in(page, lang: str, email: str, password: str = PASSWORD) -> None:
+def log_in(page, locale: str, email: str, password: str = PASSWORD) -> None:
     """Log in through the real form (fields named by the contract: email, password)."""
-    page.goto(f"/{lang}/login")
+    page.goto(f"/{locale}/login")
     fill_login_form(page, email, password)
     page.wait_for_url(lambda url: "/login" not in url)
 
@@ -278,7 +278,7 @@ def build_back_office(shop: Shop) -> BackOffice:
         ),
         payment_method="cod",
         idempotency_token=make_idempotency_token(),
-        language="ar",
+        locale="ar",
         user=shopper,
         collect_fair_id=fair.id,
     )

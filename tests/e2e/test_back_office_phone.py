@@ -2,7 +2,7 @@
 the administration, in Arabic and French, fits the phone (neither the page nor any element's
 box reaches past the screen's edges: tables become stacked cards), has no serious or critical
 axe-core violation, and every control is reachable with the keyboard. Screenshots of the main
-pages land in tests/artifacts/ (phone-back-office-<lang>-<page>.jpg; of every page with
+pages land in tests/artifacts/ (phone-back-office-<locale>-<page>.jpg; of every page with
 SCREENSHOT_EVERY_STOP=1). A test compares the tour with app.url_map, so that a new page of
 the back office cannot be left out."""
 
@@ -19,7 +19,7 @@ from tests.e2e.tour import Stop, visit
 
 pytestmark = pytest.mark.e2e
 
-LANGS = ("ar", "fr")
+LOCALES = ("ar", "fr")
 
 # Pages kept as screenshots (the README shows two of them, copied to docs/).
 SCREENSHOTS = {"dashboard-orders", "dashboard-products", "dashboard-balance", "admin-queue"}
@@ -101,12 +101,12 @@ _BOXES_PAST_THE_EDGE = """() => {
 }"""
 
 
-def phone_problems(page, lang: str, stop: Stop, artifacts) -> list[str]:
-    label = f"{lang}{stop.path} ({stop.name})"
+def phone_problems(page, locale: str, stop: Stop, artifacts) -> list[str]:
+    label = f"{locale}{stop.path} ({stop.name})"
     if stop.name in SCREENSHOTS or os.environ.get("SCREENSHOT_EVERY_STOP"):
-        screenshot(page, artifacts, f"phone-back-office-{lang}-{stop.name}")
+        screenshot(page, artifacts, f"phone-back-office-{locale}-{stop.name}")
     problems = []
-    if urlsplit(page.url).path != f"/{lang}{stop.path.split('?')[0]}":
+    if urlsplit(page.url).path != f"/{locale}{stop.path.split('?')[0]}":
         problems.append(f"{label}: sent to {page.url} instead")
     overflow = page.evaluate(
         "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
@@ -157,25 +157,25 @@ def _sub_order_id(number: str) -> int:
     return sub_id
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_back_office_fits_a_phone(browsing, shop, back_office, artifacts, lang):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_back_office_fits_a_phone(browsing, shop, back_office, artifacts, locale):
     number = place_order(shop, {"medjool": 1, "boufeggous": 2})
     sub_order_id = _sub_order_id(number)
     problems: list[str] = []
 
-    def check(page, lang, stop):
-        return phone_problems(page, lang, stop, artifacts)
+    def check(page, locale, stop):
+        return phone_problems(page, locale, stop, artifacts)
 
     member = browsing.new_page(viewport=PHONE)
-    log_in(member, lang, shop.member.email)
+    log_in(member, locale, shop.member.email)
     variant_id = _variant_id(shop.medjool.id)
     for stop in seller_stops(shop, back_office, sub_order_id, variant_id):
-        problems += visit(member, lang, stop, check)
+        problems += visit(member, locale, stop, check)
 
     admin = browsing.new_page(viewport=PHONE)
-    log_in(admin, lang, shop.admin.email)
+    log_in(admin, locale, shop.admin.email)
     for stop in admin_stops(shop, back_office, number):
-        problems += visit(admin, lang, stop, check)
+        problems += visit(admin, locale, stop, check)
     assert not problems, "\n".join(problems)
 
 

@@ -38,19 +38,19 @@ def _observer() -> str:
     return email
 
 
-@pytest.mark.parametrize("lang", ["ar", "fr"])
+@pytest.mark.parametrize("locale", ["ar", "fr"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_the_impact_dashboard_reads_well_on_a_phone_and_a_desktop(
-    browsing, shop, artifacts, lang, viewport
+    browsing, shop, artifacts, locale, viewport
 ):
     place_order(shop, {"medjool": 2, "rose_water": 1})
     place_order(shop, {"boufeggous": 1})
     observer = _observer()
     page = browsing.new_page(viewport=viewport)
-    log_in(page, lang, observer)
-    page.goto(f"/{lang}/impact/dashboard")
-    assert path_of(page) == f"/{lang}/impact/dashboard"
-    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+    log_in(page, locale, observer)
+    page.goto(f"/{locale}/impact/dashboard")
+    assert path_of(page) == f"/{locale}/impact/dashboard"
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if locale == "ar" else "ltr")
     charts = page.locator("main svg.chart")
     expect(charts).to_have_count(4)
     for index in range(4):
@@ -63,21 +63,21 @@ def test_the_impact_dashboard_reads_well_on_a_phone_and_a_desktop(
     expect(page.locator("main table.impact-table")).not_to_have_count(0)
     expect(page.locator("main .impact-figures")).to_contain_text("2")
     assert_no_horizontal_scroll(page)
-    assert_accessible(page, f"impact dashboard {lang} {viewport['width']}px")
-    screenshot(page, artifacts, f"impact-dashboard-{lang}-{viewport['width']}")
+    assert_accessible(page, f"impact dashboard {locale} {viewport['width']}px")
+    screenshot(page, artifacts, f"impact-dashboard-{locale}-{viewport['width']}")
     # the exports answer as files
     with page.expect_download() as download:
         page.locator("main a[href*='export.xlsx']").click()
     assert download.value.suggested_filename.endswith(".xlsx")
 
     public = browsing.new_page(viewport=viewport)
-    public.goto(f"/{lang}/")
+    public.goto(f"/{locale}/")
     with public.expect_navigation():
-        public.locator(f"footer a[href='/{lang}/impact']").click()
+        public.locator(f"footer a[href='/{locale}/impact']").click()
     expect(public.locator("main svg.chart")).to_have_count(3)
     assert_no_horizontal_scroll(public)
-    assert_accessible(public, f"public impact page {lang} {viewport['width']}px")
-    screenshot(public, artifacts, f"impact-public-{lang}-{viewport['width']}")
+    assert_accessible(public, f"public impact page {locale} {viewport['width']}px")
+    screenshot(public, artifacts, f"impact-public-{locale}-{viewport['width']}")
 
 
 def test_a_shopper_collects_at_the_fair_and_the_cooperative_hands_it_over(

@@ -18,7 +18,7 @@ def shop():
     return build_shop()
 
 
-def switch_language(page, code: str) -> None:
+def switch_locale(page, code: str) -> None:
     link = page.locator(f"header nav a[hreflang={code}]")
     with page.expect_navigation():
         link.click()
@@ -47,7 +47,7 @@ def test_switching_language_keeps_the_page_and_its_filters(page, shop):
 
     # Same page, same filters, in Arabic then English.
     for code in ("ar", "en"):
-        switch_language(page, code)
+        switch_locale(page, code)
         assert urlsplit(page.url).path == f"/{code}/products"
         assert parse_qs(urlsplit(page.url).query) == french_query
         form = page.locator("main form.filters")
@@ -60,14 +60,14 @@ def test_switching_language_keeps_the_page_and_its_filters(page, shop):
 
     # A product page stays the same product.
     page.goto(f"/en/products/{shop.medjool.slug}")
-    switch_language(page, "ar")
+    switch_locale(page, "ar")
     assert path_of(page) == f"/ar/products/{shop.medjool.slug}"
     expect(page.locator("main h1")).to_contain_text(shop.medjool.name("ar"))
 
     # A search keeps its words and its results.
     page.goto("/ar/search?q=" + shop.rose_water.name("ar"))
     expect(page.locator("main .product-grid")).to_contain_text(shop.rose_water.name("ar"))
-    switch_language(page, "fr")
+    switch_locale(page, "fr")
     assert urlsplit(page.url).path == "/fr/search"
     assert page.locator("#site-search").input_value() == shop.rose_water.name("ar")
     expect(page.locator("main .product-grid")).to_contain_text(shop.rose_water.name("fr"))
@@ -75,5 +75,5 @@ def test_switching_language_keeps_the_page_and_its_filters(page, shop):
     # A page behind a login too (the cart, with what is in it).
     log_in(page, "fr", shop.shopper.email)
     page.goto("/fr/cart")
-    switch_language(page, "en")
+    switch_locale(page, "en")
     assert path_of(page) == "/en/cart"

@@ -78,8 +78,8 @@ def test_a_shopper_reviews_delivered_dates_in_arabic_on_a_phone(browsing, delive
     assert sideways_scroll(phone) is None
 
 
-@pytest.mark.parametrize("lang", ["ar", "fr", "en"])
-def test_badge_and_rating_show_on_cards_and_product_pages(browsing, delivered, lang):
+@pytest.mark.parametrize("locale", ["ar", "fr", "en"])
+def test_badge_and_rating_show_on_cards_and_product_pages(browsing, delivered, locale):
     shop, sub_order_id = delivered
     from marketplace.auth.models import User
     from marketplace.extensions import db
@@ -94,18 +94,18 @@ def test_badge_and_rating_show_on_cards_and_product_pages(browsing, delivered, l
     db.session.commit()
     release_database()
     phone = browsing.new_page(viewport=PHONE)
-    phone.goto(f"/{lang}/products")
-    card = phone.locator("main .product-card", has_text=shop.medjool.name(lang))
-    expect(card.locator(".label-badge")).to_have_accessible_name(BADGES[lang])
-    expect(card.locator(".card-rating")).to_contain_text(ONE_REVIEW[lang])
+    phone.goto(f"/{locale}/products")
+    card = phone.locator("main .product-card", has_text=shop.medjool.name(locale))
+    expect(card.locator(".label-badge")).to_have_accessible_name(BADGES[locale])
+    expect(card.locator(".card-rating")).to_contain_text(ONE_REVIEW[locale])
     expect(card.locator(".card-rating .stars")).to_have_text("★★★★☆")
-    other = phone.locator("main .product-card", has_text=shop.rose_water.name(lang))
+    other = phone.locator("main .product-card", has_text=shop.rose_water.name(locale))
     expect(other.locator(".label-badge")).to_have_count(0)
     assert sideways_scroll(phone) is None
     with phone.expect_navigation():
         card.locator("h3 a").click()
     main = phone.locator("main")
-    expect(main.locator(".product-info .label-badge")).to_have_accessible_name(BADGES[lang])
-    expect(main.locator(".product-info .rating")).to_contain_text(ONE_REVIEW[lang])
+    expect(main.locator(".product-info .label-badge")).to_have_accessible_name(BADGES[locale])
+    expect(main.locator(".product-info .rating")).to_contain_text(ONE_REVIEW[locale])
     expect(main.locator("#reviews .review-body")).to_have_text("Très bonnes")
     assert sideways_scroll(phone) is None

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 def names_of(item) -> str:
-    return "|".join(re.escape(item.name(lang)) for lang in ("fr", "ar"))
+    return "|".join(re.escape(item.name(locale)) for locale in ("fr", "ar"))
 
 
 @pytest.fixture

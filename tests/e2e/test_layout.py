@@ -19,7 +19,7 @@ from tests.e2e.tour import tour
 
 pytestmark = pytest.mark.e2e
 
-LANGS = ("ar", "fr", "en")
+LOCALES = ("ar", "fr", "en")
 
 
 @pytest.fixture
@@ -32,33 +32,33 @@ def order_number(shop):
     return place_order(shop, {"medjool": 1, "rose_soap": 2})
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_phone_pages_do_not_scroll_sideways(browsing, shop, order_number, artifacts, lang):
-    def check(page, lang, stop):
-        screenshot(page, artifacts, f"{lang}-phone-{stop.name}")
+@pytest.mark.parametrize("locale", LOCALES)
+def test_phone_pages_do_not_scroll_sideways(browsing, shop, order_number, artifacts, locale):
+    def check(page, locale, stop):
+        screenshot(page, artifacts, f"{locale}-phone-{stop.name}")
         problem = sideways_scroll(page)
         return [problem] if problem else []
 
-    problems = tour(browsing, shop, lang, check, PHONE, order_number)
+    problems = tour(browsing, shop, locale, check, PHONE, order_number)
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_desktop_pages_are_accessible(browsing, shop, order_number, artifacts, lang):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_desktop_pages_are_accessible(browsing, shop, order_number, artifacts, locale):
     """axe-core: no serious or critical violation on the main pages (home, catalogue,
     product, cart, checkout, login, application, dashboard and more) in each language."""
 
-    def check(page, lang, stop):
-        screenshot(page, artifacts, f"{lang}-desktop-{stop.name}")
+    def check(page, locale, stop):
+        screenshot(page, artifacts, f"{locale}-desktop-{stop.name}")
         if not stop.axe:
             return []
         return [
-            f"{lang}{stop.path} ({stop.name}) axe {v['impact']} {v['id']}: {v['help']} "
+            f"{locale}{stop.path} ({stop.name}) axe {v['impact']} {v['id']}: {v['help']} "
             f"{[n['target'] for n in v['nodes']]}"
             for v in axe_violations(page)
         ]
 
-    problems = tour(browsing, shop, lang, check, DESKTOP, order_number)
+    problems = tour(browsing, shop, locale, check, DESKTOP, order_number)
     assert not problems, "\n".join(problems)
 
 
@@ -76,9 +76,9 @@ def test_arabic_is_right_to_left_and_mirrored(page, shop):
     assert_accessible(page, "/ar/products")
 
 
-@pytest.mark.parametrize("lang", ("fr", "en"))
-def test_french_and_english_are_left_to_right(page, shop, lang):
-    page.goto(f"/{lang}/products")
+@pytest.mark.parametrize("locale", ("fr", "en"))
+def test_french_and_english_are_left_to_right(page, shop, locale):
+    page.goto(f"/{locale}/products")
     assert page.locator("html").get_attribute("dir") == "ltr"
     logo, search = box(page, "header .logo"), box(page, "header form[role=search]")
     assert logo["x"] + logo["width"] <= search["x"] + 1

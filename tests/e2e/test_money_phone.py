@@ -19,10 +19,10 @@ def _paid_card(app, stripe_fake, product):
     from marketplace.payments import services
     from tests.payments_support import place
 
-    order = place([(product, 1)], method="card", language="ar")
+    order = place([(product, 1)], method="card", locale="ar")
     with app.test_request_context("/ar/"):
         services.start_card_checkout(
-            order, lang="ar", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="ar", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     payment = services.payment_for(order)

@@ -20,10 +20,10 @@ def _card_sale(app, stripe_fake, product) -> None:
     from marketplace.payments import services
     from tests.payments_support import deliver, place
 
-    order = place([(product, 1)], method="card", language="ar")
+    order = place([(product, 1)], method="card", locale="ar")
     with app.test_request_context("/ar/"):
         services.start_card_checkout(
-            order, lang="ar", success_url="http://x/ok", cancel_url="http://x/no"
+            order, locale="ar", success_url="http://x/ok", cancel_url="http://x/no"
         )
     db.session.commit()
     payment = services.payment_for(order)
@@ -58,7 +58,7 @@ def history(app, stripe_keys, monkeypatch):
     )
     numbers = []
     for _ in range(3):
-        order = place([(product, 1)], method="cod", language="ar")
+        order = place([(product, 1)], method="cod", locale="ar")
         deliver(order.sub_orders[0])
         numbers.append(order.number)
     paid_coop = CooperativeFactory(shipping_fee_cents=0, rib="011780000012345678901235")

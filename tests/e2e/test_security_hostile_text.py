@@ -14,7 +14,7 @@ from tests.world import build_world
 
 pytestmark = pytest.mark.e2e
 
-LANGS = ("ar", "fr", "en")
+LOCALES = ("ar", "fr", "en")
 LONG_NAME = LONG_ARABIC[:190]  # names are limited to 200 characters
 
 
@@ -37,19 +37,21 @@ def hostile_world():
     return w
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_hostile_and_long_texts_neither_run_nor_overflow(browsing, hostile_world, lang):
+@pytest.mark.parametrize("locale", LOCALES)
+def test_hostile_and_long_texts_neither_run_nor_overflow(browsing, hostile_world, locale):
     w = hostile_world
     paths = [
-        f"/{lang}/products/{w.product_a.slug}",
-        f"/{lang}/cooperatives/{w.coop_a.slug}",
-        f"/{lang}/cooperatives",
-        f"/{lang}/products",
-        f"/{lang}/search?q=dates",
+        f"/{locale}/products/{w.product_a.slug}",
+        f"/{locale}/cooperatives/{w.coop_a.slug}",
+        f"/{locale}/cooperatives",
+        f"/{locale}/products",
+        f"/{locale}/search?q=dates",
     ]
     email, number = w.shopper_a.email, w.extra["order_a"].number
     # (new_page ends the test's transaction: the live server must be able to write.)
-    page = browsing.new_page(viewport=PHONE, locale={"ar": "ar-MA", "fr": "fr-MA"}.get(lang, "en"))
+    page = browsing.new_page(
+        viewport=PHONE, locale={"ar": "ar-MA", "fr": "fr-MA"}.get(locale, "en")
+    )
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     problems: list[str] = []
@@ -57,8 +59,8 @@ def test_hostile_and_long_texts_neither_run_nor_overflow(browsing, hostile_world
         page.goto(path)
         if problem := sideways_scroll(page):
             problems.append(problem)
-    log_in(page, lang, email)
-    for path in (f"/{lang}/orders/{number}", f"/{lang}/orders"):
+    log_in(page, locale, email)
+    for path in (f"/{locale}/orders/{number}", f"/{locale}/orders"):
         page.goto(path)
         if problem := sideways_scroll(page):
             problems.append(problem)

@@ -66,26 +66,26 @@ def _option(page, variant_id: int):
     return page.locator(f"main .variant-choice li:has(#variant-{variant_id})")
 
 
-@pytest.mark.parametrize("lang", ["ar", "fr"])
-def test_choosing_a_size_on_a_phone_puts_it_in_the_cart(browsing, dates, artifacts, lang):
-    page = browsing.new_page(viewport=PHONE, locale=f"{lang}-MA")
-    page.goto(f"/{lang}/products/dattes-mejhoul")
-    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+@pytest.mark.parametrize("locale", ["ar", "fr"])
+def test_choosing_a_size_on_a_phone_puts_it_in_the_cart(browsing, dates, artifacts, locale):
+    page = browsing.new_page(viewport=PHONE, locale=f"{locale}-MA")
+    page.goto(f"/{locale}/products/dattes-mejhoul")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if locale == "ar" else "ltr")
     choice = page.locator("main .product-buy form .variant-choice")
     expect(choice.locator("input[type=radio][name=variant_id]")).to_have_count(3)
     # The first size in stock is chosen; the sold-out one is there, marked, not choosable.
     expect(page.locator(f"#variant-{dates['small']}")).to_be_checked()
     expect(page.locator(f"#variant-{dates['big']}")).to_be_disabled()
-    expect(_option(page, dates["big"])).to_contain_text(LABELS["big"][lang])
+    expect(_option(page, dates["big"])).to_contain_text(LABELS["big"][locale])
     expect(_option(page, dates["big"]).locator(".badge-bad")).to_be_visible()
     for name in LABELS:
-        expect(_option(page, dates[name])).to_contain_text(LABELS[name][lang])
+        expect(_option(page, dates[name])).to_contain_text(LABELS[name][locale])
     assert sideways_scroll(page) is None
     # In Arabic the radio buttons sit on the right of their labels.
     radio = page.locator(f"#variant-{dates['box']}").bounding_box()
     label = page.locator(f"label[for=variant-{dates['box']}]").bounding_box()
-    assert (radio["x"] > label["x"]) if lang == "ar" else (radio["x"] < label["x"])
-    assert_accessible(page, f"product page with a choice of sizes, {lang}, phone")
+    assert (radio["x"] > label["x"]) if locale == "ar" else (radio["x"] < label["x"])
+    assert_accessible(page, f"product page with a choice of sizes, {locale}, phone")
 
     # Choose the family box by its label (the whole row is the target), two into the cart.
     page.locator(f"label[for=variant-{dates['box']}]").click()
@@ -98,16 +98,16 @@ def test_choosing_a_size_on_a_phone_puts_it_in_the_cart(browsing, dates, artifac
     ) as answer:
         form.get_by_role("button").click()
     assert answer.value.ok
-    expect(form.locator("[data-cart-feedback]")).to_contain_text(LABELS["box"][lang])
-    screenshot(page, artifacts, f"variant-choice-{lang}-phone")
+    expect(form.locator("[data-cart-feedback]")).to_contain_text(LABELS["box"][locale])
+    screenshot(page, artifacts, f"variant-choice-{locale}-phone")
 
-    page.goto(f"/{lang}/cart")
+    page.goto(f"/{locale}/cart")
     main = page.locator("main")
-    expect(main).to_contain_text(LABELS["box"][lang])
-    expect(main).not_to_contain_text(LABELS["small"][lang])
+    expect(main).to_contain_text(LABELS["box"][locale])
+    expect(main).not_to_contain_text(LABELS["small"][locale])
     expect(main.locator("input[name=quantity]").first).to_have_value("2")
     assert sideways_scroll(page) is None
-    assert_accessible(page, f"cart with a chosen size, {lang}, phone")
+    assert_accessible(page, f"cart with a chosen size, {locale}, phone")
 
 
 def test_a_shared_link_opens_with_its_size_chosen(browsing, dates):

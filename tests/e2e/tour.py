@@ -13,7 +13,7 @@ from tests.e2e.shop import Shop, log_in
 @dataclass(frozen=True)
 class Stop:
     name: str
-    path: str  # without the /<lang> prefix
+    path: str  # without the /<locale> prefix
     axe: bool = True  # one of the pages the accessibility acceptance names (or worth it)
 
 
@@ -59,9 +59,9 @@ def admin_stops(shop: Shop) -> list[Stop]:
     ]
 
 
-def add_to_cart(page, lang: str, slug: str, quantity: int = 1) -> None:
+def add_to_cart(page, locale: str, slug: str, quantity: int = 1) -> None:
     """Add a product from its page with the add-to-cart form (orders' include)."""
-    page.goto(f"/{lang}/products/{slug}")
+    page.goto(f"/{locale}/products/{slug}")
     form = page.locator("main form[action*='/cart/add']").first
     if quantity != 1:
         form.locator("[name=quantity]").fill(str(quantity))
@@ -73,57 +73,57 @@ def add_to_cart(page, lang: str, slug: str, quantity: int = 1) -> None:
 Check = Callable[[object, str, Stop], list[str]]
 
 
-def visit(page, lang: str, stop: Stop, check: Check) -> list[str]:
+def visit(page, locale: str, stop: Stop, check: Check) -> list[str]:
     try:
-        response = page.goto(f"/{lang}{stop.path}")
+        response = page.goto(f"/{locale}{stop.path}")
     except Exception as exc:  # noqa: BLE001  (report and go on with the tour)
-        return [f"{lang}{stop.path}: {exc}"]
+        return [f"{locale}{stop.path}: {exc}"]
     status = response.status if response else 0
     if status != 200:
-        return [f"{lang}{stop.path} ({stop.name}): HTTP {status}"]
+        return [f"{locale}{stop.path} ({stop.name}): HTTP {status}"]
     problems = []
-    if page.locator("html").get_attribute("lang") != lang:
-        problems.append(f"{lang}{stop.path}: <html lang> is not {lang}")
-    expected_dir = "rtl" if lang == "ar" else "ltr"
+    if page.locator("html").get_attribute("lang") != locale:
+        problems.append(f"{locale}{stop.path}: <html lang> is not {locale}")
+    expected_dir = "rtl" if locale == "ar" else "ltr"
     if page.locator("html").get_attribute("dir") != expected_dir:
-        problems.append(f"{lang}{stop.path}: <html dir> is not {expected_dir}")
+        problems.append(f"{locale}{stop.path}: <html dir> is not {expected_dir}")
     try:
-        problems += check(page, lang, stop)
+        problems += check(page, locale, stop)
     except Exception as exc:  # noqa: BLE001
-        problems.append(f"{lang}{stop.path} ({stop.name}): {exc}")
+        problems.append(f"{locale}{stop.path} ({stop.name}): {exc}")
     return problems
 
 
 def tour(
-    browsing, shop: Shop, lang: str, check: Check, viewport: dict, order_number: str | None = None
+    browsing, shop: Shop, locale: str, check: Check, viewport: dict, order_number: str | None = None
 ) -> list[str]:
-    """Visit every main page in ``lang``; returns the problems ``check`` and the tour met."""
+    """Visit every main page in ``locale``; returns the problems ``check`` and the tour met."""
     problems: list[str] = []
     shopper = browsing.new_page(viewport=viewport)
     for stop in public_stops(shop):
-        problems += visit(shopper, lang, stop, check)
+        problems += visit(shopper, locale, stop, check)
     try:
-        log_in(shopper, lang, shop.shopper.email)
-        add_to_cart(shopper, lang, shop.medjool.slug)
-        add_to_cart(shopper, lang, shop.rose_water.slug)
+        log_in(shopper, locale, shop.shopper.email)
+        add_to_cart(shopper, locale, shop.medjool.slug)
+        add_to_cart(shopper, locale, shop.rose_water.slug)
     except Exception as exc:  # noqa: BLE001
-        problems.append(f"{lang}: could not log in and fill the cart: {exc}")
+        problems.append(f"{locale}: could not log in and fill the cart: {exc}")
     for stop in shopper_stops(shop, order_number):
-        problems += visit(shopper, lang, stop, check)
+        problems += visit(shopper, locale, stop, check)
 
     member = browsing.new_page(viewport=viewport)
     try:
-        log_in(member, lang, shop.member.email)
+        log_in(member, locale, shop.member.email)
     except Exception as exc:  # noqa: BLE001
-        problems.append(f"{lang}: the cooperative member could not log in: {exc}")
+        problems.append(f"{locale}: the cooperative member could not log in: {exc}")
     for stop in member_stops(shop):
-        problems += visit(member, lang, stop, check)
+        problems += visit(member, locale, stop, check)
 
     admin = browsing.new_page(viewport=viewport)
     try:
-        log_in(admin, lang, shop.admin.email)
+        log_in(admin, locale, shop.admin.email)
     except Exception as exc:  # noqa: BLE001
-        problems.append(f"{lang}: the administrator could not log in: {exc}")
+        problems.append(f"{locale}: the administrator could not log in: {exc}")
     for stop in admin_stops(shop):
-        problems += visit(admin, lang, stop, check)
+        problems += visit(admin, locale, stop, check)
     return problems

@@ -31,7 +31,7 @@ AUTH_TOKEN = "fake_twilio_auth_token_0123456789"
 SMS_FROM = "+212522000000"
 WHATSAPP_FROM = "whatsapp:+212522000001"
 TEMPLATES = {
-    name: {lang: f"HX{name[:8]}{lang}".ljust(34, "0") for lang in ("ar", "fr", "en")}
+    name: {locale: f"HX{name[:8]}{locale}".ljust(34, "0") for locale in ("ar", "fr", "en")}
     for name in (
         "code",
         "new_order",
