@@ -41,6 +41,7 @@ from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from marketplace.database import after_outermost_commit
 from marketplace.extensions import cache
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ def _note_catalogue_changes(session: Session, flush_context, instances) -> None:
         session.info["page_cache_stale"] = True
 
 
-@event.listens_for(Session, "after_commit")
+@after_outermost_commit
 def _bump_after_commit(session: Session) -> None:
     if session.info.pop("page_cache_stale", False):
         bump_version()

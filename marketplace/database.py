@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
 
 
 def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
+
+
+def after_outermost_commit(listener: Callable[[Session], None]) -> Callable[[Session], None]:
+    """Run ``listener(session)`` once a session's outermost transaction has committed.
+    SQLAlchemy's ``after_commit`` also fires when a savepoint is released (``begin_nested``),
+    while nothing is committed yet: what must wait for the commit (sending mail, deleting
+    files, bumping cache versions, enqueueing jobs) goes through here instead."""
+
+    def on_commit(session: Session) -> None:
+        if not session.in_nested_transaction():
+            listener(session)
+
+    event.listen(Session, "after_commit", on_commit)
+    return listener
 
 
 def _configure_sqlite(dbapi_connection, connection_record) -> None:

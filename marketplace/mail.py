@@ -35,6 +35,7 @@ from sqlalchemy import DateTime, Integer, String, Text, delete, event, func, or_
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marketplace import signals
+from marketplace.database import after_outermost_commit
 from marketplace.extensions import db, mail
 from marketplace.timeutil import utcnow
 
@@ -200,10 +201,8 @@ def read_outbox(folder: str | Path) -> list:
     ]
 
 
-@event.listens_for(Session, "after_commit")
+@after_outermost_commit
 def _send_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint released: nothing is committed yet
     if session.info.pop(_QUEUED_KEY, False):
         request_delivery()
     for message in session.info.pop(_OUTBOX_KEY, []):

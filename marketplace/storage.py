@@ -38,6 +38,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace import object_storage
+from marketplace.database import after_outermost_commit
 from marketplace.errors import DomainError
 from marketplace.errors import NotFound as DomainNotFound
 
@@ -321,7 +322,7 @@ def delete_after_commit(delete: Callable[[str], None], name: str) -> None:
     db.session.info.setdefault(_DELETE_AFTER_COMMIT, []).append((delete, name))
 
 
-@event.listens_for(Session, "after_commit")
+@after_outermost_commit
 def _keep_committed_images(session: Session) -> None:
     session.info.pop(_UNCOMMITTED_IMAGES, None)
     for delete, name in session.info.pop(_DELETE_AFTER_COMMIT, []):

@@ -342,3 +342,25 @@ def test_no_view_module_commits_or_rolls_back():
         f"through marketplace.http.refuse); mark a deliberate second transaction with "
         f"{SECOND_TRANSACTION!r} and why:\n" + "\n".join(problems)
     )
+
+
+def test_what_waits_for_the_commit_does_not_run_when_a_savepoint_is_released(app):
+    """SQLAlchemy's after_commit also fires when a savepoint is released: a file removed in
+    the transaction is deleted only when the outermost transaction commits, never before
+    (the transaction may still roll back and keep referring to it)."""
+    from marketplace import storage
+
+    deleted: list[str] = []
+    storage.delete_after_commit(deleted.append, "kept.webp")
+    with db.session.begin_nested():
+        db.session.execute(select(1))
+    assert deleted == []
+    db.session.rollback()
+    assert deleted == []  # rolled back: the row still refers to the file
+
+    storage.delete_after_commit(deleted.append, "removed.webp")
+    with db.session.begin_nested():
+        db.session.execute(select(1))
+    assert deleted == []
+    db.session.commit()
+    assert deleted == ["removed.webp"]

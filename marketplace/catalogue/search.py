@@ -29,6 +29,7 @@ from marketplace.catalogue.models import (
     ProductVariant,
 )
 from marketplace.cooperatives.models import Cooperative, CooperativeTranslation
+from marketplace.database import after_outermost_commit
 from marketplace.extensions import db
 from marketplace.text import normalize, strip_html, tokens
 
@@ -157,7 +158,7 @@ def _changes_facets(session: Session) -> bool:
     return False
 
 
-@event.listens_for(Session, "after_commit")
+@after_outermost_commit
 def _clear_stale_facets(session: Session) -> None:
     if session.info.pop("catalogue_facets_changed", False):
         from marketplace.catalogue.queries import clear_facet_cache

@@ -68,6 +68,7 @@ from sqlalchemy.orm.util import identity_key
 
 from marketplace import signals
 from marketplace.cooperatives.models import Cooperative
+from marketplace.database import after_outermost_commit
 from marketplace.extensions import db
 from marketplace.impact.models import (
     FIRST_MARKERS,
@@ -510,13 +511,11 @@ def _record_before_commit(session: Session) -> None:
     session.info[RECORDED] = True
 
 
-@event.listens_for(Session, "after_commit")
+@after_outermost_commit
 def _ask_for_the_job(session: Session) -> None:
     """After a commit that recorded changes: ask for an ``impact-refresh`` run (enqueued on
     the broker, one waiting run for any number of commits; inline without a broker). The job
     runner sits above impact and answers ``signals.queue_committed``."""
-    if session.in_nested_transaction():
-        return  # a savepoint released: nothing is committed yet
     if session.info.pop(RECORDED, False):
         signals.queue_committed.send(JOB)
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from marketplace import signals
 from marketplace.auth.models import User
 from marketplace.auth.services import external_url
+from marketplace.database import after_outermost_commit
 from marketplace.errors import InvalidInput, NotFound, TooManyRequests
 from marketplace.extensions import db
 from marketplace.http import ascii_digits
@@ -480,10 +481,8 @@ def _queue(
     return row
 
 
-@event.listens_for(Session, "after_commit")
+@after_outermost_commit
 def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint released: nothing is committed yet
     if session.info.pop(_QUEUED_KEY, False):
         request_sending()
 

@@ -16,6 +16,7 @@ from marketplace import signals
 from marketplace.auth.models import User
 from marketplace.auth.services import external_url
 from marketplace.cooperatives.models import Cooperative
+from marketplace.database import after_outermost_commit
 from marketplace.extensions import db
 from marketplace.i18n import LOCALES
 from marketplace.mail import queue_mail
@@ -97,10 +98,8 @@ def order_placed(order: Order) -> None:
     db.session.info[_NOTICES_DUE_KEY] = True
 
 
-@event.listens_for(Session, "after_commit")
+@after_outermost_commit
 def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint released: nothing is committed yet
     if session.info.pop(_NOTICES_DUE_KEY, False):
         # The job runner sits above orders and answers ``signals.queue_committed``.
         signals.queue_committed.send(NOTICES_JOB)
