@@ -8,6 +8,7 @@ deleted entry, and ORM-enabled ``update()``/``delete()`` statements), and no vie
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -115,3 +116,34 @@ def recorded_actions() -> list[str]:
             select(seen.c.action).where(seen.c.action.is_not(None)).order_by(seen.c.action)
         )
     )
+
+
+# Rows are counted up to this many pages past the one shown: an exact count of a log of a
+# million rows reads all of it (60 ms) for a page number no one pages to.
+PAGES_COUNTED_AHEAD = 20
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the log, newest first."""
+
+    entries: list[AuditLogEntry]
+    pages: int  # pages known to exist (at least 1)
+    more: bool  # more pages exist past ``pages`` (not counted)
+
+
+def audit_page(action: str, page: int, per_page: int) -> AuditPage:
+    """Page ``page`` of the log (``action``: only its entries, when not empty)."""
+    query = select(AuditLogEntry)
+    if action:
+        query = query.where(AuditLogEntry.action == action)
+    counted_up_to = (page + PAGES_COUNTED_AHEAD) * per_page
+    ids = query.with_only_columns(AuditLogEntry.id).limit(counted_up_to + 1).subquery()
+    counted = db.session.scalar(select(func.count()).select_from(ids)) or 0
+    entries = db.session.scalars(
+        query.order_by(AuditLogEntry.created_at.desc(), AuditLogEntry.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    pages = max(1, -(-min(counted, counted_up_to) // per_page))
+    return AuditPage(list(entries), pages, more=counted > counted_up_to)

@@ -26,6 +26,7 @@ from tests.payments_support import (
     deliver,
     place,
 )
+from tests.test_query_counts import query_count
 
 pytestmark = pytest.mark.usefixtures("balanced_books")
 
@@ -157,3 +158,23 @@ def test_the_payouts_page_counts_and_sums_each_batch_and_pages_them(
     assert 'class="pagination"' not in both
     assert both.index(f"Batch {newer.id}</a>") < both.index(f"Batch {older.id}</a>")
     assert db.session.scalar(select(db.func.count()).select_from(PayoutBatch)) == 2
+
+
+def test_the_cash_to_settle_asks_no_question_per_sub_order(app, client):
+    """Each delivered cash sale waiting for its cash has its button; the page's queries do
+    not grow with how many there are."""
+    coop = CooperativeFactory()
+
+    def delivered_cash_sale():
+        order = place([(ProductFactory(cooperative=coop), 1)], method="cod")
+        deliver(order.sub_orders[0])
+        db.session.commit()
+
+    delivered_cash_sale()
+    login(client, MemberFactory(cooperative=coop))
+    one = query_count(app, client, "/en/dashboard/balance")
+    for _ in range(4):
+        delivered_cash_sale()
+    page = client.get("/en/dashboard/balance").get_data(as_text=True)
+    assert section(page, "cod-pending").count("Cash collected: ") == 5
+    assert query_count(app, client, "/en/dashboard/balance") == one

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from marketplace import mail
 from marketplace.admin import bp
 from marketplace.admin.forms import ACTIONS, ActionForm, DecisionForm, reason_choices
-from marketplace.audit import AuditLogEntry, record_audit, recorded_actions
+from marketplace.audit import AuditLogEntry, audit_page, record_audit, recorded_actions
 from marketplace.auth.decorators import admin_required
 from marketplace.auth.models import User
 from marketplace.cooperatives import services as cooperative_services
@@ -188,26 +188,19 @@ def application(cooperative_id: int):
 def audit_log():
     """The append-only audit log, newest first (read only: nothing here edits it)."""
     action = request.args.get("action", "")
-    query = select(AuditLogEntry)
     actions = recorded_actions()
-    if action in actions:
-        query = query.where(AuditLogEntry.action == action)
-    else:
+    if action not in actions:
         action = ""
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = page_arg()
-    entries = db.session.scalars(
-        query.order_by(AuditLogEntry.created_at.desc(), AuditLogEntry.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    listed = audit_page(action, page, PAGE_SIZE)
     return render_template(
         "admin/audit_log.html",
-        entries=entries,
+        entries=listed.entries,
         actions=actions,
         action=action,
         page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=listed.pages,
+        more_pages=listed.more,
         **_helpers(),
     )
 

