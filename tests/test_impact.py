@@ -211,6 +211,23 @@ def test_every_figure_matches_the_hand_computation(app, known):
     ]
 
 
+def test_a_top_product_without_a_name_now_shows_the_name_its_order_lines_recorded(app, known):
+    from marketplace.orders.models import OrderLine
+
+    pot = known["b_pot"]
+    recorded = db.session.scalar(
+        select(OrderLine.product_name).where(OrderLine.product_id == pot.id).limit(1)
+    )
+    named = known["a_dates"]
+    for translation in list(pot.translations):
+        db.session.delete(translation)
+    db.session.flush()
+    with app.test_request_context("/en/"):
+        labels = {r.key: r.label for r in services.compute(YEAR, "en").top_products}
+    assert recorded and labels[str(pot.id)] == recorded
+    assert labels[str(named.id)] == next(t.name for t in named.translations if t.locale == "en")
+
+
 def test_filters_narrow_every_sales_figure(app, known):
     with app.test_request_context("/en/"):
         by_province = services.compute(Filters(YEAR.start, YEAR.end, province="errachidia"), "en")

@@ -441,8 +441,12 @@ def compute(f: Filters, locale: str, *, min_orders: int = 0) -> Figures:
         Row(str(cid), _label(names.get(cid), locale), s, o, i) for cid, s, o, i in coop_rows
     ]
 
-    # 4. top products (a deleted product keeps the name its order lines recorded)
+    # 4. top products, and the name their order lines recorded for those without one now (a
+    # deleted product): reading the lines of every top product costs 30 ms over 130,000.
     ids = [r[0] for r in product_rows if r[0] is not None]
+    names = _names(ProductTranslation, ProductTranslation.product_id, ids)
+    queries += 1
+    unnamed = [pid for pid in ids if pid not in names]
     recorded = dict(
         db.session.execute(
             select(S.product_id, func.max(OrderLine.product_name))
@@ -450,15 +454,13 @@ def compute(f: Filters, locale: str, *, min_orders: int = 0) -> Figures:
             .where(
                 *sales.where,
                 or_(
-                    S.product_id.in_(ids),
+                    S.product_id.in_(unnamed) if unnamed else false(),
                     S.product_id.is_(None) if any(r[0] is None for r in product_rows) else false(),
                 ),
             )
             .group_by(S.product_id)
         ).all()
     )
-    queries += 1
-    names = _names(ProductTranslation, ProductTranslation.product_id, ids)
     queries += 1
     out.top_products = [
         Row(
