@@ -428,7 +428,16 @@ class Attention:
 
 
 def dashboard_attention(cooperative: Cooperative) -> Attention:
-    products = list(db.session.scalars(cooperative_products(cooperative.id)))
+    # Every product of the cooperative with its names only: its photos and variants (what
+    # ``cooperative_products`` also loads for the tables) are not asked about here.
+    products = list(
+        db.session.scalars(
+            select(Product)
+            .where(Product.cooperative_id == cooperative.id)
+            .options(selectinload(Product.translations))
+            .order_by(Product.created_at.desc(), Product.id.desc())
+        )
+    )
     missing = [(p, m) for p in products if (m := missing_locales(p.translations))]
     out = [p for p in products if p.stock <= 0 and p.status == ProductStatus.ACTIVE.value]
     drafts = sum(1 for p in products if p.status == ProductStatus.DRAFT.value)
