@@ -41,7 +41,8 @@ def balance():
         # shown on the first page only (older pages show older entries)
         payouts=payouts.payouts_of(coop_id) if statement.page == 1 else [],
         awaiting_cash=services.cod_awaiting_cash(coop_id) if statement.page == 1 else [],
-        kind_labels=ledger.KIND_LABELS,
+        # translated once, not once per entry
+        kind_labels={kind: str(label) for kind, label in ledger.KIND_LABELS.items()},
     )
 
 
