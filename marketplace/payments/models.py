@@ -402,8 +402,8 @@ class LedgerEntry(db.Model):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         # A cooperative's statement (its payable account) newest first; its sum and count
-        # read the index alone on PostgreSQL (amount_cents included): 10 ms each at 5,000
-        # orders through the table, under 2 without it.
+        # read the index alone on PostgreSQL (amount_cents included): 1.5 ms each at 5,000
+        # orders, against 16 ms when they read the cooperative's entries in the table.
         Index(
             "ix_ledger_entries_statement",
             "cooperative_id",
