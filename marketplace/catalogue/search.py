@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import event, func, inspect, literal_column, select, text
+from sqlalchemy import String, bindparam, event, func, inspect, literal_column, select, text
 from sqlalchemy.orm import Session, object_session
 
 from marketplace.catalogue.models import (
@@ -265,7 +265,15 @@ def _pg_candidates(words: list[str], *, prefix: bool) -> list[tuple[int, float]]
     from marketplace.catalogue.queries import visible_products_filter
 
     terms = " & ".join(f"{tok}:*" if prefix else tok for tok in words)
-    tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), terms)
+    # The tsquery is rendered into the SQL (escaped by SQLAlchemy), not sent as a parameter:
+    # psycopg prepares a statement run five times and PostgreSQL then plans it once for any
+    # tsquery, without knowing how selective it is (70 ms instead of 20 at 200,000 products).
+    # A literal_execute parameter is rendered at each execution into SQL compiled once
+    # (SQLAlchemy's statement cache), where literal_binds compiled it all again: 2 ms a search.
+    tsquery = func.to_tsquery(
+        literal_column("'simple'::regconfig"),
+        bindparam("terms", terms, type_=String, literal_execute=True),
+    )
     vector = literal_column("products.search_vector")  # generated column, see 0002_search
     candidates = (
         select(Product.id.label("id"), vector.label("v"))
@@ -274,14 +282,7 @@ def _pg_candidates(words: list[str], *, prefix: bool) -> list[tuple[int, float]]
         .cte("candidates")
         .prefix_with("MATERIALIZED")
     )
-    rank = func.ts_rank(candidates.c.v, tsquery)
-    # Values rendered into the SQL (escaped by SQLAlchemy), no parameters: psycopg prepares a
-    # statement run five times and PostgreSQL then plans it once for any tsquery, without
-    # knowing how selective it is (70 ms instead of 20 at 200,000 products).
-    statement = select(candidates.c.id, rank).compile(
-        dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}
-    )
-    rows = db.session.execute(text(str(statement)))
+    rows = db.session.execute(select(candidates.c.id, func.ts_rank(candidates.c.v, tsquery)))
     return [(row[0], float(row[1])) for row in rows]
 
 
