@@ -54,9 +54,33 @@ def _begin_sqlite(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _count_query(conn, cursor, statement, parameters, context, executemany) -> None:
+# Statements that cannot change the database (a request that sent only these has nothing to
+# commit, see wrote_to_database). Anything else counts as a write, savepoints included.
+_READ_ONLY_STATEMENTS = ("SELECT", "SET ", "SHOW ", "BEGIN", "PRAGMA")
+_WROTE = "wrote_to_database"
+
+
+def _may_write(statement: str, context) -> bool:
+    if any(getattr(context, flag, False) for flag in ("isinsert", "isupdate", "isdelete")):
+        return True
+    head = statement.lstrip()[:6].upper()
+    if head.startswith("WITH"):  # a read only if SQLAlchemy compiled it from a SELECT
+        compiled = getattr(context, "compiled", None)
+        return not getattr(getattr(compiled, "statement", None), "is_select", False)
+    return not head.startswith(_READ_ONLY_STATEMENTS)
+
+
+def _observe_statement(conn, cursor, statement, parameters, context, executemany) -> None:
+    """Count the request's queries (QUERY_COUNT_HEADER) and note whether it wrote."""
     if has_request_context():
         g.query_count = getattr(g, "query_count", 0) + 1
+        if not g.get(_WROTE) and _may_write(statement, context):
+            setattr(g, _WROTE, True)
+
+
+def wrote_to_database() -> bool:
+    """Whether this request sent a statement that may have changed the database."""
+    return bool(g.get(_WROTE))
 
 
 def init_database(app: Flask) -> None:
@@ -65,4 +89,4 @@ def init_database(app: Flask) -> None:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _configure_sqlite)
             event.listen(engine, "begin", _begin_sqlite)
-        event.listen(engine, "before_cursor_execute", _count_query)
+        event.listen(engine, "before_cursor_execute", _observe_statement)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, has_request_context
 
+from marketplace.database import wrote_to_database
 from marketplace.extensions import db
 
 SECOND_TRANSACTION = "# second transaction:"  # the marker tests/test_transactions.py accepts
@@ -57,10 +58,24 @@ def failed() -> bool:
     return bool(g.get(_FAILED))
 
 
+def nothing_to_commit() -> bool:
+    """Whether committing now would keep nothing: no statement of this request may have
+    written, no change waits to be flushed and no work waits for the commit (queued mail,
+    files to delete: what listeners keep in ``session.info``)."""
+    session = db.session
+    return not (
+        wrote_to_database() or session.new or session.dirty or session.deleted or session.info
+    )
+
+
 def end_request(response: Response) -> Response:
     """after_request: commit a request that succeeded, roll back any other."""
     if failed() or (response.status_code >= 400 and not g.get(_KEEP)):
         db.session.rollback()
+        return response
+    if nothing_to_commit():
+        # A page that only read: the teardown closes the session, which ends its transaction
+        # (a commit would cost the same round trip plus expiring every loaded object).
         return response
     try:
         db.session.commit()

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, select, text
 
 from marketplace.catalogue.models import ProductStatus
 from marketplace.extensions import db
@@ -364,3 +364,47 @@ def test_what_waits_for_the_commit_does_not_run_when_a_savepoint_is_released(app
     assert deleted == []
     db.session.commit()
     assert deleted == ["removed.webp"]
+
+
+def test_a_page_that_only_reads_ends_without_a_commit(app, client):
+    """A read-only request has nothing to commit: its transaction ends when the session is
+    closed, without the commit's round trip and the expiry of every loaded object."""
+    product = ProductFactory()
+    slug = product.slug
+    with counted_commits() as commits:
+        page = client.get(f"/en/products/{slug}")
+    assert page.status_code == 200 and slug in page.get_data(as_text=True)
+    assert commits == []
+
+
+def test_a_get_whose_purpose_is_a_write_still_commits_it(app, client):
+    from marketplace.auth import tokens
+    from marketplace.auth.models import User
+
+    user = UserFactory(email_verified_at=None)
+    token = tokens.make_token(tokens.EMAIL_VERIFICATION, {"uid": user.id, "email": user.email})
+    user_id = user.id
+    with counted_commits() as commits:
+        response = client.get(f"/en/verify/{token}")
+    assert response.status_code in (302, 303)
+    assert len(commits) == 1
+    db.session.expire_all()
+    assert db.session.get(User, user_id).email_verified_at is not None
+
+
+def test_what_waits_for_the_commit_is_committed_without_a_write(app):
+    """Work a listener keeps for the commit (mail handed over after it, files to delete)
+    is a reason to commit even when no statement wrote."""
+    from marketplace import storage
+    from marketplace.transaction import nothing_to_commit
+
+    with app.test_request_context("/en/"):
+        db.session.execute(select(1))
+        assert nothing_to_commit()
+        storage.delete_after_commit(lambda name: None, "old.webp")
+        assert not nothing_to_commit()
+        db.session.rollback()
+        assert nothing_to_commit()
+        db.session.execute(text("UPDATE users SET locale = locale WHERE id = -1"))
+        assert not nothing_to_commit()  # a write the ORM did not flush is still a write
+        db.session.rollback()
