@@ -9,7 +9,9 @@ Views and services only change objects and ``flush()``; after the view has answe
   counts towards the address's limit);
 - a request marked failed rolls back whatever its status (``fail()``; ``http.refuse()`` marks
   it when a service refused with a ``DomainError`` and the view answers with a redirect);
-- an exception that escaped the view is answered by an error handler, which rolls back.
+- an exception that escaped the view is answered by an error handler, which rolls back;
+- a request that only read has nothing to commit (``nothing_to_commit``): the teardown's
+  close of the session ends its transaction.
 
 A commit that fails is answered by the error handlers of marketplace/web.py, as an error of
 the view would be (a database outage becomes a 503 and the session cookie goes back to what
