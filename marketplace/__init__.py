@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     init_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=None)
+    i18n.install_request_domain(app, babel)
     i18n.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

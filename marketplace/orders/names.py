@@ -52,19 +52,23 @@ def actor_label(role: str | None) -> str:
     return str(label) if label is not None else ""
 
 
+# By stored value, for pages that ask once per row (where both tables name a status, the
+# sub-order's label is kept: it comes last).
+_STATUS_LABELS_BY_VALUE = {
+    key.value: label
+    for key, label in (*ORDER_STATUS_LABELS.items(), *SUB_ORDER_STATUS_LABELS.items())
+}
+_PAYMENT_METHOD_LABELS_BY_VALUE = {key.value: label for key, label in PAYMENT_METHOD_LABELS.items()}
+
+
 def status_label(value: str | None) -> str:
-    for table in (SUB_ORDER_STATUS_LABELS, ORDER_STATUS_LABELS):
-        for key, label in table.items():
-            if key.value == value:
-                return str(label)
-    return value or ""
+    label = _STATUS_LABELS_BY_VALUE.get(value or "")
+    return str(label) if label is not None else value or ""
 
 
 def payment_method_label(value: str | None) -> str:
-    for key, label in PAYMENT_METHOD_LABELS.items():
-        if key.value == value:
-            return str(label)
-    return value or ""
+    label = _PAYMENT_METHOD_LABELS_BY_VALUE.get(value or "")
+    return str(label) if label is not None else value or ""
 
 
 def product_name(product: Product, locale: str | None = None) -> str:
