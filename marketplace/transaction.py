@@ -64,6 +64,8 @@ def nothing_to_commit() -> bool:
     """Whether committing now would keep nothing: no statement of this request may have
     written, no change waits to be flushed and no work waits for the commit (queued mail,
     files to delete: what listeners keep in ``session.info``)."""
+    if not db.session.registry.has():  # no session was opened (a page from the cache)
+        return True
     session = db.session
     return not (
         wrote_to_database() or session.new or session.dirty or session.deleted or session.info
