@@ -372,6 +372,45 @@ def test_shopper_cancels_what_has_not_shipped_and_stock_comes_back(
 # --- cooperatives ---------------------------------------------------------------------------
 
 
+def test_a_cooperative_filters_searches_and_pages_its_own_orders(app, two_cooperatives):
+    """The list's total (its pages) comes from the counts per status unless searching, and
+    searching joins the orders: every combination lists and counts the same sub-orders."""
+    dates, _roses, p1, p2 = two_cooperatives
+    names = ("Amina Idrissi", "Youssef Alaoui", "Amina Tazi", "Khadija Amrani", "Omar Berrada")
+    orders = [place_test_order({p1: 1, p2: 1}, contact_name=name) for name in names]
+    db.session.flush()
+    ours = [next(s for s in o.sub_orders if s.cooperative_id == dates.id) for o in orders]
+    theirs = [next(s for s in o.sub_orders if s.cooperative_id != dates.id) for o in orders]
+    ours[0].status = ours[2].status = ours[3].status = "shipped"
+    theirs[1].status = "shipped"
+    db.session.commit()
+    numbers = {o.number: i for i, o in enumerate(orders)}
+    app.config["PAGE_SIZE"] = 2
+    seller = app.test_client()
+    login(seller, "dates@example.ma")
+
+    def listed(query: str) -> tuple[set[int], str]:
+        shown, pages, page = set(), "", 1
+        while True:
+            html = seller.get(f"/en/dashboard/orders?{query}&page={page}").get_data(as_text=True)
+            shown |= {numbers[n] for n in numbers if n in html}
+            assert not any(f'/dashboard/orders/{s.id}"' in html for s in theirs)
+            pages = pages or (html.split("Page 1 of ")[1][:1] if "Page 1 of " in html else "1")
+            if 'rel="next"' not in html:
+                return shown, pages
+            page += 1
+
+    assert listed("") == ({0, 1, 2, 3, 4}, "3")
+    assert listed("status=shipped") == ({0, 2, 3}, "2")
+    assert listed("status=confirmed") == ({1, 4}, "1")
+    assert listed("q=amina") == ({0, 2}, "1")
+    assert listed("status=shipped&q=amina") == ({0, 2}, "1")
+    assert listed(f"q={orders[4].number}") == ({4}, "1")
+    assert listed("status=delivered") == (set(), "1")
+    page = seller.get("/en/dashboard/orders").get_data(as_text=True)
+    assert "Shipped (3)" in page and "Confirmed (2)" in page  # the roses' shipment not counted
+
+
 def test_each_cooperative_sees_only_its_part_ships_it_and_the_shopper_sees_it(
     client, app, outbox, two_cooperatives
 ):

@@ -5,18 +5,15 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from marketplace.auth.decorators import cooperative_member_required
 from marketplace.errors import DomainError
-from marketplace.extensions import db
 from marketplace.http import page_arg, refuse
 from marketplace.orders import bp
 from marketplace.orders.forms import ActionForm, CancelForm, ShipForm
-from marketplace.orders.models import CooperativeOrder, Order, SubOrderStatus
+from marketplace.orders.models import CooperativeOrder, SubOrderStatus
 from marketplace.orders.names import status_label
-from marketplace.orders.queries import get_sub_order_for_cooperative
+from marketplace.orders.queries import cooperative_orders_page, get_sub_order_for_cooperative
 from marketplace.orders.status import COOPERATIVE, allowed_next, transition
 
 
@@ -29,39 +26,16 @@ def seller_orders():
     q = (request.args.get("q") or "").strip()[:40]
     page = page_arg()
     size = current_app.config["PAGE_SIZE"]
-    query = (
-        select(CooperativeOrder)
-        .join(Order, Order.id == CooperativeOrder.order_id)
-        .where(CooperativeOrder.cooperative_id == current_user.cooperative_id)
-    )
-    if status:
-        query = query.where(CooperativeOrder.status == status)
-    if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        query = query.where(Order.number.ilike(like) | Order.contact_name.ilike(like))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    subs = db.session.scalars(
-        query.options(selectinload(CooperativeOrder.order), selectinload(CooperativeOrder.lines))
-        .order_by(CooperativeOrder.created_at.desc(), CooperativeOrder.id.desc())
-        .limit(size)
-        .offset((page - 1) * size)
-    ).all()
-    counts = dict(
-        db.session.execute(
-            select(CooperativeOrder.status, func.count())
-            .where(CooperativeOrder.cooperative_id == current_user.cooperative_id)
-            .group_by(CooperativeOrder.status)
-        ).all()
-    )
+    found = cooperative_orders_page(current_user.cooperative_id, status, q, page, size)
     return render_template(
         "orders/seller_orders.html",
-        subs=subs,
+        subs=found.sub_orders,
         status=status,
         q=q,
         page=page,
-        pages=max(1, -(-total // size)),
-        total=total,
-        counts=counts,
+        pages=max(1, -(-found.total // size)),
+        total=found.total,
+        counts=found.counts,
         statuses=list(SubOrderStatus),
     )
 
