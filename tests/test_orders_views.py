@@ -372,7 +372,9 @@ def test_shopper_cancels_what_has_not_shipped_and_stock_comes_back(
 # --- cooperatives ---------------------------------------------------------------------------
 
 
-def test_a_cooperative_filters_searches_and_pages_its_own_orders(app, two_cooperatives):
+def test_a_cooperative_filters_searches_and_pages_its_own_orders(
+    app, monkeypatch, two_cooperatives
+):
     """The list's total (its pages) comes from the counts per status unless searching, and
     searching joins the orders: every combination lists and counts the same sub-orders."""
     dates, _roses, p1, p2 = two_cooperatives
@@ -385,7 +387,7 @@ def test_a_cooperative_filters_searches_and_pages_its_own_orders(app, two_cooper
     theirs[1].status = "shipped"
     db.session.commit()
     numbers = {o.number: i for i, o in enumerate(orders)}
-    app.config["PAGE_SIZE"] = 2
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)  # the app is shared by the tests
     seller = app.test_client()
     login(seller, "dates@example.ma")
 
